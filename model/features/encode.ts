@@ -1,0 +1,86 @@
+// Raw rows -> the model's input tensors. The trainer and the worker both call this, so what
+// is served is exactly what was trained. No node: imports (it runs inside workerd).
+
+import { categoricalString, embeddingRow, PADDING_ROW, type FeatureLayout } from './layout.ts';
+import type { MultiFeature, NumericFeature, RawRow, RawValue } from './spec.ts';
+
+/** Inputs of a batch of n rows, row-major. */
+export interface EncodedBatch {
+  n: number;
+  /** [n, categorical.length] embedding rows. */
+  cat: Int32Array;
+  /** One [n, maxLen] array per multi-valued field; unused slots hold PADDING_ROW. */
+  multi: Int32Array[];
+  /** [n, numeric.length] normalised values. */
+  num: Float32Array;
+}
+
+export function allocBatch(layout: FeatureLayout, n: number): EncodedBatch {
+  return {
+    n,
+    cat: new Int32Array(n * layout.categorical.length),
+    multi: layout.multi.map((m) => new Int32Array(n * m.maxLen)),
+    num: new Float32Array(n * layout.numeric.length),
+  };
+}
+
+/** Normalised value of one numeric feature; missing or non-finite -> 0 (the training mean). */
+export function normalise(spec: NumericFeature, raw: unknown): number {
+  let x: number;
+  if (typeof raw === 'number') x = raw;
+  else if (typeof raw === 'string' && raw.trim() !== '') x = Number(raw);
+  else if (typeof raw === 'boolean') x = raw ? 1 : 0;
+  else return 0;
+  if (!Number.isFinite(x)) return 0;
+  if (spec.transform === 'log1p') x = Math.log1p(Math.max(0, x));
+  const z = (x - spec.mean) / (spec.std > 0 ? spec.std : 1);
+  return Number.isFinite(z) ? z : 0;
+}
+
+/** The values of a multi-valued feature as strings (array, or one string split on the separator). */
+export function multiValues(spec: MultiFeature, raw: RawValue): string[] {
+  if (raw === null || raw === undefined) return [];
+  const parts = Array.isArray(raw) ? raw : typeof raw === 'string' ? raw.split(spec.separator) : [raw];
+  const out: string[] = [];
+  for (const p of parts) {
+    const s = categoricalString(p);
+    if (s !== '') out.push(s);
+  }
+  return out;
+}
+
+/**
+ * Write row `i` of `batch` from raw feature values. `get(name)` returns the raw value of a
+ * feature (from the row itself, or from user / context / candidate objects in the worker).
+ */
+export function encodeRowInto(
+  layout: FeatureLayout,
+  batch: EncodedBatch,
+  i: number,
+  get: (name: string) => RawValue,
+): void {
+  const C = layout.categorical.length;
+  for (let c = 0; c < C; c++) {
+    const s = layout.categorical[c];
+    batch.cat[i * C + c] = embeddingRow(layout, s.name, get(s.name), s.buckets);
+  }
+  for (let m = 0; m < layout.multi.length; m++) {
+    const s = layout.multi[m];
+    const values = multiValues(s, get(s.name));
+    const dst = batch.multi[m];
+    const base = i * s.maxLen;
+    // Keep the most recent values when truncating: callers list them oldest first.
+    const start = Math.max(0, values.length - s.maxLen);
+    let k = 0;
+    for (let v = start; v < values.length; v++) dst[base + k++] = embeddingRow(layout, s.name, values[v], s.buckets);
+    for (; k < s.maxLen; k++) dst[base + k] = PADDING_ROW;
+  }
+  const D = layout.numeric.length;
+  for (let d = 0; d < D; d++) batch.num[i * D + d] = normalise(layout.numeric[d], get(layout.numeric[d].name));
+}
+
+export function encodeRows(layout: FeatureLayout, rows: readonly RawRow[]): EncodedBatch {
+  const batch = allocBatch(layout, rows.length);
+  for (let i = 0; i < rows.length; i++) encodeRowInto(layout, batch, i, (name) => rows[i][name]);
+  return batch;
+}

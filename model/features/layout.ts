@@ -1,0 +1,58 @@
+// Where each feature lands in the model's inputs and in the shared embedding table.
+// One table serves every categorical and multi-valued field: field f owns the rows
+// [offset_f, offset_f + buckets_f). Row 0 is the padding row: always zero, never trained,
+// so padded slots of multi-valued features contribute nothing to their mean.
+
+import { bucketOf, fieldSeed } from './hash.ts';
+import type { CategoricalFeature, FeatureSpec, MultiFeature, NumericFeature } from './spec.ts';
+
+export interface FeatureLayout {
+  readonly specs: readonly FeatureSpec[];
+  readonly categorical: readonly CategoricalFeature[];
+  readonly multi: readonly MultiFeature[];
+  readonly numeric: readonly NumericFeature[];
+  /** First embedding row of each categorical / multi field, by name. */
+  readonly offsets: Readonly<Record<string, number>>;
+  readonly seeds: Readonly<Record<string, number>>;
+  /** Rows of the shared embedding table, padding row included. */
+  readonly tableRows: number;
+}
+
+export const PADDING_ROW = 0;
+
+export function layoutOf(specs: readonly FeatureSpec[]): FeatureLayout {
+  const names = new Set<string>();
+  for (const s of specs) {
+    if (names.has(s.name)) throw new Error(`feature "${s.name}" is declared twice`);
+    names.add(s.name);
+    if (s.kind !== 'numeric' && !(Number.isInteger(s.buckets) && s.buckets >= 2)) {
+      throw new Error(`feature "${s.name}": buckets must be an integer >= 2`);
+    }
+  }
+  const categorical = specs.filter((s): s is CategoricalFeature => s.kind === 'categorical');
+  const multi = specs.filter((s): s is MultiFeature => s.kind === 'multi');
+  const numeric = specs.filter((s): s is NumericFeature => s.kind === 'numeric');
+  const offsets: Record<string, number> = {};
+  const seeds: Record<string, number> = {};
+  let next = 1;
+  for (const s of [...categorical, ...multi]) {
+    offsets[s.name] = next;
+    seeds[s.name] = fieldSeed(s.name);
+    next += s.buckets;
+  }
+  return { specs, categorical, multi, numeric, offsets, seeds, tableRows: next };
+}
+
+/** Embedding row of one raw categorical value (missing -> the field's bucket 0). */
+export function embeddingRow(layout: FeatureLayout, field: string, raw: unknown, buckets: number): number {
+  return layout.offsets[field] + bucketOf(categoricalString(raw), buckets, layout.seeds[field]);
+}
+
+/** Canonical string of a categorical value: numbers print as JS prints them, null is missing. */
+export function categoricalString(raw: unknown): string {
+  if (raw === null || raw === undefined) return '';
+  if (typeof raw === 'string') return raw.trim();
+  if (typeof raw === 'number') return Number.isFinite(raw) ? String(raw) : '';
+  if (typeof raw === 'boolean') return raw ? 'true' : 'false';
+  return '';
+}

@@ -1,0 +1,66 @@
+// Feature and task declarations: the vocabulary shared by data sources, the trainer, the
+// exporter and the worker. Everything here is plain JSON so it can travel in the manifest.
+
+export type Entity = 'user' | 'context' | 'item' | 'coupon';
+export type CandidateKind = 'item' | 'coupon';
+
+/** A single-valued categorical feature, hashed into `buckets` rows (bucket 0 = missing). */
+export interface CategoricalFeature {
+  name: string;
+  entity: Entity;
+  kind: 'categorical';
+  buckets: number;
+}
+
+/**
+ * A multi-valued categorical feature (e.g. recently viewed categories), hashed like a
+ * categorical one, padded/truncated to `maxLen` values and mean-pooled over the real values.
+ * As a raw value it may be an array of strings or one string split on `separator`.
+ */
+export interface MultiFeature {
+  name: string;
+  entity: Entity;
+  kind: 'multi';
+  buckets: number;
+  maxLen: number;
+  separator: string;
+}
+
+/**
+ * A numeric feature: x -> (t(x) - mean) / std with t = log1p (non-negative heavy tails such
+ * as prices and counts) or identity. `mean` and `std` are fitted on the training split only.
+ * A missing or non-finite value becomes 0 after normalisation, i.e. the training mean.
+ */
+export interface NumericFeature {
+  name: string;
+  entity: Entity;
+  kind: 'numeric';
+  transform: 'log1p' | 'identity';
+  mean: number;
+  std: number;
+}
+
+export type FeatureSpec = CategoricalFeature | MultiFeature | NumericFeature;
+
+/** A prediction target. `appliesTo` says which candidate rows carry (and are served) this task. */
+export interface TaskSpec {
+  name: string;
+  appliesTo: CandidateKind;
+  /**
+   * For funnel tasks (ESMM): the task whose positive is a prerequisite, e.g. purchase -> click.
+   * ESMM models p(task) = p(parent) * p(task | parent) on the entire space.
+   */
+  parent?: string;
+}
+
+/** Raw values as they come from a log row or an HTTP request. */
+export type RawValue = string | number | boolean | null | undefined | readonly (string | number)[];
+export type RawRow = Record<string, RawValue>;
+
+/** The built-in feature telling the model whether a row is an item or a coupon impression. */
+export const CANDIDATE_KIND_FEATURE: CategoricalFeature = {
+  name: 'candidate_kind',
+  entity: 'context',
+  kind: 'categorical',
+  buckets: 3,
+};

@@ -1,0 +1,114 @@
+// The vocabulary architectures are written in: each call adds layers to one Graph. An
+// architecture file only says how blocks connect; parameters, shapes and ONNX come from here.
+
+import { Graph, type GraphNode } from '../engine/graph.ts';
+import type { Kernels } from '../engine/kernels/types.ts';
+import { Concat } from '../engine/ops/concat.ts';
+import { Dense, type Activation } from '../engine/ops/dense.ts';
+import { Multiply, Sigmoid } from '../engine/ops/elementwise.ts';
+import { EmbedFields } from '../engine/ops/embed.ts';
+import { MixExperts } from '../engine/ops/mix.ts';
+import { NumericInput } from '../engine/ops/numeric.ts';
+import { MeanPool } from '../engine/ops/pool.ts';
+import { Softmax } from '../engine/ops/softmax.ts';
+import { DenseParam, EmbeddingTable } from '../engine/params.ts';
+import type { FeatureLayout } from '../features/layout.ts';
+import type { TaskSpec } from '../features/spec.ts';
+
+/** Sizes shared by every architecture; each architecture reads the ones it uses. */
+export interface ArchConfig {
+  embeddingDim: number;
+  /** Hidden widths of an expert / the shared bottom / a single-task MLP. */
+  expertDims: number[];
+  /** Hidden widths of each task tower, before its 1-unit output. */
+  towerDims: number[];
+  /** MMoE: experts. PLE: shared experts per level. */
+  experts: number;
+  /** PLE: task-specific experts per task and level. */
+  taskExperts: number;
+  /** PLE: CGC levels. */
+  levels: number;
+}
+
+export const DEFAULT_ARCH_CONFIG: ArchConfig = {
+  embeddingDim: 16,
+  expertDims: [64, 32],
+  towerDims: [16],
+  experts: 4,
+  taskExperts: 1,
+  levels: 2,
+};
+
+export class NetBuilder {
+  readonly graph = new Graph();
+  private names = new Set<string>();
+
+  constructor(
+    readonly k: Kernels,
+    readonly layout: FeatureLayout,
+    readonly tasks: readonly TaskSpec[],
+    readonly cfg: ArchConfig,
+  ) {}
+
+  private unique(name: string): string {
+    if (this.names.has(name)) throw new Error(`parameter name ${name} used twice`);
+    this.names.add(name);
+    return name;
+  }
+
+  /** An embedding table covering every hashed field of the layout. */
+  table(name: string, dim = this.cfg.embeddingDim): EmbeddingTable {
+    return new EmbeddingTable(this.unique(name), this.layout.tableRows, dim, dim === 1 ? 0 : 0.05, this.k);
+  }
+
+  /** Every feature as one [n, width] row: categorical embeddings, pooled multi-valued ones, numerics. */
+  features(table: EmbeddingTable): GraphNode {
+    const parts: GraphNode[] = [];
+    const L = this.layout;
+    if (L.categorical.length) parts.push(this.graph.add(new EmbedFields(table, L.categorical.length), [], L.categorical.length * table.dim));
+    L.multi.forEach((m, i) => parts.push(this.graph.add(new MeanPool(table, i, m.maxLen), [], table.dim)));
+    if (L.numeric.length) parts.push(this.graph.add(new NumericInput(L.numeric.length), [], L.numeric.length));
+    const widths = parts.map((p) => p.dim);
+    return this.graph.add(new Concat(widths), parts, widths.reduce((a, b) => a + b, 0));
+  }
+
+  dense(x: GraphNode, out: number, act: Activation, name: string): GraphNode {
+    const w = new DenseParam(this.unique(`${name}.w`), [x.dim, out], { kind: 'glorot', fanIn: x.dim, fanOut: out }, this.k);
+    const b = new DenseParam(this.unique(`${name}.b`), [out], { kind: 'zeros' }, this.k);
+    return this.graph.add(new Dense(w, b, x.dim, out, act), [x], out);
+  }
+
+  /** ReLU layers of the given widths. */
+  mlp(x: GraphNode, dims: readonly number[], name: string): GraphNode {
+    dims.forEach((d, i) => (x = this.dense(x, d, 'relu', `${name}.${i}`)));
+    return x;
+  }
+
+  /** Softmax gate over `k` choices, computed from `x`. */
+  gate(x: GraphNode, k: number, name: string): GraphNode {
+    return this.graph.add(new Softmax(k), [this.dense(x, k, 'linear', name)], k);
+  }
+
+  mix(gate: GraphNode, experts: GraphNode[]): GraphNode {
+    const d = experts[0].dim;
+    return this.graph.add(new MixExperts(experts.length, d), [gate, ...experts], d);
+  }
+
+  /** A task tower ending in a logit, turned into a probability. */
+  tower(x: GraphNode, name: string): GraphNode {
+    const logit = this.dense(this.mlp(x, this.cfg.towerDims, name), 1, 'linear', `${name}.out`);
+    return this.sigmoid(logit);
+  }
+
+  sigmoid(x: GraphNode): GraphNode {
+    return this.graph.add(new Sigmoid(x.dim), [x], x.dim);
+  }
+
+  multiply(a: GraphNode, b: GraphNode): GraphNode {
+    return this.graph.add(new Multiply(a.dim), [a, b], a.dim);
+  }
+
+  output(task: string, prob: GraphNode): void {
+    this.graph.output(task, prob);
+  }
+}

@@ -1,0 +1,22 @@
+// ESMM (Ma et al., SIGIR 2018): shared embeddings; a task with a parent in the funnel is
+// modelled as p(task) = p(parent) * p(task | parent), every factor trained on the entire
+// impression space through the product, which removes the sample-selection bias of
+// training the conditional rate on clicked rows only.
+
+import type { GraphNode } from '../engine/graph.ts';
+import type { NetBuilder } from './builder.ts';
+
+export function buildEsmm(b: NetBuilder): void {
+  const x = b.features(b.table('emb'));
+  const prob = new Map<string, GraphNode>();
+  const pending = [...b.tasks];
+  // Parents before children, whatever order the tasks are declared in.
+  while (pending.length) {
+    const i = pending.findIndex((t) => !t.parent || prob.has(t.parent));
+    if (i < 0) throw new Error(`esmm: task parents form a cycle or name unknown tasks: ${pending.map((t) => t.name).join(', ')}`);
+    const t = pending.splice(i, 1)[0];
+    const own = b.tower(b.mlp(x, b.cfg.expertDims, `${t.name}.mlp`), t.name);
+    prob.set(t.name, t.parent ? b.multiply(prob.get(t.parent)!, own) : own);
+  }
+  for (const t of b.tasks) b.output(t.name, prob.get(t.name)!);
+}

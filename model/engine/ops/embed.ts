@@ -1,0 +1,42 @@
+// Embeddings of every single-valued categorical field, side by side: [n, fields * dim].
+// The encoder already turned raw values into table rows, so this is a pure gather.
+
+import type { OnnxEmitter } from '../../onnx/emitter.ts';
+import type { BackwardCtx, ForwardCtx, Op } from '../graph.ts';
+import type { EmbeddingTable } from '../params.ts';
+
+export class EmbedFields implements Op {
+  readonly type = 'embed';
+  readonly dense = [];
+  readonly tables: EmbeddingTable[];
+  constructor(
+    readonly table: EmbeddingTable,
+    readonly fields: number,
+  ) {
+    this.tables = [table];
+  }
+
+  forward(ctx: ForwardCtx, _ins: Float32Array[], out: Float32Array): void {
+    const { n, batch } = ctx;
+    const d = this.table.dim;
+    const w = this.table.data;
+    const ids = batch.cat;
+    const F = this.fields;
+    for (let i = 0; i < n * F; i++) {
+      const src = ids[i] * d;
+      out.set(w.subarray(src, src + d), i * d);
+    }
+  }
+
+  backward(ctx: BackwardCtx, _ins: Float32Array[], _out: Float32Array, dOut: Float32Array): void {
+    const g = ctx.sparseGrad(this.table);
+    const d = this.table.dim;
+    const ids = ctx.batch.cat;
+    for (let i = 0; i < ctx.n * this.fields; i++) g.add(ids[i], dOut, i * d, 1);
+  }
+
+  onnx(e: OnnxEmitter): string {
+    const rows = e.embedding(this.table, e.inputs.cat); // [N, F, d]
+    return e.node('Reshape', [rows, e.int64Const([0, this.fields * this.table.dim])]);
+  }
+}

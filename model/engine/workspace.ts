@@ -1,0 +1,114 @@
+// Runs a graph forward and backward on one shard of a batch. Every buffer (inputs, labels,
+// activations, gradients) is allocated once, for the largest shard, from kernel memory; a
+// worker thread that rebuilds the same graph over the same memory replays these allocations.
+
+import type { EncodedBatch } from '../features/encode.ts';
+import type { FeatureLayout } from '../features/layout.ts';
+import type { BackwardCtx, Graph } from './graph.ts';
+import type { Kernels } from './kernels/types.ts';
+import type { DenseParam, EmbeddingTable } from './params.ts';
+import { SparseGrad } from './sparse-grad.ts';
+
+/** Predictions are clipped here before the log-loss, as every metric does. */
+export const PROB_EPS = 1e-7;
+
+export class Workspace implements BackwardCtx {
+  n = 0;
+  readonly batch: EncodedBatch;
+  /** [maxRows, tasks]; -1 = not labelled. */
+  readonly labels: Float32Array;
+  /** Per task: loss weight divided by the labelled rows of the WHOLE batch (set by the trainer). */
+  readonly taskScale: Float32Array;
+  /** Per task: this shard's summed, unweighted log-loss (written by backward). */
+  readonly lossSum: Float32Array;
+  private readonly outs: Float32Array[];
+  private readonly grads: Float32Array[];
+  readonly denseGrads: Map<DenseParam, Float32Array>;
+  readonly sparseGrads: Map<EmbeddingTable, SparseGrad>;
+  private readonly ins: Float32Array[][];
+  private readonly dIns: Float32Array[][];
+  readonly params: { dense: DenseParam[]; tables: EmbeddingTable[] };
+
+  constructor(
+    readonly graph: Graph,
+    readonly k: Kernels,
+    layout: FeatureLayout,
+    readonly maxRows: number,
+  ) {
+    const T = graph.outputs.length;
+    this.batch = {
+      n: maxRows,
+      cat: k.allocInt(maxRows * layout.categorical.length),
+      multi: layout.multi.map((m) => k.allocInt(maxRows * m.maxLen)),
+      num: k.alloc(maxRows * layout.numeric.length),
+    };
+    this.labels = k.alloc(maxRows * T);
+    this.taskScale = k.alloc(T);
+    this.lossSum = k.alloc(T);
+    this.outs = graph.nodes.map((nd) => k.alloc(maxRows * nd.dim));
+    this.grads = graph.nodes.map((nd) => k.alloc(maxRows * nd.dim));
+    this.ins = graph.nodes.map((nd) => nd.inputs.map((i) => this.outs[i.id]));
+    this.dIns = graph.nodes.map((nd) => nd.inputs.map((i) => this.grads[i.id]));
+    this.params = graph.params();
+    this.denseGrads = new Map(this.params.dense.map((p) => [p, k.alloc(p.size)]));
+    const idsPerRow = layout.categorical.length + layout.multi.reduce((a, m) => a + m.maxLen, 0);
+    this.sparseGrads = new Map(this.params.tables.map((t) => [t, new SparseGrad(t.rows, t.dim, maxRows * idsPerRow, k)]));
+  }
+
+  denseGrad(p: DenseParam): Float32Array {
+    return this.denseGrads.get(p)!;
+  }
+
+  sparseGrad(t: EmbeddingTable): SparseGrad {
+    return this.sparseGrads.get(t)!;
+  }
+
+  /** Forward pass over the first `n` rows of `batch`. */
+  forward(n: number): void {
+    if (n > this.maxRows) throw new Error(`shard of ${n} rows exceeds workspace capacity ${this.maxRows}`);
+    this.n = n;
+    this.batch.n = n;
+    const nodes = this.graph.nodes;
+    for (let i = 0; i < nodes.length; i++) nodes[i].op.forward(this, this.ins[i], this.outs[i]);
+  }
+
+  /** Probabilities of task t for the current rows (a view; valid until the next forward). */
+  prob(t: number): Float32Array {
+    return this.outs[this.graph.outputs[t].node.id].subarray(0, this.n);
+  }
+
+  /**
+   * Backward pass of the weighted, masked binary cross-entropy:
+   * L = sum_t taskScale[t] * sum_{labelled rows i} bce(p_ti, y_ti).
+   * Parameter gradients land in denseGrads / sparseGrads (overwritten, not accumulated across calls).
+   */
+  backward(): void {
+    const n = this.n;
+    const nodes = this.graph.nodes;
+    for (let i = 0; i < nodes.length; i++) this.grads[i].fill(0, 0, n * nodes[i].dim);
+    for (const g of this.denseGrads.values()) g.fill(0);
+    for (const g of this.sparseGrads.values()) g.reset();
+    this.lossGradient();
+    for (let i = nodes.length - 1; i >= 0; i--) nodes[i].op.backward(this, this.ins[i], this.outs[i], this.grads[i], this.dIns[i]);
+  }
+
+  private lossGradient(): void {
+    const T = this.graph.outputs.length;
+    for (let t = 0; t < T; t++) {
+      const id = this.graph.outputs[t].node.id;
+      const p = this.outs[id];
+      const dp = this.grads[id];
+      const scale = this.taskScale[t];
+      let loss = 0;
+      for (let i = 0; i < this.n; i++) {
+        const y = this.labels[i * T + t];
+        if (y < 0) continue;
+        const q = Math.min(Math.max(p[i], PROB_EPS), 1 - PROB_EPS);
+        loss -= y > 0 ? Math.log(q) : Math.log(1 - q);
+        // d bce / dp = (p - y) / (p (1 - p)); the sigmoid below multiplies by p (1 - p) again.
+        dp[i] += (scale * (q - y)) / (q * (1 - q));
+      }
+      this.lossSum[t] = loss;
+    }
+  }
+}

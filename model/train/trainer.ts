@@ -1,0 +1,182 @@
+// The training loop: shuffled mini-batches split into fixed shards, Adam (lazy on
+// embeddings), early stopping on validation AUC with the best checkpoint kept.
+
+import { buildGraph, type ArchName } from '../arch/index.ts';
+import type { ArchConfig } from '../arch/builder.ts';
+import type { Graph } from '../engine/graph.ts';
+import type { Kernels } from '../engine/kernels/types.ts';
+import { Adam } from '../engine/optimizer.ts';
+import { initParams } from '../engine/params.ts';
+import { Rng } from '../engine/rng.ts';
+import { Workspace } from '../engine/workspace.ts';
+import type { FeatureLayout } from '../features/layout.ts';
+import type { TaskSpec } from '../features/spec.ts';
+import { auc } from '../metrics/index.ts';
+import { restore, snapshot } from './checkpoint.ts';
+import { gatherRows, type EncodedSplit } from './dataset.ts';
+import { InlineRunner, type ShardRunner } from './runner.ts';
+import { TaskWeights, type Weighting } from './task-weights.ts';
+
+export interface TrainOptions {
+  arch: ArchName;
+  cfg: ArchConfig;
+  epochs: number;
+  batchSize: number;
+  lr: number;
+  seed: number;
+  /** A step's batch is always cut into this many shards, whatever the thread count. */
+  shards: number;
+  weighting: Weighting;
+  taskWeights?: number[];
+  /** Epochs without validation improvement before stopping. */
+  patience: number;
+  /** Creates the runner for the shards (threads.ts for worker threads); inline when absent. */
+  makeRunner?: (shards: Workspace[]) => Promise<ShardRunner> | ShardRunner;
+  onProgress?: (p: Progress) => void;
+}
+
+export interface Progress {
+  epoch: number;
+  epochs: number;
+  done: number;
+  total: number;
+  samplesPerSec: number;
+  loss: number;
+}
+
+export interface EpochLog {
+  epoch: number;
+  trainLoss: number;
+  validAuc: number[];
+  seconds: number;
+}
+
+export interface TrainResult {
+  graph: Graph;
+  bestEpoch: number;
+  history: EpochLog[];
+  samplesPerSec: number;
+  taskWeights: number[];
+}
+
+export interface TrainData {
+  layout: FeatureLayout;
+  tasks: TaskSpec[];
+  train: EncodedSplit;
+  valid: EncodedSplit;
+}
+
+export async function train(k: Kernels, data: TrainData, o: TrainOptions): Promise<TrainResult> {
+  const { layout, tasks } = data;
+  const T = tasks.length;
+  const graph = buildGraph(o.arch, k, layout, tasks, o.cfg);
+  const shardRows = Math.ceil(o.batchSize / o.shards);
+  const shards = Array.from({ length: o.shards }, () => new Workspace(graph, k, layout, shardRows));
+  const params = graph.params();
+  const rng = new Rng(o.seed);
+  initParams(params, rng);
+  const adam = new Adam(k, { lr: o.lr });
+  const weights = new TaskWeights(o.weighting, o.taskWeights ?? tasks.map(() => 1), o.lr);
+  const runner = o.makeRunner ? await o.makeRunner(shards) : new InlineRunner(shards);
+
+  const n = data.train.n;
+  const order = new Int32Array(n).map((_, i) => i);
+  const history: EpochLog[] = [];
+  let best = -Infinity;
+  let bestEpoch = -1;
+  let bestSnap = snapshot(params);
+  let trainSeconds = 0;
+  let trained = 0;
+  const counts = new Float64Array(T);
+  const rows = new Array<number>(o.shards).fill(0);
+  try {
+    for (let epoch = 1; epoch <= o.epochs; epoch++) {
+      rng.shuffle(order);
+      const t0 = performance.now();
+      let lossSum = 0;
+      let lossN = 0;
+      let lastReport = t0;
+      for (let from = 0; from < n; from += o.batchSize) {
+        const to = Math.min(n, from + o.batchSize);
+        counts.fill(0);
+        for (let s = 0; s < o.shards; s++) {
+          const a = Math.min(to, from + s * shardRows);
+          const b = Math.min(to, a + shardRows);
+          rows[s] = b - a;
+          const w = shards[s];
+          gatherRows(layout, T, data.train, order, a, b, w.batch, w.labels);
+          for (let i = 0; i < rows[s] * T; i++) if (w.labels[i] >= 0) counts[i % T]++;
+        }
+        for (const w of shards) for (let t = 0; t < T; t++) w.taskScale[t] = counts[t] ? weights.weight(t) / counts[t] : 0;
+        await runner.run(rows);
+        adam.apply(shards, params);
+        const mean: number[] = [];
+        let stepLoss = 0;
+        for (let t = 0; t < T; t++) {
+          let l = 0;
+          for (const w of shards) l += w.lossSum[t];
+          mean.push(counts[t] ? l / counts[t] : NaN);
+          if (counts[t]) stepLoss += mean[t];
+        }
+        if (!Number.isFinite(stepLoss)) throw new Error(`training diverged at epoch ${epoch}, row ${from}: loss is ${stepLoss}`);
+        weights.update(mean);
+        lossSum += stepLoss;
+        lossN++;
+        const now = performance.now();
+        if (o.onProgress && (now - lastReport > 250 || to === n)) {
+          lastReport = now;
+          o.onProgress({ epoch, epochs: o.epochs, done: to, total: n, samplesPerSec: (to * 1000) / (now - t0), loss: lossSum / lossN });
+        }
+      }
+      const seconds = (performance.now() - t0) / 1000;
+      trainSeconds += seconds;
+      trained += n;
+      const validAuc = evaluateAuc(shards[0], data.valid, layout, T);
+      history.push({ epoch, trainLoss: lossSum / lossN, validAuc, seconds });
+      const score = meanFinite(validAuc);
+      if (score > best) {
+        best = score;
+        bestEpoch = epoch;
+        bestSnap = snapshot(params);
+      } else if (epoch - bestEpoch >= o.patience) {
+        break;
+      }
+    }
+  } finally {
+    await runner.close();
+  }
+  restore(params, bestSnap);
+  return { graph, bestEpoch, history, samplesPerSec: trained / trainSeconds, taskWeights: weights.values() };
+}
+
+function meanFinite(xs: number[]): number {
+  const f = xs.filter(Number.isFinite);
+  return f.length ? f.reduce((a, b) => a + b, 0) / f.length : -Infinity;
+}
+
+/** Probabilities [n, tasks] of every row of a split, computed in workspace-sized chunks. */
+export function predict(w: Workspace, split: EncodedSplit, layout: FeatureLayout, T: number): Float32Array {
+  const out = new Float32Array(split.n * T);
+  for (let from = 0; from < split.n; from += w.maxRows) {
+    const to = Math.min(split.n, from + w.maxRows);
+    gatherRows(layout, T, split, null, from, to, w.batch, w.labels);
+    w.forward(to - from);
+    for (let t = 0; t < T; t++) {
+      const p = w.prob(t);
+      for (let i = 0; i < to - from; i++) out[(from + i) * T + t] = p[i];
+    }
+  }
+  return out;
+}
+
+/** Column t of a row-major [n, T] matrix. */
+export function column(m: Float32Array, T: number, t: number): Float32Array {
+  const out = new Float32Array(m.length / T);
+  for (let i = 0; i < out.length; i++) out[i] = m[i * T + t];
+  return out;
+}
+
+function evaluateAuc(w: Workspace, split: EncodedSplit, layout: FeatureLayout, T: number): number[] {
+  const p = predict(w, split, layout, T);
+  return Array.from({ length: T }, (_, t) => auc(column(p, T, t), column(split.labels, T, t)));
+}

@@ -1,0 +1,52 @@
+// The manifest: everything the exporter and the worker need to know about a trained model,
+// as JSON next to the weights. The worker is driven by it (feature names, tasks, defaults),
+// so a model trained on other data serves unchanged. No node: imports (workerd reads it).
+
+import type { ArchConfig } from './arch/builder.ts';
+import type { FeatureSpec, TaskSpec } from './features/spec.ts';
+
+export const MANIFEST_FORMAT = 'edge-mtl-manifest/1';
+
+export interface FileRecord {
+  path: string;
+  sha256: string;
+  bytes: number;
+}
+
+export interface OnnxFileRecord extends FileRecord {
+  opset: number;
+  /** 'fp32', or the int8 scheme, e.g. 'int8-dynamic' (DynamicQuantizeLinear + MatMulInteger). */
+  quantization: string;
+}
+
+export interface Manifest {
+  format: typeof MANIFEST_FORMAT;
+  /** Content hash of features, tasks, architecture and weights: changes whenever any of them does. */
+  version: string;
+  createdAt: string;
+  data: Record<string, unknown>;
+  /** In model input order; numeric features carry the statistics fitted on the training split. */
+  features: FeatureSpec[];
+  tasks: TaskSpec[];
+  architecture: { name: string; config: ArchConfig };
+  training: Record<string, unknown>;
+  files: { weights: FileRecord; onnx?: OnnxFileRecord; int8?: OnnxFileRecord };
+  /** Test metrics per task (the same numbers as metrics.json), for GET /v1/model. */
+  metrics: Record<string, Record<string, number | null>>;
+}
+
+/** Validates the shape of a parsed manifest; throws with the first problem found. */
+export function checkManifest(m: unknown): Manifest {
+  const fail = (why: string): never => {
+    throw new Error(`invalid manifest: ${why}`);
+  };
+  if (typeof m !== 'object' || m === null) fail('not an object');
+  const x = m as Partial<Manifest>;
+  if (x.format !== MANIFEST_FORMAT) fail(`format is ${String(x.format)}, expected ${MANIFEST_FORMAT}`);
+  if (typeof x.version !== 'string' || !x.version) fail('version missing');
+  if (!Array.isArray(x.features) || !x.features.length) fail('features missing');
+  if (!Array.isArray(x.tasks) || !x.tasks.length) fail('tasks missing');
+  for (const t of x.tasks!) if (t.appliesTo !== 'item' && t.appliesTo !== 'coupon') fail(`task ${t.name}: appliesTo must be item or coupon`);
+  if (!x.architecture || typeof x.architecture.name !== 'string') fail('architecture missing');
+  return x as Manifest;
+}

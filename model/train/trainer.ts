@@ -16,6 +16,8 @@ import { restore, snapshot } from './checkpoint.ts';
 import { gatherRows, type EncodedSplit } from './dataset.ts';
 import { InlineRunner, type ShardRunner } from './runner.ts';
 import { TaskWeights, type Weighting } from './task-weights.ts';
+import { isWasmKernels, ThreadRunner } from './threads.ts';
+import { recordingKernels, type Allocation } from '../engine/replay-kernels.ts';
 
 export interface TrainOptions {
   arch: ArchName;
@@ -30,8 +32,8 @@ export interface TrainOptions {
   taskWeights?: number[];
   /** Epochs without validation improvement before stopping. */
   patience: number;
-  /** Creates the runner for the shards (threads.ts for worker threads); inline when absent. */
-  makeRunner?: (shards: Workspace[]) => Promise<ShardRunner> | ShardRunner;
+  /** Threads computing shards (1 = this thread only; more needs the wasm-simd kernels). */
+  threads: number;
   onProgress?: (p: Progress) => void;
 }
 
@@ -69,15 +71,26 @@ export interface TrainData {
 export async function train(k: Kernels, data: TrainData, o: TrainOptions): Promise<TrainResult> {
   const { layout, tasks } = data;
   const T = tasks.length;
-  const graph = buildGraph(o.arch, k, layout, tasks, o.cfg);
+  // With worker threads, record where the graph and the shard workspaces are allocated so
+  // the workers can rebuild them over the same shared memory.
+  let kb = k;
+  let log: Allocation[] = [];
+  if (o.threads > 1) {
+    if (!isWasmKernels(k)) throw new Error('--threads above 1 needs the wasm-simd kernels (shared memory); use --threads 1 with js kernels');
+    ({ kernels: kb, log } = recordingKernels(k));
+  }
+  const graph = buildGraph(o.arch, kb, layout, tasks, o.cfg);
   const shardRows = Math.ceil(o.batchSize / o.shards);
-  const shards = Array.from({ length: o.shards }, () => new Workspace(graph, k, layout, shardRows));
+  const shards = Array.from({ length: o.shards }, () => new Workspace(graph, kb, layout, shardRows));
   const params = graph.params();
   const rng = new Rng(o.seed);
   initParams(params, rng);
   const adam = new Adam(k, { lr: o.lr });
   const weights = new TaskWeights(o.weighting, o.taskWeights ?? tasks.map(() => 1), o.lr);
-  const runner = o.makeRunner ? await o.makeRunner(shards) : new InlineRunner(shards);
+  const runner: ShardRunner =
+    o.threads > 1 && isWasmKernels(k)
+      ? await ThreadRunner.start(shards, k, log, { arch: o.arch, cfg: o.cfg, features: [...layout.specs], tasks, threads: o.threads }, shardRows)
+      : new InlineRunner(shards);
 
   const n = data.train.n;
   const order = new Int32Array(n).map((_, i) => i);

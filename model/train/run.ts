@@ -1,0 +1,103 @@
+// One training run end to end: train, evaluate, write weights + manifest + metrics into a
+// directory. Node-only (file system, hashing): the worker never imports this.
+
+import { createHash } from 'node:crypto';
+import { mkdirSync, writeFileSync } from 'node:fs';
+import { join } from 'node:path';
+import type { ArchConfig } from '../arch/builder.ts';
+import type { ArchName } from '../arch/index.ts';
+import { createKernels, type KernelKind } from '../engine/kernels/index.ts';
+import { MANIFEST_FORMAT, type Manifest } from '../manifest.ts';
+import { serializeWeights } from './checkpoint.ts';
+import { evaluateGraph, type TaskMetrics } from './evaluate.ts';
+import type { PreparedData } from './prepare.ts';
+import { train, type Progress } from './trainer.ts';
+import type { Weighting } from './task-weights.ts';
+
+export interface RunOptions {
+  arch: ArchName;
+  cfg: ArchConfig;
+  epochs: number;
+  batchSize: number;
+  lr: number;
+  seed: number;
+  threads: number;
+  weighting: Weighting;
+  taskWeights?: number[];
+  patience: number;
+  kernels: KernelKind;
+  out: string;
+  dataInfo: Record<string, unknown>;
+  onProgress?: (p: Progress) => void;
+}
+
+export interface RunResult {
+  metrics: Record<string, TaskMetrics>;
+  samplesPerSec: number;
+  manifest: Manifest;
+  dir: string;
+}
+
+const SHARDS = 2;
+
+export async function trainToDir(data: PreparedData, o: RunOptions): Promise<RunResult> {
+  const k = await createKernels(o.kernels);
+  const t0 = performance.now();
+  const result = await train(k, { layout: data.layout, tasks: data.tasks, train: data.splits.train, valid: data.splits.valid }, {
+    arch: o.arch,
+    cfg: o.cfg,
+    epochs: o.epochs,
+    batchSize: o.batchSize,
+    lr: o.lr,
+    seed: o.seed,
+    shards: SHARDS,
+    weighting: o.weighting,
+    taskWeights: o.taskWeights,
+    patience: o.patience,
+    threads: o.threads,
+    onProgress: o.onProgress,
+  });
+  const trainSeconds = (performance.now() - t0) / 1000;
+  const { metrics } = evaluateGraph(k, result.graph, data.layout, data.tasks, data.splits.valid, data.splits.test);
+
+  mkdirSync(o.out, { recursive: true });
+  const weights = serializeWeights(result.graph.params());
+  const sha = (b: Uint8Array | string) => createHash('sha256').update(b).digest('hex');
+  writeFileSync(join(o.out, 'weights.bin'), weights);
+  const weightsSha = sha(weights);
+  const identity = { features: data.features, tasks: data.tasks, architecture: { name: o.arch, config: o.cfg }, weights: weightsSha };
+  const manifest: Manifest = {
+    format: MANIFEST_FORMAT,
+    version: sha(JSON.stringify(identity)).slice(0, 16),
+    createdAt: new Date().toISOString(),
+    data: o.dataInfo,
+    features: data.features,
+    tasks: data.tasks,
+    architecture: identity.architecture,
+    training: {
+      epochs: o.epochs,
+      bestEpoch: result.bestEpoch,
+      batchSize: o.batchSize,
+      lr: o.lr,
+      seed: o.seed,
+      threads: o.threads,
+      kernels: k.name,
+      weighting: o.weighting,
+      taskWeights: result.taskWeights,
+      history: result.history,
+      samplesPerSec: result.samplesPerSec,
+      seconds: trainSeconds,
+      rows: { train: data.splits.train.n, valid: data.splits.valid.n, test: data.splits.test.n },
+    },
+    files: { weights: { path: 'weights.bin', sha256: weightsSha, bytes: weights.length } },
+    metrics: Object.fromEntries(Object.entries(metrics).map(([t, m]) => [t, { ...m.test, bayes_auc: m.bayes_auc ?? null }])),
+  };
+  writeFileSync(join(o.out, 'manifest.json'), JSON.stringify(manifest, null, 2) + '\n');
+  writeMetrics(o.out, metrics, { samples_per_sec: result.samplesPerSec, seconds: trainSeconds, best_epoch: result.bestEpoch, threads: o.threads, kernels: k.name });
+  return { metrics, samplesPerSec: result.samplesPerSec, manifest, dir: o.out };
+}
+
+/** metrics.json: per task {test.*, valid.auc, bayes_auc}, plus train.* (and int8.* after export). */
+export function writeMetrics(dir: string, metrics: Record<string, TaskMetrics>, trainInfo: Record<string, unknown>, extra: Record<string, unknown> = {}): void {
+  writeFileSync(join(dir, 'metrics.json'), JSON.stringify({ ...metrics, train: trainInfo, ...extra }, null, 2) + '\n');
+}

@@ -1,0 +1,33 @@
+// A worker thread computing forward + backward for its shards of every step, over the
+// parameters and buffers the main thread allocated in shared WebAssembly memory.
+
+import { parentPort, workerData } from 'node:worker_threads';
+import { buildGraph } from '../arch/index.ts';
+import { createWasmKernels } from '../engine/kernels/wasm.ts';
+import { replayKernels } from '../engine/replay-kernels.ts';
+import { Workspace } from '../engine/workspace.ts';
+import { layoutOf } from '../features/layout.ts';
+import { CTRL, type ShardWorkerInit } from './threads.ts';
+
+const init = workerData as ShardWorkerInit;
+const inner = await createWasmKernels({ memory: init.memory });
+const { kernels, remaining } = replayKernels(inner, init.log);
+const layout = layoutOf(init.features);
+const graph = buildGraph(init.arch, kernels, layout, init.tasks, init.cfg);
+const shards = Array.from({ length: init.shards }, () => new Workspace(graph, kernels, layout, init.shardRows));
+if (remaining() !== 0) throw new Error(`shard worker: ${remaining()} recorded allocations were not replayed`);
+const ctrl = new Int32Array(init.ctrl);
+parentPort!.postMessage('ready');
+
+let seq = 0;
+for (;;) {
+  Atomics.wait(ctrl, CTRL.seq, seq);
+  seq = Atomics.load(ctrl, CTRL.seq);
+  if (Atomics.load(ctrl, CTRL.stop)) break;
+  for (const s of init.myShards) {
+    shards[s].forward(ctrl[CTRL.rows + s]);
+    shards[s].backward();
+  }
+  Atomics.add(ctrl, CTRL.done, 1);
+  Atomics.notify(ctrl, CTRL.done);
+}

@@ -1,0 +1,124 @@
+// Data parallelism over worker threads. A step's shards are split between the main thread
+// (shard 0) and workers (the rest); all of them read the same parameters in shared
+// WebAssembly memory and write gradients into their own workspaces, which the optimizer
+// then sums in shard order. So N threads give the same bits as one.
+// Hand-off is through Atomics on a small control array: no message per step.
+
+import { Worker } from 'node:worker_threads';
+import type { ArchConfig } from '../arch/builder.ts';
+import type { ArchName } from '../arch/index.ts';
+import type { Kernels } from '../engine/kernels/types.ts';
+import type { WasmKernels } from '../engine/kernels/wasm.ts';
+import type { Allocation } from '../engine/replay-kernels.ts';
+import type { Workspace } from '../engine/workspace.ts';
+import type { FeatureSpec, TaskSpec } from '../features/spec.ts';
+import type { ShardRunner } from './runner.ts';
+
+/** Slots of the control array. */
+export const CTRL = { seq: 0, done: 1, stop: 2, rows: 3 } as const;
+
+export interface ShardWorkerInit {
+  memory: WasmKernels["memory"];
+  log: Allocation[];
+  arch: ArchName;
+  cfg: ArchConfig;
+  features: FeatureSpec[];
+  tasks: TaskSpec[];
+  shards: number;
+  shardRows: number;
+  myShards: number[];
+  ctrl: SharedArrayBuffer;
+}
+
+export interface ThreadSpec {
+  arch: ArchName;
+  cfg: ArchConfig;
+  features: FeatureSpec[];
+  tasks: TaskSpec[];
+  threads: number;
+}
+
+export function isWasmKernels(k: Kernels): k is WasmKernels {
+  return k.name === 'wasm-simd' && 'memory' in k;
+}
+
+export class ThreadRunner implements ShardRunner {
+  private readonly ctrl: Int32Array;
+  private failure: Error | null = null;
+  private wake: (() => void) | null = null;
+
+  private constructor(
+    readonly shards: readonly Workspace[],
+    private readonly workers: Worker[],
+    ctrl: SharedArrayBuffer,
+    private readonly mainShards: number[],
+  ) {
+    this.ctrl = new Int32Array(ctrl);
+    for (const w of workers) {
+      w.on('error', (e) => this.fail(e));
+      w.on('exit', (code) => code !== 0 && this.fail(new Error(`shard worker exited with code ${code}`)));
+    }
+  }
+
+  private fail(e: Error): void {
+    this.failure ??= e;
+    this.wake?.();
+  }
+
+  static async start(shards: Workspace[], k: WasmKernels, log: Allocation[], spec: ThreadSpec, shardRows: number): Promise<ThreadRunner> {
+    const nWorkers = Math.min(spec.threads, shards.length) - 1;
+    const ctrl = new SharedArrayBuffer(4 * (CTRL.rows + shards.length));
+    const owned: number[][] = Array.from({ length: nWorkers + 1 }, () => []);
+    shards.forEach((_, s) => owned[s % (nWorkers + 1)].push(s));
+    const workers = owned.slice(1).map((myShards) => {
+      const init: ShardWorkerInit = { memory: k.memory, log, arch: spec.arch, cfg: spec.cfg, features: spec.features, tasks: spec.tasks, shards: shards.length, shardRows, myShards, ctrl };
+      return new Worker(new URL('./shard-worker.mjs', import.meta.url), { workerData: init });
+    });
+    // Wait for every worker to report ready before any Atomics hand-off: an error while it
+    // builds its graph must surface as an error here, not as a hang.
+    await Promise.all(
+      workers.map(
+        (w) =>
+          new Promise<void>((resolve, reject) => {
+            w.once('message', () => resolve());
+            w.once('error', reject);
+            w.once('exit', (c) => reject(new Error(`shard worker exited with code ${c} while starting`)));
+          }),
+      ),
+    );
+    return new ThreadRunner(shards, workers, ctrl, owned[0]);
+  }
+
+  async run(rows: readonly number[]): Promise<void> {
+    if (this.failure) throw this.failure;
+    const c = this.ctrl;
+    rows.forEach((r, s) => (c[CTRL.rows + s] = r));
+    Atomics.store(c, CTRL.done, 0);
+    Atomics.add(c, CTRL.seq, 1);
+    Atomics.notify(c, CTRL.seq);
+    for (const s of this.mainShards) {
+      this.shards[s].forward(rows[s]);
+      this.shards[s].backward();
+    }
+    for (;;) {
+      const done = Atomics.load(c, CTRL.done);
+      if (done === this.workers.length) return;
+      if (this.failure) throw this.failure;
+      const r = Atomics.waitAsync(c, CTRL.done, done);
+      if (r.async) {
+        await new Promise<void>((resolve) => {
+          this.wake = resolve;
+          void r.value.then(() => resolve());
+        });
+        this.wake = null;
+      }
+    }
+  }
+
+  async close(): Promise<void> {
+    Atomics.store(this.ctrl, CTRL.stop, 1);
+    Atomics.add(this.ctrl, CTRL.seq, 1);
+    Atomics.notify(this.ctrl, CTRL.seq);
+    await Promise.all(this.workers.map((w) => w.terminate()));
+  }
+}

@@ -1,0 +1,106 @@
+// npm run train -- --data synthetic --arch mmoe --out DIR
+// Trains one architecture (or all of them, with the logistic-regression baseline, on the
+// same split) and writes manifest.json, metrics.json and weights (and the ONNX files).
+
+import { parseArgs } from 'node:util';
+import { DEFAULT_ARCH_CONFIG } from '../model/arch/builder.ts';
+import { ARCHITECTURES, isArchName, type ArchName } from '../model/arch/index.ts';
+import { openDataSource } from '../model/data/index.ts';
+import type { KernelKind } from '../model/engine/kernels/index.ts';
+import { prepare } from '../model/train/prepare.ts';
+import { trainToDir, type RunOptions } from '../model/train/run.ts';
+import { afterTraining, comparisonTable } from '../model/train/compare.ts';
+import { fail, int, main, positive, progressBar } from './lib/cli.ts';
+
+const HELP = `usage: npm run train -- --data synthetic --arch mmoe --out DIR [options]
+  --data NAME          synthetic (default)
+  --arch NAME          ${Object.keys(ARCHITECTURES).join(' | ')} | all   (default mmoe)
+  --out DIR            output directory (default artifacts/<arch>)
+  --rows N             synthetic shop size (default 600000)
+  --epochs N           maximum epochs (default 4); early stopping on validation AUC
+  --patience N         epochs without improvement before stopping (default 1)
+  --batch-size N       default 512
+  --lr X               Adam learning rate (default 0.002)
+  --seed N             default 42; the same seed gives byte-identical weights
+  --threads N          worker threads (default 2); results do not depend on it
+  --kernels K          auto | wasm-simd | js (default auto)
+  --weighting W        fixed | uncertainty (default fixed)
+  --task-weights a,b   fixed weights per task, in the data's task order
+  --emb-dim N          embedding width (default ${DEFAULT_ARCH_CONFIG.embeddingDim})
+  --no-export          skip the ONNX export at the end`;
+
+await main(async () => {
+  let args;
+  try {
+    args = parseArgs({
+      options: {
+        data: { type: 'string', default: 'synthetic' },
+        arch: { type: 'string', default: 'mmoe' },
+        out: { type: 'string' },
+        rows: { type: 'string' },
+        epochs: { type: 'string' },
+        patience: { type: 'string' },
+        'batch-size': { type: 'string' },
+        lr: { type: 'string' },
+        seed: { type: 'string' },
+        threads: { type: 'string' },
+        kernels: { type: 'string', default: 'auto' },
+        weighting: { type: 'string', default: 'fixed' },
+        'task-weights': { type: 'string' },
+        'emb-dim': { type: 'string' },
+        'no-export': { type: 'boolean', default: false },
+        help: { type: 'boolean', default: false },
+      },
+      allowPositionals: false,
+    }).values;
+  } catch (e) {
+    fail(`${(e as Error).message.split('\n')[0]} (see --help)`);
+  }
+  if (args.help) {
+    console.log(HELP);
+    return;
+  }
+  const arch = args.arch!;
+  if (arch !== 'all' && !isArchName(arch)) fail(`unknown architecture "${arch}" (one of ${Object.keys(ARCHITECTURES).join(', ')}, all)`);
+  if (!['auto', 'wasm-simd', 'js'].includes(args.kernels!)) fail(`--kernels must be auto, wasm-simd or js`);
+  if (!['fixed', 'uncertainty'].includes(args.weighting!)) fail(`--weighting must be fixed or uncertainty`);
+  const seed = int('seed', args.seed, 42, 0);
+  const source = openDataSource(args.data!, { rows: args.rows === undefined ? undefined : int('rows', args.rows, 0, 100), seed });
+  let taskWeights: number[] | undefined;
+  if (args['task-weights'] !== undefined) {
+    taskWeights = args['task-weights'].split(',').map((x) => Number(x));
+    if (taskWeights.length !== source.tasks.length || taskWeights.some((x) => !(x >= 0))) {
+      fail(`--task-weights needs ${source.tasks.length} non-negative numbers (tasks: ${source.tasks.map((t) => t.name).join(', ')})`);
+    }
+  }
+  const t0 = performance.now();
+  const data = prepare(source);
+  const bad = Object.entries(source.badRows ?? {});
+  if (bad.length) process.stderr.write(`skipped bad rows: ${bad.map(([k, v]) => `${k} ${v}`).join(', ')}\n`);
+  process.stderr.write(
+    `data ${source.name}: train ${data.splits.train.n.toLocaleString('en-US')}, valid ${data.splits.valid.n.toLocaleString('en-US')}, test ${data.splits.test.n.toLocaleString('en-US')} rows (${((performance.now() - t0) / 1000).toFixed(1)} s)\n`,
+  );
+  const base: Omit<RunOptions, 'arch' | 'out'> = {
+    cfg: { ...DEFAULT_ARCH_CONFIG, embeddingDim: int('emb-dim', args['emb-dim'], DEFAULT_ARCH_CONFIG.embeddingDim) },
+    epochs: int('epochs', args.epochs, 4),
+    patience: int('patience', args.patience, 1),
+    batchSize: int('batch-size', args['batch-size'], 512, 2),
+    lr: positive('lr', args.lr, 0.002),
+    seed,
+    threads: int('threads', args.threads, 2),
+    kernels: args.kernels as KernelKind,
+    weighting: args.weighting as 'fixed' | 'uncertainty',
+    taskWeights,
+    dataInfo: source.describe(),
+  };
+  const archs: ArchName[] = arch === 'all' ? (Object.keys(ARCHITECTURES) as ArchName[]) : [arch as ArchName];
+  const outRoot = args.out ?? `artifacts/${arch}`;
+  const results = [];
+  for (const a of archs) {
+    const out = arch === 'all' ? `${outRoot}/${a}` : outRoot;
+    const r = await trainToDir(data, { ...base, arch: a, out, onProgress: progressBar(a) });
+    await afterTraining(r, data, { export: !args['no-export'] });
+    results.push({ arch: a, result: r });
+  }
+  console.log(comparisonTable(outRoot, data.tasks, results, arch === 'all'));
+});

@@ -20,7 +20,6 @@ export class Adam {
   readonly b1: number;
   readonly b2: number;
   readonly eps: number;
-  private rowBuf = new Float32Array(0);
 
   constructor(
     private readonly k: Kernels,
@@ -48,30 +47,23 @@ export class Adam {
   }
 
   private applySparse(t: EmbeddingTable, shards: readonly Workspace[], lrT: number): void {
+    // Fold shards 1.. into shard 0 in shard order, then one pass of lazy Adam over the rows.
+    const g = shards[0].sparseGrad(t);
+    for (let s = 1; s < shards.length; s++) g.mergeFrom(shards[s].sparseGrad(t));
     const d = t.dim;
-    if (this.rowBuf.length < d) this.rowBuf = new Float32Array(d);
-    const g = this.rowBuf;
     const { b1, b2, eps } = this;
-    const grads = shards.map((s) => s.sparseGrad(t));
-    for (let s = 0; s < grads.length; s++) {
-      const gs = grads[s];
-      for (let r = 0; r < gs.count; r++) {
-        const row = gs.touched[r];
-        let seen = false;
-        for (let q = 0; q < s && !seen; q++) seen = grads[q].has(row);
-        if (seen) continue; // already updated from an earlier shard
-        const base = row * d;
-        for (let j = 0; j < d; j++) g[j] = gs.grad[base + j];
-        for (let q = s + 1; q < grads.length; q++) {
-          if (!grads[q].has(row)) continue;
-          for (let j = 0; j < d; j++) g[j] += grads[q].grad[base + j];
-        }
-        for (let j = 0; j < d; j++) {
-          const i = base + j;
-          const m = (t.m[i] = b1 * t.m[i] + (1 - b1) * g[j]);
-          const v = (t.v[i] = b2 * t.v[i] + (1 - b2) * g[j] * g[j]);
-          t.data[i] -= (lrT * m) / (Math.sqrt(v) + eps);
-        }
+    const w = t.data;
+    const m = t.m;
+    const v = t.v;
+    const grad = g.grad;
+    const rows = g.touched;
+    for (let r = 0, n = g.count; r < n; r++) {
+      const base = rows[r] * d;
+      for (let i = base; i < base + d; i++) {
+        const gi = grad[i];
+        const mi = (m[i] = b1 * m[i] + (1 - b1) * gi);
+        const vi = (v[i] = b2 * v[i] + (1 - b2) * gi * gi);
+        w[i] -= (lrT * mi) / (Math.sqrt(vi) + eps);
       }
     }
   }

@@ -87,7 +87,9 @@ export function gatherRows(
     for (let c = 0; c < C; c++) dst.cat[o * C + c] = src.batch.cat[i * C + c];
     for (let m = 0; m < layout.multi.length; m++) {
       const L = layout.multi[m].maxLen;
-      dst.multi[m].set(src.batch.multi[m].subarray(i * L, i * L + L), o * L);
+      const a = src.batch.multi[m];
+      const b = dst.multi[m];
+      for (let s = 0; s < L; s++) b[o * L + s] = a[i * L + s];
     }
     for (let d = 0; d < D; d++) dst.num[o * D + d] = src.batch.num[i * D + d];
     for (let t = 0; t < tasks; t++) dstLabels[o * tasks + t] = src.labels[i * tasks + t];

@@ -18,7 +18,11 @@ export class Concat implements Op {
     for (let p = 0; p < ins.length; p++) {
       const w = this.widths[p];
       const x = ins[p];
-      for (let i = 0; i < ctx.n; i++) out.set(x.subarray(i * w, i * w + w), i * T + off);
+      for (let i = 0; i < ctx.n; i++) {
+        const s = i * w;
+        const o = i * T + off;
+        for (let j = 0; j < w; j++) out[o + j] = x[s + j];
+      }
       off += w;
     }
   }

@@ -22,9 +22,11 @@ export class EmbedFields implements Op {
     const w = this.table.data;
     const ids = batch.cat;
     const F = this.fields;
+    // Plain loops: subarray() per row allocates, and this runs n * fields times a step.
     for (let i = 0; i < n * F; i++) {
       const src = ids[i] * d;
-      out.set(w.subarray(src, src + d), i * d);
+      const dst = i * d;
+      for (let j = 0; j < d; j++) out[dst + j] = w[src + j];
     }
   }
 

@@ -1,0 +1,106 @@
+// Exporting a trained model directory (manifest.json + weights.bin) to DIR/model.onnx and
+// DIR/model.int8.onnx, and recording both in the manifest's files.onnx / files.int8. The CLI
+// (scripts/export.ts) and the trainer (at the end of a run) call exportModelDir. Node only
+// (node:fs, node:crypto): the worker never imports this module.
+
+import { createHash } from 'node:crypto';
+import { existsSync, readFileSync, renameSync, writeFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { DEFAULT_ARCH_CONFIG } from '../arch/builder.ts';
+import { buildGraph, isArchName } from '../arch/index.ts';
+import type { Graph } from '../engine/graph.ts';
+import { createJsKernels } from '../engine/kernels/js.ts';
+import { layoutOf, type FeatureLayout } from '../features/layout.ts';
+import { checkManifest, type Manifest, type OnnxFileRecord } from '../manifest.ts';
+import { loadWeights } from '../train/checkpoint.ts';
+import type { WeightGranularity } from './quantize.ts';
+import { DEFAULT_INT8_SCHEME, exportOnnx, OPSET, quantizationLabel, type ExportOptions, type Int8Scheme } from './writer.ts';
+
+export const ONNX_FILE = 'model.onnx';
+export const INT8_FILE = 'model.int8.onnx';
+
+export interface LoadedModel {
+  manifest: Manifest;
+  layout: FeatureLayout;
+  /** The architecture rebuilt over JS kernels, with the checkpoint's weights loaded. */
+  graph: Graph;
+}
+
+function sha256(bytes: Uint8Array): string {
+  return createHash('sha256').update(bytes).digest('hex');
+}
+
+function readOrFail(path: string, what: string): Buffer {
+  if (!existsSync(path)) throw new Error(`${what} not found: ${path}`);
+  try {
+    return readFileSync(path);
+  } catch (e) {
+    throw new Error(`cannot read ${what} ${path}: ${(e as Error).message}`);
+  }
+}
+
+function readManifestJson(dir: string): Record<string, unknown> {
+  const path = join(dir, 'manifest.json');
+  const text = readOrFail(path, 'manifest').toString('utf8');
+  try {
+    return JSON.parse(text) as Record<string, unknown>;
+  } catch {
+    throw new Error(`manifest ${path} is not valid JSON`);
+  }
+}
+
+/** Reads DIR/manifest.json, rebuilds the graph it names and loads DIR's weights into it. */
+export function loadModelDir(dir: string): LoadedModel {
+  const manifest = checkManifest(readManifestJson(dir));
+  const arch = manifest.architecture.name;
+  if (!isArchName(arch)) throw new Error(`manifest names unknown architecture "${arch}"`);
+  const layout = layoutOf(manifest.features);
+  const graph = buildGraph(arch, createJsKernels(), layout, manifest.tasks, { ...DEFAULT_ARCH_CONFIG, ...manifest.architecture.config });
+  const rec = manifest.files?.weights;
+  const path = join(dir, rec?.path || 'weights.bin');
+  const bytes = readOrFail(path, 'weights file');
+  if (rec?.sha256 && sha256(bytes) !== rec.sha256) throw new Error(`weights file ${path} does not match the sha256 recorded in the manifest (corrupt or replaced)`);
+  loadWeights(new Uint8Array(bytes.buffer, bytes.byteOffset, bytes.byteLength), graph.params());
+  return { manifest, layout, graph };
+}
+
+export interface ExportDirOptions {
+  /** Scheme of model.int8.onnx (default DEFAULT_INT8_SCHEME, see writer.ts). */
+  scheme?: Int8Scheme;
+  /** Dense weight scales of model.int8.onnx (default per-column). */
+  weights?: WeightGranularity;
+}
+
+export interface ExportDirResult {
+  onnx: OnnxFileRecord;
+  int8: OnnxFileRecord;
+}
+
+function writeAtomic(path: string, data: Uint8Array | string): void {
+  const tmp = `${path}.tmp-${process.pid}`;
+  writeFileSync(tmp, data);
+  renameSync(tmp, path);
+}
+
+/**
+ * Writes DIR/model.onnx (fp32) and DIR/model.int8.onnx and records them (sha256, bytes, opset,
+ * quantization) in DIR/manifest.json; every other manifest field, `version` included, is kept
+ * as it was. Throws an Error with a one-line message when the directory is unusable.
+ */
+export function exportModelDir(dir: string, opts: ExportDirOptions = {}): ExportDirResult {
+  const { manifest, layout, graph } = loadModelDir(dir);
+  const metadata = { manifest_version: manifest.version, architecture: manifest.architecture.name, tasks: manifest.tasks.map((t) => t.name).join(',') };
+  const write = (file: string, o: ExportOptions): OnnxFileRecord => {
+    const bytes = exportOnnx(graph, layout, { ...o, metadata });
+    writeAtomic(join(dir, file), bytes);
+    return { path: file, sha256: sha256(bytes), bytes: bytes.length, opset: OPSET, quantization: quantizationLabel(o) };
+  };
+  const onnx = write(ONNX_FILE, { quantization: 'fp32' });
+  const int8 = write(INT8_FILE, { quantization: 'int8', scheme: opts.scheme ?? DEFAULT_INT8_SCHEME, weights: opts.weights });
+  // Re-read the raw JSON so fields this code does not know about survive untouched.
+  const raw = readManifestJson(dir);
+  const files = (typeof raw.files === 'object' && raw.files !== null ? raw.files : {}) as Record<string, unknown>;
+  raw.files = { ...files, onnx, int8 };
+  writeAtomic(join(dir, 'manifest.json'), JSON.stringify(raw, null, 2) + '\n');
+  return { onnx, int8 };
+}

@@ -1,0 +1,54 @@
+// The exported model's inputs and outputs: names, element types and shapes. The worker
+// builds its feeds from this (no node: imports here; workerd reads it).
+//
+//   cat              int32   [N, categorical.length]  global embedding rows (features/encode.ts)
+//   multi_<field>    int32   [N, field.maxLen]        one per multi-valued field; 0 = padding
+//   num              float32 [N, numeric.length]      ALREADY NORMALISED by the shared feature
+//                                                     module (features/encode.ts normalise()):
+//                                                     the (t(x) - mean) / std step stays outside
+//                                                     the graph, so the worker and the trainer
+//                                                     share one implementation of it.
+//   <task name>      float32 [N, 1]                   one output per task: the probability.
+//
+// N is symbolic ("N"). Every input is always declared, even when an architecture does not
+// read it (e.g. an empty `cat` when a layout has no single-valued field): the worker can
+// then feed the same set of tensors to every model. Outputs are [N, 1] (the width-1 column
+// the trainer computes); the data of an [N, 1] tensor is the same flat Float32Array of N
+// values as an [N] one.
+
+import type { FeatureLayout } from '../features/layout.ts';
+
+export const BATCH_DIM = 'N';
+export const CAT_INPUT = 'cat';
+export const NUM_INPUT = 'num';
+export const MULTI_PREFIX = 'multi_';
+
+export function multiInputName(field: string): string {
+  return MULTI_PREFIX + field;
+}
+
+export interface TensorSpec {
+  name: string;
+  type: 'int32' | 'float32';
+  /** Fixed width of the second axis (the first is N). */
+  width: number;
+}
+
+/** The model inputs of a layout, in declaration order. */
+export function inputSpecs(layout: FeatureLayout): TensorSpec[] {
+  return [
+    { name: CAT_INPUT, type: 'int32', width: layout.categorical.length },
+    ...layout.multi.map((m): TensorSpec => ({ name: multiInputName(m.name), type: 'int32', width: m.maxLen })),
+    { name: NUM_INPUT, type: 'float32', width: layout.numeric.length },
+  ];
+}
+
+/** Output names are the task names, in graph.outputs (= manifest tasks) order. */
+export function checkOutputNames(layout: FeatureLayout, tasks: readonly string[]): void {
+  const taken = new Set(inputSpecs(layout).map((s) => s.name));
+  for (const t of tasks) {
+    if (!t) throw new Error('onnx: a task has an empty name');
+    if (taken.has(t)) throw new Error(`onnx: task name "${t}" collides with another input or output name`);
+    taken.add(t);
+  }
+}

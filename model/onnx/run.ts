@@ -1,0 +1,115 @@
+// Running an exported model on an EncodedBatch, in onnxruntime-node (native CPU) or
+// onnxruntime-web (the wasm build the edge worker uses, here under Node). Tests, the
+// benchmark and the trainer's int8 test metrics use it; the worker has its own loader
+// (workerd needs a precompiled wasm module and onnxruntime-web/wasm) but the same inputs
+// (inputs.ts).
+//
+// onnxruntime-web under Node: `import('onnxruntime-web')` resolves (package exports,
+// "node" condition) to dist/ort.node.min.mjs, which imports dist/ort-wasm-simd-threaded.mjs
+// and reads dist/ort-wasm-simd-threaded.wasm from the package directory itself: no
+// wasmPaths or wasmBinary setting is needed. numThreads is set to 1 before the first session
+// (the edge has no threads; it must be set before ORT initialises and cannot change after).
+//
+// Which runtime for int8 metrics: 'web'. It is the code that serves, and its integer GEMM
+// has no overflow corner; native x86 kernels for u8 x s8 without VNNI may saturate int16
+// partial sums (onnxruntime's documented AVX2 caveat), which only the dynamic scheme meets.
+
+import type { EncodedBatch } from '../features/encode.ts';
+import type { FeatureLayout } from '../features/layout.ts';
+import { CAT_INPUT, inputSpecs, NUM_INPUT } from './inputs.ts';
+
+export type OrtRuntime = 'node' | 'web';
+
+export interface RunOptions {
+  /** 'node' = onnxruntime-node, 'web' = onnxruntime-web's wasm backend. */
+  runtime: OrtRuntime;
+  /** onnxruntime-node intra-op threads (default 1). onnxruntime-web always runs 1 thread. */
+  threads?: number;
+  /** Rows per session.run call when a batch is larger (default 4096). */
+  chunkRows?: number;
+}
+
+export interface OnnxRunner {
+  readonly runtime: OrtRuntime;
+  /** Task names, in the model's output order. */
+  readonly outputNames: readonly string[];
+  /** Probabilities of the first batch.n rows, one Float32Array of length n per task. */
+  run(batch: EncodedBatch): Promise<Record<string, Float32Array>>;
+  release(): Promise<void>;
+}
+
+// Both packages expose the onnxruntime-common API; the web typings stand for both.
+type Ort = typeof import('onnxruntime-web');
+type Tensor = InstanceType<Ort['Tensor']>;
+
+let webOrt: Promise<Ort> | undefined;
+let nodeOrt: Promise<Ort> | undefined;
+
+export function loadOrt(runtime: OrtRuntime): Promise<Ort> {
+  if (runtime === 'node') return (nodeOrt ??= import('onnxruntime-node') as unknown as Promise<Ort>);
+  if (runtime !== 'web') throw new Error(`unknown onnxruntime flavour ${String(runtime)}`);
+  return (webOrt ??= import('onnxruntime-web').then((ort) => {
+    ort.env.wasm.numThreads = 1;
+    ort.env.wasm.proxy = false;
+    return ort;
+  }));
+}
+
+/** The input tensors of rows [from, to) of a batch (copies: kernel memory may be shared). */
+export function feedsOf(ort: Ort, layout: FeatureLayout, batch: EncodedBatch, from = 0, to = batch.n): Record<string, Tensor> {
+  const n = to - from;
+  const specs = inputSpecs(layout);
+  const feeds: Record<string, Tensor> = {};
+  for (const s of specs) {
+    const w = s.width;
+    let src: Int32Array | Float32Array;
+    if (s.name === CAT_INPUT) src = batch.cat;
+    else if (s.name === NUM_INPUT) src = batch.num;
+    else src = batch.multi[layout.multi.findIndex((m) => `multi_${m.name}` === s.name)];
+    if (!src || src.length < to * w) throw new Error(`onnx run: input ${s.name} holds ${src?.length ?? 0} values, need ${to * w}`);
+    const data = src.slice(from * w, to * w);
+    feeds[s.name] = data instanceof Int32Array ? new ort.Tensor('int32', data, [n, w]) : new ort.Tensor('float32', data, [n, w]);
+  }
+  return feeds;
+}
+
+export async function createRunner(model: Uint8Array, layout: FeatureLayout, opts: RunOptions): Promise<OnnxRunner> {
+  const ort = await loadOrt(opts.runtime);
+  const sessionOptions: Parameters<Ort['InferenceSession']['create']>[1] =
+    opts.runtime === 'node' ? { intraOpNumThreads: opts.threads ?? 1, interOpNumThreads: 1 } : { executionProviders: ['wasm'] };
+  const session = await ort.InferenceSession.create(model, sessionOptions);
+  const outputNames = [...session.outputNames];
+  const chunk = Math.max(1, opts.chunkRows ?? 4096);
+  return {
+    runtime: opts.runtime,
+    outputNames,
+    async run(batch) {
+      const n = batch.n;
+      const out: Record<string, Float32Array> = Object.fromEntries(outputNames.map((t) => [t, new Float32Array(n)]));
+      for (let from = 0; from < n; from += chunk) {
+        const to = Math.min(n, from + chunk);
+        const feeds = feedsOf(ort, layout, batch, from, to);
+        const res = await session.run(feeds);
+        for (const t of outputNames) {
+          const data = res[t].data as Float32Array;
+          if (data.length !== to - from) throw new Error(`onnx run: output ${t} has ${data.length} values for ${to - from} rows`);
+          out[t].set(data, from);
+          res[t].dispose();
+        }
+        for (const f of Object.values(feeds)) f.dispose();
+      }
+      return out;
+    },
+    release: () => session.release(),
+  };
+}
+
+/** One-shot: create a session, run one batch, release. */
+export async function runOnnx(model: Uint8Array, layout: FeatureLayout, batch: EncodedBatch, opts: RunOptions): Promise<Record<string, Float32Array>> {
+  const r = await createRunner(model, layout, opts);
+  try {
+    return await r.run(batch);
+  } finally {
+    await r.release();
+  }
+}

@@ -1,0 +1,252 @@
+// ONNX export: walks the graph the trainer runs, asking each op to emit its own nodes through
+// the OnnxEmitter below (the network is defined once; there is no hand-kept copy of it), and
+// writes an ONNX ModelProto (opset 15, IR 8) with onnx-proto. Inputs and outputs: inputs.ts.
+//
+// Weights: 'fp32' stores every parameter as float32. 'int8' stores
+//  - embedding tables as int8 rows with float16 per-row scales (quantize.ts), dequantized
+//    after the gather: Gather(int8 rows) -> Cast, Gather(scales) -> Cast, Mul;
+//  - dense weights as int8 with per-column (default) or per-tensor float32 scales, run by
+//    one of two schemes:
+//      'dynamic':     DynamicQuantizeLinear(x) -> MatMulInteger(x_u8, W_s8) -> Cast -> Mul by
+//                     (x_scale * w_scale); the layout onnxruntime's own quantize_dynamic
+//                     writes, which ORT fuses into one DynamicQuantizeMatMul kernel;
+//      'weight-only': DequantizeLinear(W_s8, w_scale, axis=1) -> MatMul in float.
+//    Matmuls with fewer than `minQuantizedColumns` output columns (default 2: the 1-wide task
+//    heads) keep float32 weights: they are a few dozen bytes, and quantizing their input
+//    would add the largest error exactly where the logit is formed.
+//
+// DEFAULT_INT8_SCHEME is 'weight-only': see the comment on the constant below for the
+// measurements behind the choice (model/onnx/bench.ts reproduces them).
+
+import type { Graph, GraphNode } from '../engine/graph.ts';
+import type { EmbeddingTable } from '../engine/params.ts';
+import type { FeatureLayout } from '../features/layout.ts';
+import type { AttrValue, OnnxEmitter } from './emitter.ts';
+import { BATCH_DIM, checkOutputNames, inputSpecs } from './inputs.ts';
+import { attribute, DataType, int64Bytes, onnx, tensor, valueInfo, type NodeProto, type TensorProto } from './proto.ts';
+import { quantizeMatrix, quantizeTable, type WeightGranularity } from './quantize.ts';
+
+export const OPSET = 15;
+export const IR_VERSION = 8;
+export const PRODUCER = 'edge-mtl';
+
+export type Quantization = 'fp32' | 'int8';
+export type Int8Scheme = 'dynamic' | 'weight-only';
+
+/** See the module comment for why. */
+export const DEFAULT_INT8_SCHEME: Int8Scheme = 'weight-only';
+
+export interface ExportOptions {
+  quantization: Quantization;
+  /** int8 only: how the dense layers run (default DEFAULT_INT8_SCHEME). */
+  scheme?: Int8Scheme;
+  /** int8 only: dense weight scales per output column (default) or one per matrix. */
+  weights?: WeightGranularity;
+  /** int8 only: matmuls with fewer output columns keep float32 weights (default 2). */
+  minQuantizedColumns?: number;
+  /** Extra metadata_props (e.g. the manifest version). */
+  metadata?: Record<string, string>;
+}
+
+/** The label of a quantization choice, as recorded in the manifest's files.onnx / files.int8. */
+export function quantizationLabel(o: ExportOptions): string {
+  return o.quantization === 'fp32' ? 'fp32' : `int8-${o.scheme ?? DEFAULT_INT8_SCHEME}`;
+}
+
+// protobuf messages cannot exceed 2 GiB; stay clear of it (larger tables would need ONNX
+// external data, which onnxruntime-web at the edge cannot load from a single file anyway).
+const MAX_MODEL_BYTES = 2 ** 31 - 2 ** 24;
+
+class Writer implements OnnxEmitter {
+  readonly inputs: { cat: string; multi: string[]; num: string };
+  private readonly nodes: NodeProto[] = [];
+  private readonly inits: TensorProto[] = [];
+  private readonly names = new Set<string>();
+  private readonly consts = new Map<string, string>();
+  private readonly tables = new Map<EmbeddingTable, { rows: string; scales?: string; rowsPerScale: number }>();
+  private readonly quantizedInputs = new Map<string, string[]>();
+  private nodeCount = 0;
+  private initBytes = 0;
+  readonly scheme: Int8Scheme;
+  readonly int8: boolean;
+
+  constructor(
+    readonly layout: FeatureLayout,
+    readonly opts: ExportOptions,
+    reserved: readonly string[],
+  ) {
+    if (opts.quantization !== 'fp32' && opts.quantization !== 'int8') throw new Error(`onnx: unknown quantization ${String(opts.quantization)}`);
+    this.int8 = opts.quantization === 'int8';
+    this.scheme = opts.scheme ?? DEFAULT_INT8_SCHEME;
+    if (this.scheme !== 'dynamic' && this.scheme !== 'weight-only') throw new Error(`onnx: unknown int8 scheme ${String(opts.scheme)}`);
+    for (const s of inputSpecs(layout)) this.names.add(s.name);
+    for (const r of reserved) this.names.add(r);
+    this.inputs = { cat: 'cat', multi: layout.multi.map((m) => `multi_${m.name}`), num: 'num' };
+  }
+
+  /** A tensor name not used yet, derived from `hint`. */
+  private fresh(hint: string): string {
+    const base = hint.replace(/[^A-Za-z0-9_.:/-]/g, '_') || 't';
+    let name = base;
+    for (let i = 1; this.names.has(name); i++) name = `${base}_${i}`;
+    this.names.add(name);
+    return name;
+  }
+
+  private emit(opType: string, inputs: string[], outputs: string[], attrs?: Record<string, AttrValue>): void {
+    for (const i of inputs) if (i !== '' && !this.names.has(i)) throw new Error(`onnx: ${opType} reads unknown tensor "${i}"`);
+    this.nodes.push({
+      name: `${opType}_${this.nodeCount++}`,
+      opType,
+      input: inputs,
+      output: outputs,
+      attribute: Object.entries(attrs ?? {}).map(([k, v]) => attribute(k, v)),
+    });
+  }
+
+  node(opType: string, inputs: string[], attrs?: Record<string, AttrValue>, nOutputs = 1): string {
+    return this.nodeMulti(opType, inputs, nOutputs, attrs)[0];
+  }
+
+  nodeMulti(opType: string, inputs: string[], nOutputs: number, attrs?: Record<string, AttrValue>): string[] {
+    const id = this.nodeCount;
+    const outs = Array.from({ length: nOutputs }, (_, k) => this.fresh(nOutputs === 1 ? `${opType}_${id}` : `${opType}_${id}_${k}`));
+    this.emit(opType, inputs, outs, attrs);
+    return outs;
+  }
+
+  private init(hint: string, dataType: number, dims: readonly number[], data: ArrayBufferView): string {
+    const name = this.fresh(hint);
+    this.inits.push(tensor(name, dataType, dims, data));
+    this.initBytes += data.byteLength;
+    if (this.initBytes > MAX_MODEL_BYTES) throw new Error(`onnx: parameters exceed ${MAX_MODEL_BYTES} bytes, beyond what one protobuf message can hold`);
+    return name;
+  }
+
+  /** Small constants are shared by value (the many [1] axes, the padding id, ...). */
+  private constant(hint: string, dataType: number, dims: readonly number[], data: ArrayBufferView): string {
+    if (data.byteLength > 64) return this.init(hint, dataType, dims, data);
+    const key = `${dataType}|${dims.join('x')}|${Array.from(new Uint8Array(data.buffer, data.byteOffset, data.byteLength)).join(',')}`;
+    let name = this.consts.get(key);
+    if (!name) this.consts.set(key, (name = this.init(hint, dataType, dims, data)));
+    return name;
+  }
+
+  floatConst(hint: string, data: Float32Array, dims: number[]): string {
+    return this.constant(hint, DataType.FLOAT, dims, data);
+  }
+
+  int32Const(values: number[]): string {
+    return this.constant(`i32_${values.join('_')}`, DataType.INT32, [values.length], Int32Array.from(values));
+  }
+
+  int64Const(values: number[]): string {
+    return this.constant(`i64_${values.join('_')}`, DataType.INT64, [values.length], int64Bytes(values));
+  }
+
+  matmul(x: string, w: Float32Array, inDim: number, outDim: number, hint: string): string {
+    if (w.length !== inDim * outDim) throw new Error(`onnx: weight ${hint} has ${w.length} values, expected ${inDim}x${outDim}`);
+    if (!this.int8 || outDim < (this.opts.minQuantizedColumns ?? 2)) {
+      return this.node('MatMul', [x, this.init(hint, DataType.FLOAT, [inDim, outDim], w)]);
+    }
+    const granularity = this.opts.weights ?? 'per-column';
+    const { q, scales } = quantizeMatrix(w, inDim, outDim, granularity);
+    const qName = this.init(`${hint}.q`, DataType.INT8, [inDim, outDim], q);
+    const sName = this.init(`${hint}.scale`, DataType.FLOAT, granularity === 'per-tensor' ? [] : [outDim], scales);
+    if (this.scheme === 'weight-only') {
+      const wf = this.node('DequantizeLinear', [qName, sName], granularity === 'per-tensor' ? {} : { axis: 1 });
+      return this.node('MatMul', [x, wf]);
+    }
+    // One DynamicQuantizeLinear per activation tensor, shared by every matmul reading it.
+    let xq = this.quantizedInputs.get(x);
+    if (!xq) this.quantizedInputs.set(x, (xq = this.nodeMulti('DynamicQuantizeLinear', [x], 3)));
+    const [xu8, xScale, xZero] = xq;
+    const acc = this.node('MatMulInteger', [xu8, qName, xZero]);
+    const accF = this.node('Cast', [acc], { to: DataType.FLOAT });
+    return this.node('Mul', [accF, this.node('Mul', [xScale, sName])]);
+  }
+
+  embedding(table: EmbeddingTable, ids: string): string {
+    let t = this.tables.get(table);
+    if (!t) {
+      if (!this.int8) {
+        t = { rows: this.init(table.name, DataType.FLOAT, [table.rows, table.dim], table.data), rowsPerScale: 1 };
+      } else {
+        const qt = quantizeTable(table.data, table.rows, table.dim);
+        t = {
+          rows: this.init(`${table.name}.q`, DataType.INT8, [table.rows, table.dim], qt.q),
+          scales: this.init(`${table.name}.scale`, DataType.FLOAT16, [qt.scales.length, 1], qt.scales),
+          rowsPerScale: qt.rowsPerScale,
+        };
+      }
+      this.tables.set(table, t);
+    }
+    const rows = this.node('Gather', [t.rows, ids], { axis: 0 });
+    if (!t.scales) return rows;
+    const group = t.rowsPerScale > 1 ? this.node('Div', [ids, this.int32Const([t.rowsPerScale])]) : ids;
+    const scale = this.node('Cast', [this.node('Gather', [t.scales, group], { axis: 0 })], { to: DataType.FLOAT });
+    return this.node('Mul', [this.node('Cast', [rows], { to: DataType.FLOAT }), scale]);
+  }
+
+  /** Names the outputs, drops whatever they do not need, and encodes the model. */
+  finish(outputs: { task: string; tensor: string }[], graphName: string): Uint8Array {
+    for (const o of outputs) this.emit('Identity', [o.tensor], [o.task]);
+    const needed = new Set(outputs.map((o) => o.task));
+    const kept: NodeProto[] = [];
+    for (let i = this.nodes.length - 1; i >= 0; i--) {
+      const n = this.nodes[i];
+      if (!n.output!.some((o) => needed.has(o))) continue;
+      kept.push(n);
+      for (const x of n.input!) needed.add(x);
+    }
+    kept.reverse();
+    const specs = inputSpecs(this.layout);
+    const metadata: Record<string, string> = {
+      quantization: quantizationLabel(this.opts),
+      inputs: specs.map((s) => `${s.name}:${s.type}[${BATCH_DIM},${s.width}]`).join(' '),
+      outputs: outputs.map((o) => `${o.task}:float32[${BATCH_DIM},1]`).join(' '),
+      ...this.opts.metadata,
+    };
+    const model = {
+      irVersion: IR_VERSION,
+      opsetImport: [{ domain: '', version: OPSET }],
+      producerName: PRODUCER,
+      producerVersion: '1',
+      docString:
+        'Multi-task recommender. Inputs: cat (global embedding rows), multi_<field> (rows, 0 = padding), ' +
+        'num (numeric features ALREADY normalised by the shared feature module). One [N, 1] probability per task.',
+      graph: {
+        name: graphName,
+        node: kept,
+        initializer: this.inits.filter((t) => needed.has(t.name!)),
+        input: specs.map((s) => valueInfo(s.name, s.type === 'int32' ? DataType.INT32 : DataType.FLOAT, [BATCH_DIM, s.width])),
+        output: outputs.map((o) => valueInfo(o.task, DataType.FLOAT, [BATCH_DIM, 1])),
+      },
+      metadataProps: Object.entries(metadata).map(([key, value]) => ({ key, value })),
+    };
+    return new Uint8Array(onnx.ModelProto.encode(model).finish());
+  }
+}
+
+/**
+ * The ONNX model of a graph, its parameters as they are now (fp32, or int8 per `opts`).
+ * Outputs are named after the tasks, in graph.outputs order.
+ */
+export function exportOnnx(graph: Graph, layout: FeatureLayout, opts: ExportOptions): Uint8Array {
+  const tasks = graph.outputs.map((o) => o.task);
+  checkOutputNames(layout, tasks);
+  const w = new Writer(layout, opts, tasks);
+  const names = new Map<GraphNode, string>();
+  for (const n of graph.nodes) {
+    const ins = n.inputs.map((i) => names.get(i) ?? fail(`node ${n.id} (${n.op.type}) reads node ${i.id} before it is emitted`));
+    names.set(n, n.op.onnx(w, ins));
+  }
+  return w.finish(
+    graph.outputs.map((o) => ({ task: o.task, tensor: names.get(o.node)! })),
+    'edge_mtl',
+  );
+}
+
+function fail(why: string): never {
+  throw new Error(`onnx: ${why}`);
+}

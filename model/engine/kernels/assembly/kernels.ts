@@ -1,0 +1,391 @@
+// @ts-nocheck -- AssemblyScript source (compiled by scripts/build-kernels.mjs), not TypeScript.
+//
+// Dense f32 kernels with 128-bit SIMD. Every function takes raw byte addresses into the
+// imported (shared) memory and sizes in elements; nothing here allocates, so the module has
+// no heap of its own and the JS side owns the whole address space above HEAP_START.
+// Matrices are row-major and contiguous.
+
+/** Lowest address the JS allocator may hand out (64 KiB: page 0 is reserved for AS data / header). */
+export function heapBase(): usize {
+  return __heap_base;
+}
+
+// ---------------------------------------------------------------------------------------------
+// gemm: C[m,n] = (acc ? C : 0) + A'·B'   where A' is [m,k] and B' is [k,n].
+//   A'(i,p) lives at a + 4*(i*sai + p*sap): sai = k, sap = 1 (A as is) or sai = 1, sap = m (A
+//   stored [k,m]). B' must be row-major [k,n]; a transposed B is first packed into `scratch`.
+// ---------------------------------------------------------------------------------------------
+
+export function gemm(transA: i32, transB: i32, m: i32, n: i32, k: i32, a: usize, b: usize, c: usize, acc: i32, scratch: usize): void {
+  if (m <= 0 || n <= 0) return;
+  if (transB) {
+    // B is stored [n,k]; pack its transpose [k,n] into scratch.
+    transpose(b, n, k, scratch);
+    b = scratch;
+  }
+  const sai: usize = transA ? 1 : <usize>k;
+  const sap: usize = transA ? <usize>m : 1;
+  gemmStrided(m, n, k, a, sai << 2, sap << 2, b, c, acc);
+}
+
+/** dst[c*rows + r] = src[r*cols + c] (src is [rows, cols]). */
+export function transpose(src: usize, rows: i32, cols: i32, dst: usize): void {
+  const R = <usize>rows, C = <usize>cols;
+  // 4x4 tiles with shuffles, scalar edges.
+  let r: usize = 0;
+  for (; r + 4 <= R; r += 4) {
+    let cc: usize = 0;
+    for (; cc + 4 <= C; cc += 4) {
+      const s = src + ((r * C + cc) << 2);
+      const r0 = v128.load(s);
+      const r1 = v128.load(s + (C << 2));
+      const r2 = v128.load(s + (C << 3));
+      const r3 = v128.load(s + (C << 2) * 3);
+      const t0 = v128.shuffle<f32>(r0, r1, 0, 4, 1, 5);
+      const t1 = v128.shuffle<f32>(r2, r3, 0, 4, 1, 5);
+      const t2 = v128.shuffle<f32>(r0, r1, 2, 6, 3, 7);
+      const t3 = v128.shuffle<f32>(r2, r3, 2, 6, 3, 7);
+      const d = dst + ((cc * R + r) << 2);
+      v128.store(d, v128.shuffle<f32>(t0, t1, 0, 1, 4, 5));
+      v128.store(d + (R << 2), v128.shuffle<f32>(t0, t1, 2, 3, 6, 7));
+      v128.store(d + (R << 3), v128.shuffle<f32>(t2, t3, 0, 1, 4, 5));
+      v128.store(d + (R << 2) * 3, v128.shuffle<f32>(t2, t3, 2, 3, 6, 7));
+    }
+    for (; cc < C; cc++) {
+      for (let q: usize = 0; q < 4; q++) {
+        store<f32>(dst + ((cc * R + r + q) << 2), load<f32>(src + (((r + q) * C + cc) << 2)));
+      }
+    }
+  }
+  for (; r < R; r++) {
+    for (let cc: usize = 0; cc < C; cc++) {
+      store<f32>(dst + ((cc * R + r) << 2), load<f32>(src + ((r * C + cc) << 2)));
+    }
+  }
+}
+
+// Strides below are in bytes.
+function gemmStrided(m: i32, n: i32, k: i32, a: usize, sai: usize, sap: usize, b: usize, c: usize, acc: i32): void {
+  const ldb: usize = <usize>n << 2;
+  const ldc: usize = ldb;
+  let i = 0;
+  for (; i + 4 <= m; i += 4) {
+    const ai = a + <usize>i * sai;
+    const ci = c + <usize>i * ldc;
+    let j = 0;
+    for (; j + 8 <= n; j += 8) kernel4x8(k, ai, sai, sap, b + (<usize>j << 2), ldb, ci + (<usize>j << 2), ldc, acc);
+    for (; j + 4 <= n; j += 4) kernel4x4(k, ai, sai, sap, b + (<usize>j << 2), ldb, ci + (<usize>j << 2), ldc, acc);
+    for (; j < n; j++) kernel4x1(k, ai, sai, sap, b + (<usize>j << 2), ldb, ci + (<usize>j << 2), ldc, acc);
+  }
+  for (; i < m; i++) {
+    const ai = a + <usize>i * sai;
+    const ci = c + <usize>i * ldc;
+    let j = 0;
+    for (; j + 8 <= n; j += 8) kernel1x8(k, ai, sap, b + (<usize>j << 2), ldb, ci + (<usize>j << 2), acc);
+    for (; j + 4 <= n; j += 4) kernel1x4(k, ai, sap, b + (<usize>j << 2), ldb, ci + (<usize>j << 2), acc);
+    for (; j < n; j++) kernel1x1(k, ai, sap, b + (<usize>j << 2), ldb, ci + (<usize>j << 2), acc);
+  }
+}
+
+// @ts-ignore: decorator
+@inline function kernel4x8(k: i32, a: usize, sai: usize, sap: usize, b: usize, ldb: usize, c: usize, ldc: usize, acc: i32): void {
+  let c00 = f32x4.splat(0), c01 = f32x4.splat(0);
+  let c10 = f32x4.splat(0), c11 = f32x4.splat(0);
+  let c20 = f32x4.splat(0), c21 = f32x4.splat(0);
+  let c30 = f32x4.splat(0), c31 = f32x4.splat(0);
+  const c1 = c + ldc, c2 = c1 + ldc, c3 = c2 + ldc;
+  if (acc) {
+    c00 = v128.load(c); c01 = v128.load(c, 16);
+    c10 = v128.load(c1); c11 = v128.load(c1, 16);
+    c20 = v128.load(c2); c21 = v128.load(c2, 16);
+    c30 = v128.load(c3); c31 = v128.load(c3, 16);
+  }
+  let a0 = a, a1 = a + sai, a2 = a1 + sai, a3 = a2 + sai;
+  let pb = b;
+  for (let p = 0; p < k; p++) {
+    const b0 = v128.load(pb);
+    const b1 = v128.load(pb, 16);
+    let x = v128.load32_splat(a0);
+    c00 = f32x4.add(c00, f32x4.mul(x, b0));
+    c01 = f32x4.add(c01, f32x4.mul(x, b1));
+    x = v128.load32_splat(a1);
+    c10 = f32x4.add(c10, f32x4.mul(x, b0));
+    c11 = f32x4.add(c11, f32x4.mul(x, b1));
+    x = v128.load32_splat(a2);
+    c20 = f32x4.add(c20, f32x4.mul(x, b0));
+    c21 = f32x4.add(c21, f32x4.mul(x, b1));
+    x = v128.load32_splat(a3);
+    c30 = f32x4.add(c30, f32x4.mul(x, b0));
+    c31 = f32x4.add(c31, f32x4.mul(x, b1));
+    a0 += sap; a1 += sap; a2 += sap; a3 += sap;
+    pb += ldb;
+  }
+  v128.store(c, c00); v128.store(c, c01, 16);
+  v128.store(c1, c10); v128.store(c1, c11, 16);
+  v128.store(c2, c20); v128.store(c2, c21, 16);
+  v128.store(c3, c30); v128.store(c3, c31, 16);
+}
+
+// @ts-ignore: decorator
+@inline function kernel4x4(k: i32, a: usize, sai: usize, sap: usize, b: usize, ldb: usize, c: usize, ldc: usize, acc: i32): void {
+  let c0 = f32x4.splat(0), c1v = f32x4.splat(0), c2v = f32x4.splat(0), c3v = f32x4.splat(0);
+  const c1 = c + ldc, c2 = c1 + ldc, c3 = c2 + ldc;
+  if (acc) {
+    c0 = v128.load(c); c1v = v128.load(c1); c2v = v128.load(c2); c3v = v128.load(c3);
+  }
+  let a0 = a, a1 = a + sai, a2 = a1 + sai, a3 = a2 + sai;
+  let pb = b;
+  for (let p = 0; p < k; p++) {
+    const b0 = v128.load(pb);
+    c0 = f32x4.add(c0, f32x4.mul(v128.load32_splat(a0), b0));
+    c1v = f32x4.add(c1v, f32x4.mul(v128.load32_splat(a1), b0));
+    c2v = f32x4.add(c2v, f32x4.mul(v128.load32_splat(a2), b0));
+    c3v = f32x4.add(c3v, f32x4.mul(v128.load32_splat(a3), b0));
+    a0 += sap; a1 += sap; a2 += sap; a3 += sap;
+    pb += ldb;
+  }
+  v128.store(c, c0); v128.store(c1, c1v); v128.store(c2, c2v); v128.store(c3, c3v);
+}
+
+/** One column j of four rows. */
+// @ts-ignore: decorator
+@inline function kernel4x1(k: i32, a: usize, sai: usize, sap: usize, b: usize, ldb: usize, c: usize, ldc: usize, acc: i32): void {
+  if (sai == 4) {
+    // A stored [k,m]: the four rows are adjacent, load them as one vector.
+    let s = f32x4.splat(0);
+    let pa = a, pb = b;
+    for (let p = 0; p < k; p++) {
+      s = f32x4.add(s, f32x4.mul(v128.load(pa), v128.load32_splat(pb)));
+      pa += sap; pb += ldb;
+    }
+    if (acc) {
+      s = f32x4.add(s, f32x4(load<f32>(c), load<f32>(c + ldc), load<f32>(c + 2 * ldc), load<f32>(c + 3 * ldc)));
+    }
+    store<f32>(c, f32x4.extract_lane(s, 0));
+    store<f32>(c + ldc, f32x4.extract_lane(s, 1));
+    store<f32>(c + 2 * ldc, f32x4.extract_lane(s, 2));
+    store<f32>(c + 3 * ldc, f32x4.extract_lane(s, 3));
+  } else if (sap == 4 && ldb == 4) {
+    // A as is and n == 1 (so B and C are contiguous columns): four vectorised dot products.
+    let s0 = f32x4.splat(0), s1 = f32x4.splat(0), s2 = f32x4.splat(0), s3 = f32x4.splat(0);
+    const a1 = a + sai, a2 = a1 + sai, a3 = a2 + sai;
+    let o: usize = 0;
+    const k4 = (<usize>k & ~3) << 2;
+    for (; o < k4; o += 16) {
+      const bv = v128.load(b + o);
+      s0 = f32x4.add(s0, f32x4.mul(v128.load(a + o), bv));
+      s1 = f32x4.add(s1, f32x4.mul(v128.load(a1 + o), bv));
+      s2 = f32x4.add(s2, f32x4.mul(v128.load(a2 + o), bv));
+      s3 = f32x4.add(s3, f32x4.mul(v128.load(a3 + o), bv));
+    }
+    // Horizontal sums of s0..s3 into the lanes of one vector.
+    const t0 = f32x4.add(v128.shuffle<f32>(s0, s1, 0, 4, 1, 5), v128.shuffle<f32>(s0, s1, 2, 6, 3, 7));
+    const t1 = f32x4.add(v128.shuffle<f32>(s2, s3, 0, 4, 1, 5), v128.shuffle<f32>(s2, s3, 2, 6, 3, 7));
+    let r = f32x4.add(v128.shuffle<f32>(t0, t1, 0, 1, 4, 5), v128.shuffle<f32>(t0, t1, 2, 3, 6, 7));
+    const kb = <usize>k << 2;
+    for (; o < kb; o += 4) {
+      r = f32x4.add(r, f32x4.mul(f32x4(load<f32>(a + o), load<f32>(a1 + o), load<f32>(a2 + o), load<f32>(a3 + o)), v128.load32_splat(b + o)));
+    }
+    if (acc) r = f32x4.add(r, v128.load(c));
+    v128.store(c, r);
+  } else {
+    kernel1x1(k, a, sap, b, ldb, c, acc);
+    kernel1x1(k, a + sai, sap, b, ldb, c + ldc, acc);
+    kernel1x1(k, a + 2 * sai, sap, b, ldb, c + 2 * ldc, acc);
+    kernel1x1(k, a + 3 * sai, sap, b, ldb, c + 3 * ldc, acc);
+  }
+}
+
+// @ts-ignore: decorator
+@inline function kernel1x8(k: i32, a: usize, sap: usize, b: usize, ldb: usize, c: usize, acc: i32): void {
+  let c0 = f32x4.splat(0), c1 = f32x4.splat(0);
+  if (acc) { c0 = v128.load(c); c1 = v128.load(c, 16); }
+  let pa = a, pb = b;
+  for (let p = 0; p < k; p++) {
+    const x = v128.load32_splat(pa);
+    c0 = f32x4.add(c0, f32x4.mul(x, v128.load(pb)));
+    c1 = f32x4.add(c1, f32x4.mul(x, v128.load(pb, 16)));
+    pa += sap; pb += ldb;
+  }
+  v128.store(c, c0); v128.store(c, c1, 16);
+}
+
+// @ts-ignore: decorator
+@inline function kernel1x4(k: i32, a: usize, sap: usize, b: usize, ldb: usize, c: usize, acc: i32): void {
+  let c0 = f32x4.splat(0);
+  if (acc) c0 = v128.load(c);
+  let pa = a, pb = b;
+  for (let p = 0; p < k; p++) {
+    c0 = f32x4.add(c0, f32x4.mul(v128.load32_splat(pa), v128.load(pb)));
+    pa += sap; pb += ldb;
+  }
+  v128.store(c, c0);
+}
+
+/** Single dot product C(i,j) = sum_p A'(i,p) B'(p,j). */
+function kernel1x1(k: i32, a: usize, sap: usize, b: usize, ldb: usize, c: usize, acc: i32): void {
+  let p = 0;
+  let s: f32 = 0;
+  if (sap == 4 && ldb == 4) {
+    // Both contiguous along p (A as is, n == 1): vectorised dot.
+    let v = f32x4.splat(0);
+    for (; p + 4 <= k; p += 4) {
+      const o = <usize>p << 2;
+      v = f32x4.add(v, f32x4.mul(v128.load(a + o), v128.load(b + o)));
+    }
+    s = (f32x4.extract_lane(v, 0) + f32x4.extract_lane(v, 1)) + (f32x4.extract_lane(v, 2) + f32x4.extract_lane(v, 3));
+  }
+  let pa = a + <usize>p * sap, pb = b + <usize>p * ldb;
+  for (; p < k; p++) {
+    s += load<f32>(pa) * load<f32>(pb);
+    pa += sap; pb += ldb;
+  }
+  if (acc) s += load<f32>(c);
+  store<f32>(c, s);
+}
+
+// ---------------------------------------------------------------------------------------------
+// Element-wise and reduction kernels.
+// ---------------------------------------------------------------------------------------------
+
+/** y[i,j] += bias[j] for y [m,n]. */
+export function addBias(y: usize, bias: usize, m: i32, n: i32): void {
+  if (n == 1) {
+    const bv = v128.load32_splat(bias);
+    const bs = load<f32>(bias);
+    let i = 0;
+    for (; i + 4 <= m; i += 4) {
+      const p = y + (<usize>i << 2);
+      v128.store(p, f32x4.add(v128.load(p), bv));
+    }
+    for (; i < m; i++) {
+      const p = y + (<usize>i << 2);
+      store<f32>(p, load<f32>(p) + bs);
+    }
+    return;
+  }
+  const ld: usize = <usize>n << 2;
+  let row = y;
+  for (let i = 0; i < m; i++) {
+    let j = 0;
+    for (; j + 4 <= n; j += 4) {
+      const o = <usize>j << 2;
+      v128.store(row + o, f32x4.add(v128.load(row + o), v128.load(bias + o)));
+    }
+    for (; j < n; j++) {
+      const o = <usize>j << 2;
+      store<f32>(row + o, load<f32>(row + o) + load<f32>(bias + o));
+    }
+    row += ld;
+  }
+}
+
+/** out[j] = (acc ? out[j] : 0) + sum_i dy[i,j]. */
+export function colSum(dy: usize, m: i32, n: i32, out: usize, acc: i32): void {
+  if (n == 1) {
+    let v = f32x4.splat(0);
+    let i = 0;
+    for (; i + 4 <= m; i += 4) v = f32x4.add(v, v128.load(dy + (<usize>i << 2)));
+    let s: f32 = (f32x4.extract_lane(v, 0) + f32x4.extract_lane(v, 1)) + (f32x4.extract_lane(v, 2) + f32x4.extract_lane(v, 3));
+    for (; i < m; i++) s += load<f32>(dy + (<usize>i << 2));
+    store<f32>(out, acc ? load<f32>(out) + s : s);
+    return;
+  }
+  if (!acc) memory.fill(out, 0, <usize>n << 2);
+  const ld: usize = <usize>n << 2;
+  let row = dy;
+  let j = 0;
+  // Columns in blocks of 16 held in registers across all rows.
+  for (; j + 16 <= n; j += 16) {
+    const o = out + (<usize>j << 2);
+    let s0 = v128.load(o), s1 = v128.load(o, 16), s2 = v128.load(o, 32), s3 = v128.load(o, 48);
+    let r = dy + (<usize>j << 2);
+    for (let i = 0; i < m; i++) {
+      s0 = f32x4.add(s0, v128.load(r));
+      s1 = f32x4.add(s1, v128.load(r, 16));
+      s2 = f32x4.add(s2, v128.load(r, 32));
+      s3 = f32x4.add(s3, v128.load(r, 48));
+      r += ld;
+    }
+    v128.store(o, s0); v128.store(o, s1, 16); v128.store(o, s2, 32); v128.store(o, s3, 48);
+  }
+  for (; j + 4 <= n; j += 4) {
+    const o = out + (<usize>j << 2);
+    let s0 = v128.load(o);
+    let r = dy + (<usize>j << 2);
+    for (let i = 0; i < m; i++) {
+      s0 = f32x4.add(s0, v128.load(r));
+      r += ld;
+    }
+    v128.store(o, s0);
+  }
+  for (; j < n; j++) {
+    const o = out + (<usize>j << 2);
+    let s = load<f32>(o);
+    let r = dy + (<usize>j << 2);
+    for (let i = 0; i < m; i++) {
+      s += load<f32>(r);
+      r += ld;
+    }
+    store<f32>(o, s);
+  }
+}
+
+/** y = x > 0 ? x : 0 (x may equal y). */
+export function relu(x: usize, y: usize, len: i32): void {
+  const z = f32x4.splat(0);
+  let i = 0;
+  for (; i + 4 <= len; i += 4) {
+    const o = <usize>i << 2;
+    v128.store(y + o, f32x4.pmax(z, v128.load(x + o)));
+  }
+  for (; i < len; i++) {
+    const o = <usize>i << 2;
+    const v = load<f32>(x + o);
+    store<f32>(y + o, v > 0 ? v : 0);
+  }
+}
+
+/** dx = y > 0 ? dy : 0 (dx may equal dy). */
+export function reluBackward(dy: usize, y: usize, dx: usize, len: i32): void {
+  const z = f32x4.splat(0);
+  let i = 0;
+  for (; i + 4 <= len; i += 4) {
+    const o = <usize>i << 2;
+    v128.store(dx + o, v128.and(v128.load(dy + o), f32x4.gt(v128.load(y + o), z)));
+  }
+  for (; i < len; i++) {
+    const o = <usize>i << 2;
+    store<f32>(dx + o, load<f32>(y + o) > 0 ? load<f32>(dy + o) : 0);
+  }
+}
+
+/**
+ * Dense Adam step; g is zeroed afterwards. lr already includes bias correction. c1 = 1 - b1 and
+ * c2 = 1 - b2 come from the caller in double precision: 1 - f32(0.999) would be off by 1.3e-5.
+ */
+export function adam(w: usize, g: usize, m: usize, v: usize, len: i32, lr: f32, b1: f32, c1: f32, b2: f32, c2: f32, eps: f32): void {
+  const vb1 = f32x4.splat(b1), vb2 = f32x4.splat(b2), vc1 = f32x4.splat(c1), vc2 = f32x4.splat(c2);
+  const vlr = f32x4.splat(lr), veps = f32x4.splat(eps), z = f32x4.splat(0);
+  let i = 0;
+  for (; i + 4 <= len; i += 4) {
+    const o = <usize>i << 2;
+    const gv = v128.load(g + o);
+    const mv = f32x4.add(f32x4.mul(vb1, v128.load(m + o)), f32x4.mul(vc1, gv));
+    const vv = f32x4.add(f32x4.mul(vb2, v128.load(v + o)), f32x4.mul(vc2, f32x4.mul(gv, gv)));
+    v128.store(m + o, mv);
+    v128.store(v + o, vv);
+    v128.store(w + o, f32x4.sub(v128.load(w + o), f32x4.div(f32x4.mul(vlr, mv), f32x4.add(f32x4.sqrt(vv), veps))));
+    v128.store(g + o, z);
+  }
+  for (; i < len; i++) {
+    const o = <usize>i << 2;
+    const gs = load<f32>(g + o);
+    const ms = b1 * load<f32>(m + o) + c1 * gs;
+    const vs = b2 * load<f32>(v + o) + c2 * (gs * gs);
+    store<f32>(m + o, ms);
+    store<f32>(v + o, vs);
+    store<f32>(w + o, load<f32>(w + o) - (lr * ms) / (Mathf.sqrt(vs) + eps));
+    store<f32>(g + o, 0);
+  }
+}

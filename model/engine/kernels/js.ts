@@ -1,0 +1,125 @@
+// Plain-JS kernels: the reference implementation and the fallback when WASM SIMD is not
+// available. Same semantics as the WASM kernels (see types.ts); arrays are ordinary
+// Float32Arrays and alloc() never shares memory with anything.
+
+import { checkLen, type Kernels } from './types.ts';
+
+export function createJsKernels(): Kernels {
+  return {
+    name: 'js',
+    alloc: (length) => new Float32Array(length),
+    allocInt: (length) => new Int32Array(length),
+    gemm,
+    addBias,
+    colSum,
+    relu,
+    reluBackward,
+    adam,
+  };
+}
+
+function gemm(transA: boolean, transB: boolean, m: number, n: number, k: number, a: Float32Array, b: Float32Array, c: Float32Array, accumulate: boolean): void {
+  checkLen('a', a, m * k);
+  checkLen('b', b, k * n);
+  checkLen('c', c, m * n);
+  if (m <= 0 || n <= 0) return;
+  if (!transB) {
+    // Row-axpy form: C[i,:] += A'(i,p) * B[p,:], contiguous inner loop over B's rows.
+    if (!accumulate) c.fill(0, 0, m * n);
+    if (!transA) {
+      for (let i = 0; i < m; i++) {
+        const ci = i * n, ai = i * k;
+        for (let p = 0; p < k; p++) {
+          const x = a[ai + p];
+          const bp = p * n;
+          for (let j = 0; j < n; j++) c[ci + j] += x * b[bp + j];
+        }
+      }
+    } else {
+      for (let p = 0; p < k; p++) {
+        const ap = p * m, bp = p * n;
+        for (let i = 0; i < m; i++) {
+          const x = a[ap + i];
+          const ci = i * n;
+          for (let j = 0; j < n; j++) c[ci + j] += x * b[bp + j];
+        }
+      }
+    }
+    return;
+  }
+  // B stored [n,k]: dot-product form over contiguous rows of B.
+  if (!transA) {
+    for (let i = 0; i < m; i++) {
+      const ai = i * k, ci = i * n;
+      for (let j = 0; j < n; j++) {
+        const bj = j * k;
+        let s = 0;
+        for (let p = 0; p < k; p++) s += a[ai + p] * b[bj + p];
+        c[ci + j] = accumulate ? c[ci + j] + s : s;
+      }
+    }
+  } else {
+    for (let i = 0; i < m; i++) {
+      const ci = i * n;
+      for (let j = 0; j < n; j++) {
+        const bj = j * k;
+        let s = 0;
+        for (let p = 0; p < k; p++) s += a[p * m + i] * b[bj + p];
+        c[ci + j] = accumulate ? c[ci + j] + s : s;
+      }
+    }
+  }
+}
+
+function addBias(y: Float32Array, bias: Float32Array, m: number, n: number): void {
+  checkLen('y', y, m * n);
+  checkLen('bias', bias, n);
+  for (let i = 0; i < m; i++) {
+    const r = i * n;
+    for (let j = 0; j < n; j++) y[r + j] += bias[j];
+  }
+}
+
+function colSum(dy: Float32Array, m: number, n: number, out: Float32Array, accumulate: boolean): void {
+  checkLen('dy', dy, m * n);
+  checkLen('out', out, n);
+  if (!accumulate) out.fill(0, 0, n);
+  for (let i = 0; i < m; i++) {
+    const r = i * n;
+    for (let j = 0; j < n; j++) out[j] += dy[r + j];
+  }
+}
+
+function relu(x: Float32Array, y: Float32Array, len: number): void {
+  checkLen('x', x, len);
+  checkLen('y', y, len);
+  // Branch-free form of `v > 0 ? v : 0` (exact for finite v: v + |v| is 2v or +0): about 5x
+  // faster than the conditional on real activations, whose signs V8 cannot predict.
+  for (let i = 0; i < len; i++) {
+    const v = x[i];
+    y[i] = (v + Math.abs(v)) * 0.5;
+  }
+}
+
+function reluBackward(dy: Float32Array, y: Float32Array, dx: Float32Array, len: number): void {
+  checkLen('dy', dy, len);
+  checkLen('y', y, len);
+  checkLen('dx', dx, len);
+  // Branch-free `y > 0 ? dy : 0` (gives -0 for negative dy where y <= 0, which compares equal to 0).
+  for (let i = 0; i < len; i++) dx[i] = dy[i] * +(y[i] > 0);
+}
+
+function adam(w: Float32Array, g: Float32Array, m: Float32Array, v: Float32Array, len: number, lr: number, b1: number, b2: number, eps: number): void {
+  checkLen('w', w, len);
+  checkLen('g', g, len);
+  checkLen('m', m, len);
+  checkLen('v', v, len);
+  const c1 = 1 - b1, c2 = 1 - b2;
+  for (let i = 0; i < len; i++) {
+    const gi = g[i];
+    m[i] = b1 * m[i] + c1 * gi;
+    v[i] = b2 * v[i] + c2 * gi * gi;
+    w[i] -= (lr * m[i]) / (Math.sqrt(v[i]) + eps);
+    g[i] = 0;
+  }
+}

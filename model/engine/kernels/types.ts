@@ -1,0 +1,29 @@
+// The dense-math interface of the training engine. The engine only talks to `Kernels`; which
+// implementation runs (plain JS or WASM SIMD) is chosen once, at start-up (see index.ts).
+
+export interface Kernels {
+  readonly name: string; // 'js' | 'wasm-simd'
+  /** A zeroed Float32Array the kernels can operate on without copying (a view into the wasm memory for the wasm implementation). Allocations are never freed (the engine allocates once up front). */
+  alloc(length: number): Float32Array;
+  /** Int32 variant (for index buffers), same memory. */
+  allocInt(length: number): Int32Array;
+  /** C[m,n] = (accumulate ? C : 0) + op(A)·op(B), row-major, contiguous.
+   *  op(A) is [m,k]: A itself ([m,k]) or, when transA, A is stored [k,m] and transposed.
+   *  op(B) is [k,n]: B itself ([k,n]) or, when transB, B is stored [n,k] and transposed. */
+  gemm(transA: boolean, transB: boolean, m: number, n: number, k: number, a: Float32Array, b: Float32Array, c: Float32Array, accumulate: boolean): void;
+  /** y[i,j] += bias[j] for an [m,n] matrix. */
+  addBias(y: Float32Array, bias: Float32Array, m: number, n: number): void;
+  /** out[j] = (accumulate ? out[j] : 0) + sum_i dy[i,j]. */
+  colSum(dy: Float32Array, m: number, n: number, out: Float32Array, accumulate: boolean): void;
+  /** y = max(x, 0) over len elements (x and y may be the same array). */
+  relu(x: Float32Array, y: Float32Array, len: number): void;
+  /** dx = y > 0 ? dy : 0 (y is the relu output); dx may alias dy. */
+  reluBackward(dy: Float32Array, y: Float32Array, dx: Float32Array, len: number): void;
+  /** Dense Adam step over len elements: m = b1 m + (1-b1) g; v = b2 v + (1-b2) g^2; w -= lr * m / (sqrt(v) + eps) where lr already includes bias correction; g is then zeroed. */
+  adam(w: Float32Array, g: Float32Array, m: Float32Array, v: Float32Array, len: number, lr: number, b1: number, b2: number, eps: number): void;
+}
+
+/** Throws a RangeError when an operand is shorter than the kernel needs (both implementations check). */
+export function checkLen(what: string, arr: ArrayLike<number>, need: number): void {
+  if (arr.length < need) throw new RangeError(`kernel operand ${what}: length ${arr.length} < required ${need}`);
+}

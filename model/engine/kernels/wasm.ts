@@ -1,0 +1,337 @@
+// WASM SIMD kernels (compiled from ./assembly/kernels.ts, embedded by scripts/build-kernels.mjs).
+//
+// Memory model
+// - One SHARED WebAssembly.Memory holds every array the kernels touch. Shared buffers never
+//   detach when the memory grows, so Float32Array views handed out by alloc() stay valid for
+//   the life of the process, and a worker_thread can instantiate the same module over the same
+//   memory (createWasmKernels({ memory })) and see the same parameters.
+// - Page 0 is reserved: the AssemblyScript module has no heap and no static data of its own
+//   (checked against its __heap_base at start-up); the last 64 bytes of page 0 hold the
+//   allocator header. The heap starts at 64 KiB.
+// - alloc() is a bump allocator whose pointer lives in the header and is advanced with
+//   Atomics.add, so instances in several threads can allocate concurrently without overlap.
+//   Every allocation is 64-byte aligned and zeroed (memory is never reused). Nothing is freed.
+// - Kernel calls pass byteOffsets as pointers. An array that is not a view of this memory is
+//   copied through a per-instance scratch area (correct, slower). Views made in another thread
+//   from a posted byte offset should be created with viewF32()/viewI32() so they are recognised.
+
+import { SIMD_WASM_BASE64 } from './simd-wasm.generated.ts';
+import { checkLen, type Kernels } from './types.ts';
+
+// Minimal typing of the WebAssembly JS API: the project's lib (ES2022, no DOM) and @types/node 20
+// do not declare it. Module-scoped and erased at compile time; the global object is used at runtime.
+// eslint-disable-next-line @typescript-eslint/no-namespace
+declare namespace WebAssembly {
+  interface MemoryDescriptor {
+    initial: number;
+    maximum?: number;
+    shared?: boolean;
+  }
+  class Memory {
+    constructor(descriptor: MemoryDescriptor);
+    readonly buffer: ArrayBuffer;
+    grow(deltaPages: number): number;
+  }
+  class Module {
+    constructor(bytes: Uint8Array);
+  }
+  class Instance {
+    constructor(module: Module, imports?: Record<string, Record<string, unknown>>);
+    readonly exports: Record<string, unknown>;
+  }
+  function validate(bytes: Uint8Array): boolean;
+  function compile(bytes: Uint8Array): Promise<Module>;
+  function instantiate(module: Module, imports?: Record<string, Record<string, unknown>>): Promise<Instance>;
+}
+
+export type WasmMemory = WebAssembly.Memory;
+
+export interface WasmKernels extends Kernels {
+  readonly name: 'wasm-simd';
+  /** The shared memory every allocation lives in (post it to a worker and pass it back in). */
+  readonly memory: WebAssembly.Memory;
+  /** Byte address of a view of this memory, or -1 if the array lives elsewhere. */
+  addressOf(arr: Float32Array | Int32Array): number;
+  /** A Float32Array over [byteOffset, byteOffset + 4*length) of this memory (e.g. an address received from another thread). */
+  viewF32(byteOffset: number, length: number): Float32Array;
+  /** Int32 variant of viewF32. */
+  viewI32(byteOffset: number, length: number): Int32Array;
+}
+
+export interface WasmKernelOptions {
+  /** Share an existing memory (created by another instance, possibly in another thread). */
+  memory?: WebAssembly.Memory;
+  /** Initial / maximum size in 64 KiB pages of a newly created memory (defaults 16 and 65536 = 4 GiB). */
+  initialPages?: number;
+  maximumPages?: number;
+}
+
+interface Exports {
+  heapBase(): number;
+  gemm(transA: number, transB: number, m: number, n: number, k: number, a: number, b: number, c: number, acc: number, scratch: number): void;
+  addBias(y: number, bias: number, m: number, n: number): void;
+  colSum(dy: number, m: number, n: number, out: number, acc: number): void;
+  relu(x: number, y: number, len: number): void;
+  reluBackward(dy: number, y: number, dx: number, len: number): void;
+  adam(w: number, g: number, m: number, v: number, len: number, lr: number, b1: number, c1: number, b2: number, c2: number, eps: number): void;
+}
+
+const PAGE = 65536;
+/** Allocator header (in page 0, above the module's __heap_base): u32 [magic, bump pointer]. */
+const HEADER = PAGE - 64;
+const MAGIC = 0x4b4e4c31; // 'KNL1'
+const HEAP_START = PAGE;
+const ALIGN = 64;
+/** Elements per operand per chunk in the copy-through path of the element-wise kernels. */
+const CHUNK = 16384;
+const MIN_GROW_PAGES = 16;
+
+let wasmBytes: Uint8Array | undefined;
+let modulePromise: Promise<WebAssembly.Module> | undefined;
+
+function bytes(): Uint8Array {
+  if (!wasmBytes) {
+    const s = atob(SIMD_WASM_BASE64);
+    const u = new Uint8Array(s.length);
+    for (let i = 0; i < s.length; i++) u[i] = s.charCodeAt(i);
+    wasmBytes = u;
+  }
+  return wasmBytes;
+}
+
+/** True when this runtime can run the kernels: WebAssembly with SIMD, threads (shared memory). */
+export function wasmSimdSupported(): boolean {
+  try {
+    return typeof WebAssembly === 'object' && typeof SharedArrayBuffer === 'function' && WebAssembly.validate(bytes());
+  } catch {
+    return false;
+  }
+}
+
+/** Buffers (one per size the memory has had, per thread) known to belong to a memory. */
+const knownBuffers = new WeakMap<WebAssembly.Memory, WeakSet<ArrayBufferLike>>();
+
+export async function createWasmKernels(opts: WasmKernelOptions = {}): Promise<WasmKernels> {
+  modulePromise ??= WebAssembly.compile(bytes());
+  const module = await modulePromise;
+  const memory =
+    opts.memory ?? new WebAssembly.Memory({ initial: Math.max(1, opts.initialPages ?? 16), maximum: opts.maximumPages ?? 65536, shared: true });
+  if (!(memory.buffer instanceof SharedArrayBuffer)) throw new TypeError('createWasmKernels: memory must be shared');
+  const instance = await WebAssembly.instantiate(module, { env: { memory } });
+  return new WasmKernelsImpl(memory, instance.exports as unknown as Exports);
+}
+
+class WasmKernelsImpl implements WasmKernels {
+  readonly name = 'wasm-simd' as const;
+  private readonly header: Uint32Array;
+  private readonly known: WeakSet<ArrayBufferLike>;
+  private scratchPtr = 0;
+  private scratchBytes = 0;
+
+  constructor(
+    readonly memory: WebAssembly.Memory,
+    private readonly ex: Exports,
+  ) {
+    if (ex.heapBase() > HEADER) throw new Error(`wasm kernels: module static data (${ex.heapBase()} bytes) overlaps the allocator header`);
+    let known = knownBuffers.get(memory);
+    if (!known) knownBuffers.set(memory, (known = new WeakSet()));
+    this.known = known;
+    this.header = new Uint32Array(memory.buffer, HEADER, 2);
+    const magic = Atomics.compareExchange(this.header, 0, 0, MAGIC);
+    if (magic !== 0 && magic !== MAGIC) throw new Error('wasm kernels: memory header holds foreign data');
+    Atomics.compareExchange(this.header, 1, 0, HEAP_START);
+  }
+
+  // ---- memory -------------------------------------------------------------------------------
+
+  private allocBytes(nbytes: number): number {
+    if (!(nbytes >= 0) || !Number.isFinite(nbytes)) throw new RangeError(`alloc: bad size ${nbytes}`);
+    const size = Math.ceil(nbytes / ALIGN) * ALIGN;
+    if (size > 0xffffffff - HEAP_START) throw new RangeError(`alloc: ${nbytes} bytes exceed the 4 GiB wasm32 address space`);
+    const ptr = Atomics.add(this.header, 1, size);
+    const end = ptr + size;
+    if (end > 0x100000000) throw new RangeError(`alloc: wasm kernel memory exhausted (${nbytes} bytes requested at ${ptr})`);
+    this.ensure(end);
+    return ptr;
+  }
+
+  private ensure(end: number): void {
+    for (;;) {
+      const have = this.memory.buffer.byteLength;
+      if (have >= end) return;
+      const pages = Math.max(MIN_GROW_PAGES, Math.ceil((end - have) / PAGE));
+      try {
+        this.memory.grow(pages);
+      } catch (e) {
+        // Another thread may have grown it meanwhile; retry with the exact need before giving up.
+        const now = this.memory.buffer.byteLength;
+        if (now >= end) return;
+        try {
+          this.memory.grow(Math.ceil((end - now) / PAGE));
+        } catch {
+          throw new RangeError(`wasm kernel memory cannot grow to ${end} bytes (${String(e)})`);
+        }
+      }
+    }
+  }
+
+  private buffer(): ArrayBufferLike {
+    const buf = this.memory.buffer;
+    this.known.add(buf);
+    return buf;
+  }
+
+  alloc(length: number): Float32Array {
+    const ptr = this.allocBytes(length * 4);
+    return new Float32Array(this.buffer(), ptr, length);
+  }
+
+  allocInt(length: number): Int32Array {
+    const ptr = this.allocBytes(length * 4);
+    return new Int32Array(this.buffer(), ptr, length);
+  }
+
+  viewF32(byteOffset: number, length: number): Float32Array {
+    return new Float32Array(this.buffer(), byteOffset, length);
+  }
+
+  viewI32(byteOffset: number, length: number): Int32Array {
+    return new Int32Array(this.buffer(), byteOffset, length);
+  }
+
+  addressOf(arr: Float32Array | Int32Array): number {
+    const buf = arr.buffer;
+    if (this.known.has(buf)) return arr.byteOffset;
+    if (buf === this.memory.buffer) {
+      this.known.add(buf);
+      return arr.byteOffset;
+    }
+    return -1;
+  }
+
+  /** Per-instance scratch of at least nbytes (never shared between threads: each instance has its own). */
+  private scratch(nbytes: number): number {
+    if (nbytes > this.scratchBytes) {
+      const cap = Math.max(nbytes, 2 * this.scratchBytes, 4 * CHUNK * 4);
+      this.scratchPtr = this.allocBytes(cap);
+      this.scratchBytes = Math.ceil(cap / ALIGN) * ALIGN;
+    }
+    return this.scratchPtr;
+  }
+
+  /**
+   * Copy-through path for operands outside the memory: `ops` are [array, length, mode] with mode
+   * 1 = read, 2 = written, 3 = both; `extra` bytes of scratch come first (for B packing).
+   */
+  private withCopies(ops: [Float32Array, number, number][], extra: number, call: (ptrs: number[], extraPtr: number) => void): void {
+    const ptrs: number[] = [];
+    let need = extra;
+    for (const [arr, len] of ops) if (this.addressOf(arr) < 0) need += Math.ceil((len * 4) / ALIGN) * ALIGN;
+    const base = this.scratch(need);
+    const buf = this.buffer();
+    let s = base + extra;
+    for (const [arr, len, mode] of ops) {
+      const p = this.addressOf(arr);
+      if (p >= 0) {
+        ptrs.push(p);
+        continue;
+      }
+      if (mode & 1) new Float32Array(buf, s, len).set(arr.subarray(0, len));
+      ptrs.push(s);
+      s += Math.ceil((len * 4) / ALIGN) * ALIGN;
+    }
+    call(ptrs, base);
+    for (let i = 0; i < ops.length; i++) {
+      const [arr, len, mode] = ops[i];
+      if (mode & 2 && this.addressOf(arr) < 0) arr.set(new Float32Array(buf, ptrs[i], len));
+    }
+  }
+
+  /** Chunked copy-through for element-wise kernels (bounded scratch for any length). */
+  private chunked(len: number, ops: [Float32Array, number][], call: (ptrs: number[], n: number) => void): void {
+    const slot = CHUNK * 4;
+    const base = this.scratch(ops.length * slot);
+    const buf = this.buffer();
+    const addr = ops.map(([arr]) => this.addressOf(arr));
+    const ptrs = new Array<number>(ops.length);
+    for (let off = 0; off < len; off += CHUNK) {
+      const n = Math.min(CHUNK, len - off);
+      for (let i = 0; i < ops.length; i++) {
+        const [arr, mode] = ops[i];
+        if (addr[i] >= 0) ptrs[i] = addr[i] + off * 4;
+        else {
+          ptrs[i] = base + i * slot;
+          if (mode & 1) new Float32Array(buf, ptrs[i], n).set(arr.subarray(off, off + n));
+        }
+      }
+      call(ptrs, n);
+      for (let i = 0; i < ops.length; i++) {
+        const [arr, mode] = ops[i];
+        if (addr[i] < 0 && mode & 2) arr.set(new Float32Array(buf, ptrs[i], n), off);
+      }
+    }
+  }
+
+  // ---- kernels ------------------------------------------------------------------------------
+
+  gemm(transA: boolean, transB: boolean, m: number, n: number, k: number, a: Float32Array, b: Float32Array, c: Float32Array, accumulate: boolean): void {
+    checkLen('a', a, m * k);
+    checkLen('b', b, k * n);
+    checkLen('c', c, m * n);
+    if (m <= 0 || n <= 0) return;
+    const tA = transA ? 1 : 0, tB = transB ? 1 : 0, acc = accumulate ? 1 : 0;
+    const pack = transB ? Math.ceil((n * k * 4) / ALIGN) * ALIGN : 0;
+    const pa = this.addressOf(a), pb = this.addressOf(b), pc = this.addressOf(c);
+    if (pa >= 0 && pb >= 0 && pc >= 0) {
+      this.ex.gemm(tA, tB, m, n, k, pa, pb, pc, acc, pack ? this.scratch(pack) : 0);
+      return;
+    }
+    this.withCopies([[a, m * k, 1], [b, k * n, 1], [c, m * n, accumulate ? 3 : 2]], pack, (p, s) =>
+      this.ex.gemm(tA, tB, m, n, k, p[0], p[1], p[2], acc, s),
+    );
+  }
+
+  addBias(y: Float32Array, bias: Float32Array, m: number, n: number): void {
+    checkLen('y', y, m * n);
+    checkLen('bias', bias, n);
+    const py = this.addressOf(y), pb = this.addressOf(bias);
+    if (py >= 0 && pb >= 0) return this.ex.addBias(py, pb, m, n);
+    this.withCopies([[y, m * n, 3], [bias, n, 1]], 0, (p) => this.ex.addBias(p[0], p[1], m, n));
+  }
+
+  colSum(dy: Float32Array, m: number, n: number, out: Float32Array, accumulate: boolean): void {
+    checkLen('dy', dy, m * n);
+    checkLen('out', out, n);
+    const acc = accumulate ? 1 : 0;
+    const pd = this.addressOf(dy), po = this.addressOf(out);
+    if (pd >= 0 && po >= 0) return this.ex.colSum(pd, m, n, po, acc);
+    this.withCopies([[dy, m * n, 1], [out, n, accumulate ? 3 : 2]], 0, (p) => this.ex.colSum(p[0], m, n, p[1], acc));
+  }
+
+  relu(x: Float32Array, y: Float32Array, len: number): void {
+    checkLen('x', x, len);
+    checkLen('y', y, len);
+    const px = this.addressOf(x), py = this.addressOf(y);
+    if (px >= 0 && py >= 0) return this.ex.relu(px, py, len);
+    this.chunked(len, [[x, 1], [y, 2]], (p, n) => this.ex.relu(p[0], p[1], n));
+  }
+
+  reluBackward(dy: Float32Array, y: Float32Array, dx: Float32Array, len: number): void {
+    checkLen('dy', dy, len);
+    checkLen('y', y, len);
+    checkLen('dx', dx, len);
+    const pd = this.addressOf(dy), py = this.addressOf(y), px = this.addressOf(dx);
+    if (pd >= 0 && py >= 0 && px >= 0) return this.ex.reluBackward(pd, py, px, len);
+    this.chunked(len, [[dy, 1], [y, 1], [dx, 2]], (p, n) => this.ex.reluBackward(p[0], p[1], p[2], n));
+  }
+
+  adam(w: Float32Array, g: Float32Array, m: Float32Array, v: Float32Array, len: number, lr: number, b1: number, b2: number, eps: number): void {
+    checkLen('w', w, len);
+    checkLen('g', g, len);
+    checkLen('m', m, len);
+    checkLen('v', v, len);
+    const pw = this.addressOf(w), pg = this.addressOf(g), pm = this.addressOf(m), pv = this.addressOf(v);
+    if (pw >= 0 && pg >= 0 && pm >= 0 && pv >= 0) return this.ex.adam(pw, pg, pm, pv, len, lr, b1, 1 - b1, b2, 1 - b2, eps);
+    this.chunked(len, [[w, 3], [g, 3], [m, 3], [v, 3]], (p, n) => this.ex.adam(p[0], p[1], p[2], p[3], n, lr, b1, 1 - b1, b2, 1 - b2, eps));
+  }
+}

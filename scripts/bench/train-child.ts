@@ -1,0 +1,29 @@
+// One training measurement in its own process (so its peak memory is its own):
+// node --import tsx scripts/bench/train-child.ts --data reference|synthetic --threads N --rows N --epochs N
+// Prints one JSON line: samples/s of each epoch, peak RSS.
+
+import { parseArgs } from 'node:util';
+import { resourceUsage } from 'node:process';
+import { DEFAULT_ARCH_CONFIG } from '../../model/arch/builder.ts';
+import { openDataSource } from '../../model/data/index.ts';
+import { createKernels } from '../../model/engine/kernels/index.ts';
+import { prepare } from '../../model/train/prepare.ts';
+import { train } from '../../model/train/trainer.ts';
+
+const a = parseArgs({ options: { data: { type: 'string' }, threads: { type: 'string' }, rows: { type: 'string' }, epochs: { type: 'string' }, kernels: { type: 'string', default: 'auto' } } }).values;
+const data = prepare(openDataSource(a.data!, { rows: Number(a.rows) }));
+const k = await createKernels(a.kernels as 'auto');
+const r = await train(k, { layout: data.layout, tasks: data.tasks, train: data.splits.train, valid: data.splits.valid }, {
+  arch: 'mmoe',
+  cfg: DEFAULT_ARCH_CONFIG,
+  epochs: Number(a.epochs),
+  batchSize: 512,
+  lr: 0.002,
+  seed: 1,
+  shards: 2,
+  weighting: 'fixed',
+  patience: 1_000,
+  threads: Number(a.threads),
+});
+const perEpoch = r.history.map((h) => data.splits.train.n / h.seconds);
+console.log(JSON.stringify({ perEpoch, kernels: k.name, peakRssBytes: resourceUsage().maxRSS * 1024, trainRows: data.splits.train.n }));

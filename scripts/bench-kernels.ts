@@ -23,6 +23,9 @@ const LAYERS: [number, number][] = [
   [64, 32],
   [32, 16],
   [16, 1],
+  [16, 8],
+  [8, 4],
+  [132, 4],
 ];
 type Mode = 'NN' | 'NT' | 'TN';
 

@@ -114,11 +114,28 @@ const knownBuffers = new WeakMap<WebAssembly.Memory, WeakSet<ArrayBufferLike>>()
 export async function createWasmKernels(opts: WasmKernelOptions = {}): Promise<WasmKernels> {
   modulePromise ??= WebAssembly.compile(bytes());
   const module = await modulePromise;
-  const memory =
-    opts.memory ?? new WebAssembly.Memory({ initial: Math.max(1, opts.initialPages ?? 16), maximum: opts.maximumPages ?? 65536, shared: true });
+  const memory = opts.memory ?? newSharedMemory(Math.max(1, opts.initialPages ?? 16), opts.maximumPages);
   if (!(memory.buffer instanceof SharedArrayBuffer)) throw new TypeError('createWasmKernels: memory must be shared');
   const instance = await WebAssembly.instantiate(module, { env: { memory } });
   return new WasmKernelsImpl(memory, instance.exports as unknown as Exports);
+}
+
+/**
+ * A shared memory of `initial` pages. A shared memory reserves its maximum size of address space
+ * up front; without an explicit maximum, 4 GiB is tried first, then smaller sizes where the
+ * process cannot reserve that much.
+ */
+function newSharedMemory(initial: number, maximum?: number): WebAssembly.Memory {
+  const tries = maximum !== undefined ? [maximum] : [65536, 16384, 4096];
+  let err: unknown;
+  for (const max of tries) {
+    try {
+      return new WebAssembly.Memory({ initial, maximum: Math.max(initial, max), shared: true });
+    } catch (e) {
+      err = e;
+    }
+  }
+  throw err;
 }
 
 class WasmKernelsImpl implements WasmKernels {

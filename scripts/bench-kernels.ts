@@ -126,6 +126,10 @@ for (const r of rows) console.log(line(r));
 
 console.log(`\n# element-wise kernels, G elements/s on ${512 * 132} elements\n`);
 const ew = impls.map((k) => benchElementwise(k));
-const names = Object.keys(ew[0]);
-console.log(line(['kernel'.padEnd(12), ...impls.map((k) => k.name)]).replace(/\| kernel/, '| kernel'));
-for (const nm of names) console.log('| ' + nm.padEnd(12) + ' | ' + ew.map((e, i) => e[nm].toFixed(2).padStart(impls[i].name.length)).join(' | ') + ' |');
+const ewHeader = ['kernel', ...impls.map((k) => k.name)];
+const ewRows = Object.keys(ew[0]).map((nm) => [nm, ...ew.map((e) => e[nm].toFixed(2))]);
+const ewW = ewHeader.map((h, i) => Math.max(h.length, ...ewRows.map((r) => r[i].length)));
+const ewLine = (r: string[]) => '| ' + r.map((c, i) => (i ? c.padStart(ewW[i]) : c.padEnd(ewW[i]))).join(' | ') + ' |';
+console.log(ewLine(ewHeader));
+console.log('|' + ewW.map((w) => '-'.repeat(w + 2)).join('|') + '|');
+for (const r of ewRows) console.log(ewLine(r));

@@ -1,0 +1,238 @@
+// The HTTP API (Hono + @hono/zod-openapi). See docs/serving.md for the contract.
+
+import { createRoute, OpenAPIHono, type z } from '@hono/zod-openapi';
+import type { Context } from 'hono';
+import { cors } from 'hono/cors';
+import { MAX_RANK_WEIGHT } from '../model/serving/rank.ts';
+import { bearerToken, constantTimeEqual } from './auth.ts';
+import { readJsonBody } from './body.ts';
+import { ConfigError, configKey, parseConfig, type Config, type Env } from './config.ts';
+import { ApiError } from './errors.ts';
+import { ModelUnavailable, type ModelHost } from './model.ts';
+import { buildSchemas } from './schemas.ts';
+import { candidatesOf, encode, feedsOf, probabilities, rank, rankSettings } from './score.ts';
+import { userFeaturesFromKv, type UserFeatures } from './user-features.ts';
+import { validateRequest } from './validate.ts';
+
+type AppEnv = { Bindings: Env };
+
+const JSON_ERROR = (description: string, schema: z.ZodType) => ({ description, content: { 'application/json': { schema } } });
+
+function errorResponse(c: Context, e: ApiError): Response {
+  for (const [k, v] of Object.entries(e.headers)) c.header(k, v);
+  return c.json(e.body(), e.status);
+}
+
+function unavailable(reason: string): ApiError {
+  return new ApiError(503, 'model_unavailable', reason);
+}
+
+/** The API for one model and one configuration (built once per isolate and config). */
+export function createApp(host: ModelHost, cfg: Config): OpenAPIHono<AppEnv> {
+  const info = host.info;
+  const schemas = buildSchemas(info, cfg);
+  const app = new OpenAPIHono<AppEnv>();
+
+  app.onError((err, c) => {
+    if (err instanceof ApiError) return errorResponse(c, err);
+    if (err instanceof ModelUnavailable) return errorResponse(c, unavailable(err.message));
+    console.error('unhandled error', err instanceof Error ? (err.stack ?? err.message) : err);
+    return c.json({ error: { code: 'internal_error', message: 'internal error', path: '' } }, 500);
+  });
+  app.notFound((c) => c.json({ error: { code: 'not_found', message: `no route for ${c.req.method} ${new URL(c.req.url).pathname}`, path: '' } }, 404));
+
+  if (cfg.corsOrigins) {
+    const origins = cfg.corsOrigins;
+    app.use(
+      '*',
+      cors({
+        origin: origins.includes('*') ? '*' : origins,
+        allowMethods: ['GET', 'POST', 'OPTIONS'],
+        allowHeaders: ['Content-Type', 'Authorization'],
+        exposeHeaders: ['Server-Timing', 'X-User-Features', 'X-Model-Version'],
+        maxAge: 600,
+      }),
+    );
+  }
+
+  if (cfg.apiKey !== null) {
+    const key = cfg.apiKey;
+    app.use('/v1/*', async (c, next) => {
+      const token = bearerToken(c.req.header('authorization'));
+      if (token === null || !(await constantTimeEqual(token, key))) {
+        throw new ApiError(401, 'unauthorized', token === null ? 'missing Authorization: Bearer <key>' : 'invalid API key', '', { 'WWW-Authenticate': 'Bearer' });
+      }
+      await next();
+    });
+  }
+
+  const security = cfg.apiKey !== null ? [{ bearer: [] as string[] }] : undefined;
+  const commonErrors = {
+    400: JSON_ERROR('Malformed request (the error names the field)', schemas.Error),
+    401: JSON_ERROR('Missing or wrong API key (only when API_KEY is set)', schemas.Error),
+    413: JSON_ERROR(`Body larger than ${cfg.maxBodyBytes} bytes`, schemas.Error),
+    415: JSON_ERROR('Content-Type is not application/json', schemas.Error),
+    503: JSON_ERROR('The model could not be loaded (the reason is in the message)', schemas.Error),
+  };
+
+  const scoreRoute = createRoute({
+    method: 'post',
+    path: '/v1/score',
+    summary: 'Score and rank items and coupons for a user',
+    security,
+    request: { body: { required: true, content: { 'application/json': { schema: schemas.ScoreRequest } } } },
+    responses: {
+      200: {
+        description: 'Ranked candidates with per-task probabilities',
+        headers: {
+          'Server-Timing': { schema: { type: 'string' }, description: 'parse, kv, features, inference, total (ms)' },
+          'X-User-Features': { schema: { type: 'string' }, description: 'request | kv-hit | kv-miss | kv-error | no-kv | none' },
+        },
+        content: { 'application/json': { schema: schemas.ScoreResponse } },
+      },
+      ...commonErrors,
+    },
+  });
+  // Documented from the same schema the handler validates with; the handler reads the body
+  // itself (size limits, 415/413/400 policy) instead of the library's JSON validator.
+  app.openAPIRegistry.registerPath(scoreRoute);
+  app.openAPIRegistry.registerComponent('securitySchemes', 'bearer', { type: 'http', scheme: 'bearer' });
+
+  app.post('/v1/score', async (c) => {
+    const t0 = performance.now();
+    const body = await readJsonBody(c.req.raw, cfg.maxBodyBytes);
+    if (!info) throw unavailable(host.manifestError ?? 'no manifest');
+    const req = validateRequest(body, schemas, info, cfg);
+    const settings = rankSettings(info, cfg, req);
+    const candidates = candidatesOf(req);
+    // Start (or join) the model load while user features are fetched.
+    const sessionP = host.getSession();
+    sessionP.catch(() => undefined);
+    const t1 = performance.now();
+
+    let user: UserFeatures;
+    let tKv = 0;
+    if (req.user?.features) user = { features: req.user.features, source: 'request' };
+    else if (req.user?.id !== undefined) {
+      const k0 = performance.now();
+      user = await userFeaturesFromKv(c.env.USER_FEATURES, req.user.id, schemas.userFeatureValue, cfg.kvCacheTtl);
+      tKv = performance.now() - k0;
+      if (user.source === 'kv-error') console.warn(`user features for ${JSON.stringify(req.user.id.slice(0, 64))}: ${user.reason}`);
+    } else user = { features: undefined, source: 'none' };
+    const t2 = performance.now();
+    const batch = encode(info, req, user.features, candidates);
+    const feeds = feedsOf(info, batch);
+    const t3 = performance.now();
+
+    const session = await sessionP;
+    const t4 = performance.now();
+    const outputs = await host.run(session, feeds);
+    const probs = probabilities(info, outputs, batch.n);
+    const lists = rank(info, cfg, settings, candidates, probs, req.top_k);
+    const t5 = performance.now();
+
+    const ms = (x: number) => Math.max(0, x).toFixed(2);
+    const timing = [`parse;dur=${ms(t1 - t0)}`];
+    if (user.source.startsWith('kv')) timing.push(`kv;dur=${ms(tKv)}`);
+    timing.push(`features;dur=${ms(t3 - t2)}`);
+    if (t4 - t3 > 0.5) timing.push(`load;dur=${ms(t4 - t3)}`);
+    timing.push(`inference;dur=${ms(t5 - t4)}`, `total;dur=${ms(t5 - t0)}`);
+    c.header('Server-Timing', timing.join(', '));
+    c.header('X-User-Features', user.source);
+    c.header('X-Model-Version', info.manifest.version);
+    c.header('Cache-Control', 'no-store');
+    return c.json({
+      model: { version: info.manifest.version, quantization: info.quantization },
+      rank: settings,
+      items: lists.items,
+      coupons: lists.coupons,
+    });
+  });
+  app.all('/v1/score', (c) => {
+    c.header('Allow', 'POST');
+    return c.json({ error: { code: 'method_not_allowed', message: 'use POST', path: '' } }, 405);
+  });
+
+  app.openapi(
+    createRoute({
+      method: 'get',
+      path: '/v1/model',
+      summary: 'The served model: version, tasks, features, test metrics, ranking defaults',
+      security,
+      responses: { 200: { description: 'Model description', content: { 'application/json': { schema: schemas.ModelResponse } } }, 401: commonErrors[401], 503: commonErrors[503] },
+    }),
+    (c) => {
+      if (!info) throw unavailable(host.manifestError ?? 'no manifest');
+      const m = info.manifest;
+      const weights: Record<string, number> = {};
+      for (const t of info.tasks) weights[t.name] = cfg.rankWeights[t.name] ?? 1;
+      return c.json(
+        {
+          version: m.version,
+          quantization: info.quantization,
+          quantizationScheme: info.scheme,
+          architecture: m.architecture.name,
+          createdAt: m.createdAt,
+          tasks: info.tasks.map((t) => ({ name: t.name, appliesTo: t.appliesTo, ...(t.parent ? { parent: t.parent } : {}) })),
+          features: m.features.map((f) => ({ name: f.name, entity: f.entity, kind: f.kind })),
+          metrics: m.metrics ?? {},
+          ranking: { formula: cfg.rankFormula, weights, priceFeature: cfg.priceFeature, revenueTask: cfg.revenueTask },
+          limits: { maxCandidates: cfg.maxCandidates, maxBodyBytes: cfg.maxBodyBytes, maxAbsZScore: cfg.maxAbsZ, maxRankWeight: MAX_RANK_WEIGHT },
+        },
+        200,
+      );
+    },
+  );
+
+  app.openapi(
+    createRoute({
+      method: 'get',
+      path: '/healthz',
+      summary: 'Readiness: 200 once the model is loaded (loads it if needed), 503 with the reason otherwise',
+      responses: {
+        200: { description: 'Model loaded', content: { 'application/json': { schema: schemas.Health } } },
+        503: { description: 'Model unavailable', content: { 'application/json': { schema: schemas.Health } } },
+      },
+    }),
+    async (c) => {
+      try {
+        await host.getSession();
+      } catch (e) {
+        const message = e instanceof Error ? e.message : String(e);
+        return c.json({ status: 'unavailable' as const, error: { code: 'model_unavailable', message, path: '' } }, 503);
+      }
+      return c.json({ status: 'ok' as const, version: info?.manifest.version }, 200);
+    },
+  );
+
+  app.doc31('/openapi.json', {
+    openapi: '3.1.0',
+    info: {
+      title: 'edge-mtl scoring API',
+      version: info?.manifest.version ?? 'unknown',
+      description: 'Multi-task recommender served at the edge; see docs/serving.md.',
+    },
+  });
+  return app;
+}
+
+/** Per-isolate cache: one app per configuration (vars rarely change within an isolate). */
+export function appFactory(host: ModelHost) {
+  const apps = new Map<string, OpenAPIHono<AppEnv>>();
+  return (env: Env): { app: OpenAPIHono<AppEnv> } | { error: string } => {
+    let cfg: Config;
+    try {
+      cfg = parseConfig(env);
+    } catch (e) {
+      if (e instanceof ConfigError) return { error: e.message };
+      throw e;
+    }
+    const key = configKey(cfg);
+    let app = apps.get(key);
+    if (!app) {
+      app = createApp(host, cfg);
+      apps.set(key, app);
+    }
+    return { app };
+  };
+}

@@ -1,0 +1,171 @@
+// The bundled model, per isolate: the manifest is parsed on first use (cheap, synchronous);
+// the ORT session is created lazily on the first request that needs it, once, and its
+// promise is cached, so concurrent first requests share one creation. A failed creation is
+// cached too: every later request gets 503 with the same reason, without retrying (a broken
+// bundle stays broken until a new deployment; retrying would burn the start-up CPU budget).
+
+import { layoutOf, type FeatureLayout } from '../model/features/layout.ts';
+import type { CandidateKind, TaskSpec } from '../model/features/spec.ts';
+import { checkManifest, type Manifest, type OnnxFileRecord } from '../model/manifest.ts';
+import { inputSpecs } from '../model/onnx/inputs.ts';
+import type { ModelBundle } from './bundle.ts';
+import { createSession, Tensor, type OrtSession, type OrtTensor } from './ort.ts';
+
+export interface ModelInfo {
+  manifest: Manifest;
+  layout: FeatureLayout;
+  quantization: 'int8' | 'fp32';
+  /** The quantization scheme from the manifest's file record (e.g. int8-dynamic), if recorded. */
+  scheme: string | null;
+  file: OnnxFileRecord | null;
+  tasks: readonly TaskSpec[];
+  tasksOf: Record<CandidateKind, readonly TaskSpec[]>;
+  source: string;
+}
+
+export class ModelUnavailable extends Error {}
+
+function describe(e: unknown): string {
+  return e instanceof Error ? e.message : String(e);
+}
+
+export function readManifest(bundle: ModelBundle): ModelInfo {
+  let raw = bundle.manifest;
+  if (typeof raw === 'string') {
+    try {
+      raw = JSON.parse(raw);
+    } catch (e) {
+      throw new Error(`manifest.json is not JSON: ${describe(e)}`);
+    }
+  } else if (raw instanceof ArrayBuffer) {
+    raw = JSON.parse(new TextDecoder().decode(raw));
+  }
+  const manifest = checkManifest(raw);
+  const layout = layoutOf(manifest.features);
+  const names = new Set(manifest.features.map((f) => f.name));
+  for (const t of manifest.tasks) {
+    if (typeof t.name !== 'string' || !t.name) throw new Error('invalid manifest: a task has no name');
+    if (names.has(t.name)) throw new Error(`invalid manifest: task "${t.name}" has the name of a feature`);
+    if (t.name === 'id' || t.name === 'score') throw new Error(`invalid manifest: a task may not be called "${t.name}" (a response field)`);
+  }
+  const file = (bundle.quantization === 'int8' ? manifest.files?.int8 : manifest.files?.onnx) ?? null;
+  return {
+    manifest,
+    layout,
+    quantization: bundle.quantization,
+    scheme: file?.quantization ?? null,
+    file,
+    tasks: manifest.tasks,
+    tasksOf: {
+      item: manifest.tasks.filter((t) => t.appliesTo === 'item'),
+      coupon: manifest.tasks.filter((t) => t.appliesTo === 'coupon'),
+    },
+    source: bundle.source,
+  };
+}
+
+async function sha256Hex(bytes: Uint8Array): Promise<string> {
+  const d = new Uint8Array(await crypto.subtle.digest('SHA-256', bytes));
+  let s = '';
+  for (const b of d) s += b.toString(16).padStart(2, '0');
+  return s;
+}
+
+export class ModelHost {
+  readonly info: ModelInfo | null;
+  readonly manifestError: string | null;
+  private session: Promise<OrtSession> | null = null;
+  private failure: string | null = null;
+  private ready = false;
+  private queue: Promise<unknown> = Promise.resolve();
+
+  constructor(private readonly bundle: ModelBundle) {
+    let info: ModelInfo | null = null;
+    let error: string | null = null;
+    try {
+      info = readManifest(bundle);
+    } catch (e) {
+      error = describe(e);
+    }
+    this.info = info;
+    this.manifestError = error;
+  }
+
+  /** Why the model cannot serve, if that is already known (without starting a load). */
+  knownFailure(): string | null {
+    return this.manifestError ?? this.failure;
+  }
+
+  isReady(): boolean {
+    return this.ready;
+  }
+
+  /** The session, created on first call; rejects with ModelUnavailable (cached) on failure. */
+  getSession(): Promise<OrtSession> {
+    this.session ??= this.load().then(
+      (s) => {
+        this.ready = true;
+        return s;
+      },
+      (e: unknown) => {
+        this.failure = describe(e);
+        console.error(`model load failed: ${this.failure}`);
+        throw new ModelUnavailable(this.failure);
+      },
+    );
+    return this.session;
+  }
+
+  private async load(): Promise<OrtSession> {
+    if (!this.info) throw new Error(this.manifestError ?? 'no manifest');
+    const info = this.info;
+    const bytes = new Uint8Array(this.bundle.onnx);
+    if (bytes.byteLength === 0) throw new Error('the ONNX file is empty');
+    if (info.file) {
+      if (typeof info.file.bytes === 'number' && info.file.bytes !== bytes.byteLength) {
+        throw new Error(`the ONNX file has ${bytes.byteLength} bytes, the manifest says ${info.file.bytes}`);
+      }
+      if (typeof info.file.sha256 === 'string' && info.file.sha256) {
+        const got = await sha256Hex(bytes);
+        if (got !== info.file.sha256.toLowerCase()) throw new Error(`the ONNX file's sha256 ${got} does not match the manifest (${info.file.sha256})`);
+      }
+    }
+    let session: OrtSession;
+    try {
+      session = await createSession(bytes);
+    } catch (e) {
+      throw new Error(`onnxruntime could not load the model: ${describe(e)}`);
+    }
+    const want = inputSpecs(info.layout).map((s) => s.name);
+    const missingIn = want.filter((n) => !session.inputNames.includes(n));
+    const extraIn = session.inputNames.filter((n) => !want.includes(n));
+    if (missingIn.length || extraIn.length) {
+      throw new Error(`model inputs [${session.inputNames.join(', ')}] do not match the manifest's features (expected [${want.join(', ')}])`);
+    }
+    const missingOut = info.tasks.map((t) => t.name).filter((n) => !session.outputNames.includes(n));
+    if (missingOut.length) throw new Error(`model has no output for task(s) ${missingOut.join(', ')}`);
+    // One warm-up row (all padding / training means): the first run of a fresh wasm instance
+    // is slow (lazy compilation, arena set-up); pay it here, so /healthz = ready to serve fast.
+    try {
+      const feeds: Record<string, OrtTensor> = {};
+      for (const spec of inputSpecs(info.layout)) {
+        feeds[spec.name] = new Tensor(spec.type, spec.type === 'int32' ? new Int32Array(spec.width) : new Float32Array(spec.width), [1, spec.width]);
+      }
+      const out = await session.run(feeds);
+      for (const t of info.tasks) {
+        const d = out[t.name]?.data;
+        if (!(d instanceof Float32Array) || d.length !== 1) throw new Error(`output ${t.name} is not one float32 per row`);
+      }
+    } catch (e) {
+      throw new Error(`the model does not run: ${describe(e)}`);
+    }
+    return session;
+  }
+
+  /** Runs one inference; runs are serialised per isolate (one ORT session, one wasm heap). */
+  run(session: OrtSession, feeds: Record<string, OrtTensor>): Promise<Record<string, OrtTensor>> {
+    const p = this.queue.then(() => session.run(feeds));
+    this.queue = p.catch(() => undefined);
+    return p as Promise<Record<string, OrtTensor>>;
+  }
+}

@@ -1,0 +1,161 @@
+// npm start
+// 1. If artifacts/default/manifest.json or model.int8.onnx is missing, trains the default
+//    model: npm run train -- --data synthetic --arch mmoe --out artifacts/default (the
+//    trainer exports the ONNX files at the end).
+// 2. Runs the worker with `wrangler dev` on 127.0.0.1:8787 (PORT overrides the port).
+// 3. Waits until GET /healthz is 200 (the model is loaded), then prints a sample curl
+//    command built from the manifest and its real response, and keeps serving until ^C.
+
+import { spawn, type ChildProcess } from 'node:child_process';
+import { existsSync, readFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { ROOT } from './build-worker.ts';
+
+const MODEL_DIR = join(ROOT, 'artifacts', 'default');
+const REQUIRED = ['manifest.json', 'model.int8.onnx'];
+const HOST = '127.0.0.1';
+const READY_TIMEOUT_MS = 180_000;
+
+interface Spec {
+  name: string;
+  entity: 'user' | 'context' | 'item' | 'coupon';
+  kind: 'categorical' | 'multi' | 'numeric';
+  transform?: 'log1p' | 'identity';
+  mean?: number;
+  separator?: string;
+}
+
+function run(cmd: string, args: string[]): Promise<number> {
+  return new Promise((ok) => {
+    const child = spawn(cmd, args, { cwd: ROOT, stdio: 'inherit' });
+    child.on('close', (code) => ok(code ?? 1));
+    child.on('error', () => ok(1));
+  });
+}
+
+async function ensureModel(): Promise<void> {
+  const missing = REQUIRED.filter((f) => !existsSync(join(MODEL_DIR, f)));
+  if (!missing.length) return;
+  console.log(`artifacts/default is missing ${missing.join(', ')}: training the default model (synthetic data, MMoE)...`);
+  const npm = process.platform === 'win32' ? 'npm.cmd' : 'npm';
+  const code = await run(npm, ['run', 'train', '--', '--data', 'synthetic', '--arch', 'mmoe', '--out', 'artifacts/default']);
+  const still = REQUIRED.filter((f) => !existsSync(join(MODEL_DIR, f)));
+  if (code !== 0 || still.length) {
+    throw new Error(`training did not produce ${still.join(', ') || 'the model'} (exit code ${code})`);
+  }
+}
+
+/** Plausible raw values for the sample request: the synthetic shop's vocabularies when available. */
+async function vocabularies(): Promise<Record<string, readonly string[]>> {
+  try {
+    const shop = (await import('../model/data/synthetic/shop.ts')) as { VOCABULARIES?: Record<string, readonly string[]> };
+    return shop.VOCABULARIES ?? {};
+  } catch {
+    return {};
+  }
+}
+
+function sampleValue(s: Spec, vocab: Record<string, readonly string[]>, k: number): unknown {
+  const words = vocab[s.name];
+  if (s.kind === 'numeric') {
+    const m = s.mean ?? 0;
+    const x = s.transform === 'log1p' ? Math.expm1(m) * (0.6 + 0.3 * k) : m;
+    return Math.round(x * 100) / 100;
+  }
+  if (s.kind === 'multi') return words?.length ? [words[k % words.length], words[(k + 3) % words.length]] : [`${s.name}-${k}`];
+  if (s.name.endsWith('_id')) return undefined; // the request ids fill the id features
+  return words?.length ? words[(k * 2 + 1) % words.length] : `${s.name}-${k}`;
+}
+
+function features(specs: Spec[], entity: Spec['entity'], vocab: Record<string, readonly string[]>, k: number): Record<string, unknown> {
+  const out: Record<string, unknown> = {};
+  for (const s of specs) {
+    if (s.entity !== entity || s.name === 'candidate_kind') continue;
+    const v = sampleValue(s, vocab, k);
+    if (v !== undefined) out[s.name] = v;
+  }
+  return out;
+}
+
+async function sampleRequest(): Promise<unknown> {
+  const manifest = JSON.parse(readFileSync(join(MODEL_DIR, 'manifest.json'), 'utf8')) as { features: Spec[]; tasks: { appliesTo: string }[] };
+  const vocab = await vocabularies();
+  const has = (kind: string) => manifest.tasks.some((t) => t.appliesTo === kind);
+  const body: Record<string, unknown> = {
+    user: { id: 'u42', features: features(manifest.features, 'user', vocab, 1) },
+    context: features(manifest.features, 'context', vocab, 2),
+  };
+  if (has('item')) body.items = [0, 1, 2].map((k) => ({ id: `i${101 + k * 7}`, features: features(manifest.features, 'item', vocab, k) }));
+  if (has('coupon')) body.coupons = [0, 1].map((k) => ({ id: `c${3 + k}`, features: features(manifest.features, 'coupon', vocab, k) }));
+  return body;
+}
+
+async function waitReady(base: string, child: ChildProcess): Promise<void> {
+  const deadline = Date.now() + READY_TIMEOUT_MS;
+  let exited = false;
+  child.once('exit', () => (exited = true));
+  while (Date.now() < deadline) {
+    if (exited) throw new Error('wrangler dev exited before the worker was ready');
+    try {
+      const res = await fetch(`${base}/healthz`, { signal: AbortSignal.timeout(30_000) });
+      const text = await res.text();
+      if (res.status === 200) return;
+      if (res.status === 503 && text.includes('model_unavailable')) throw new Error(`the model does not load: ${text}`);
+    } catch (e) {
+      if (e instanceof Error && e.message.startsWith('the model does not load')) throw e;
+    }
+    await new Promise((r) => setTimeout(r, 500));
+  }
+  throw new Error(`the worker was not ready after ${READY_TIMEOUT_MS / 1000} s`);
+}
+
+async function main(): Promise<void> {
+  await ensureModel();
+  const port = Number(process.env.PORT ?? 8787);
+  if (!Number.isInteger(port) || port <= 0 || port > 65535) throw new Error(`PORT=${process.env.PORT} is not a port number`);
+  const base = `http://${HOST}:${port}`;
+  const wrangler = join(ROOT, 'node_modules', 'wrangler', 'bin', 'wrangler.js');
+  const child = spawn(process.execPath, [wrangler, 'dev', '--ip', HOST, '--port', String(port), '--show-interactive-dev-session=false'], {
+    cwd: ROOT,
+    stdio: 'inherit',
+    env: { ...process.env, WRANGLER_SEND_METRICS: 'false' },
+  });
+  const stop = (sig: NodeJS.Signals) => {
+    child.kill(sig);
+  };
+  process.on('SIGINT', () => stop('SIGINT'));
+  process.on('SIGTERM', () => stop('SIGTERM'));
+  const exit = new Promise<number>((ok) => child.on('exit', (code) => ok(code ?? 0)));
+
+  try {
+    await waitReady(base, child);
+  } catch (e) {
+    child.kill('SIGTERM');
+    await exit;
+    throw e;
+  }
+  const body = JSON.stringify(await sampleRequest());
+  const headers: Record<string, string> = { 'content-type': 'application/json' };
+  if (process.env.API_KEY) headers.authorization = `Bearer ${process.env.API_KEY}`;
+  const res = await fetch(`${base}/v1/score`, { method: 'POST', headers, body });
+  const text = await res.text();
+  let pretty = text;
+  try {
+    pretty = JSON.stringify(JSON.parse(text), null, 2);
+  } catch {
+    // not JSON: print as is
+  }
+  const auth = process.env.API_KEY ? ` -H "authorization: Bearer $API_KEY"` : '';
+  console.log(`\nThe worker is serving on ${base} (model loaded). A sample request:\n`);
+  console.log(`curl -s -X POST ${base}/v1/score -H 'content-type: application/json'${auth} -d '${body.replaceAll("'", "'\\''")}'\n`);
+  console.log(`HTTP ${res.status}  Server-Timing: ${res.headers.get('server-timing') ?? '-'}  X-User-Features: ${res.headers.get('x-user-features') ?? '-'}`);
+  console.log(pretty);
+  if (res.status === 401) console.log('(401: API_KEY is set for the worker, e.g. in .dev.vars; export API_KEY=... before npm start to send it)');
+  console.log(`\nAlso: GET ${base}/v1/model, ${base}/healthz, ${base}/openapi.json. Ctrl-C to stop.`);
+  process.exitCode = await exit;
+}
+
+main().catch((e: unknown) => {
+  process.stderr.write(`error: ${e instanceof Error ? e.message : String(e)}\n`);
+  process.exitCode = 1;
+});

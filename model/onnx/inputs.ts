@@ -23,6 +23,21 @@ export const CAT_INPUT = 'cat';
 export const NUM_INPUT = 'num';
 export const MULTI_PREFIX = 'multi_';
 
+/**
+ * onnxruntime session config the exported models are meant to run with, in onnxruntime-web
+ * (the worker) and onnxruntime-node alike. `session.disable_quant_qdq` lets onnxruntime's
+ * constant folding turn the int8 weight-only scheme's DequantizeLinear(constant int8 weight)
+ * into a float weight once, when the session starts; without it onnxruntime keeps those
+ * nodes for its QDQ rewrites and dequantizes on every run (measured in onnxruntime-web:
+ * +45% time at 100 rows, +8% at 1000). It changes nothing for fp32 or dynamic-int8 models.
+ * The file stays int8 (size, download, cold start); only the small dense weights (not the
+ * embedding tables, which are gathered as int8) become float in memory.
+ */
+export const SESSION_CONFIG: Readonly<Record<string, string>> = { 'session.disable_quant_qdq': '1' };
+
+/** SESSION_CONFIG in the shape of onnxruntime's SessionOptions.extra. */
+export const SESSION_EXTRA = { session: { disable_quant_qdq: '1' } } as const;
+
 export function multiInputName(field: string): string {
   return MULTI_PREFIX + field;
 }

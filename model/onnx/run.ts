@@ -10,13 +10,16 @@
 // wasmPaths or wasmBinary setting is needed. numThreads is set to 1 before the first session
 // (the edge has no threads; it must be set before ORT initialises and cannot change after).
 //
-// Which runtime for int8 metrics: 'web'. It is the code that serves, and its integer GEMM
-// has no overflow corner; native x86 kernels for u8 x s8 without VNNI may saturate int16
-// partial sums (onnxruntime's documented AVX2 caveat), which only the dynamic scheme meets.
+// Which runtime for int8 test metrics: with the default session config (SESSION_CONFIG,
+// inputs.ts) the weight-only int8 model gives the same answers in both (max diff ~1e-7 on
+// the trained MMoE), so 'node' (faster) is fine. Without it, onnxruntime-node rewrites some
+// DequantizeLinear + MatMul pairs into MatMulNBits and drifts up to 5e-3
+// from onnxruntime-web. The dynamic scheme differs between the two by ~3e-4 (other integer
+// kernels); measure it with 'web', which is what serves.
 
 import type { EncodedBatch } from '../features/encode.ts';
 import type { FeatureLayout } from '../features/layout.ts';
-import { CAT_INPUT, inputSpecs, NUM_INPUT } from './inputs.ts';
+import { CAT_INPUT, inputSpecs, NUM_INPUT, SESSION_CONFIG } from './inputs.ts';
 
 export type OrtRuntime = 'node' | 'web';
 
@@ -27,6 +30,20 @@ export interface RunOptions {
   threads?: number;
   /** Rows per session.run call when a batch is larger (default 4096). */
   chunkRows?: number;
+  /** onnxruntime session config entries (default SESSION_CONFIG of inputs.ts; {} for none). */
+  sessionConfig?: Readonly<Record<string, string>>;
+}
+
+/** Session options of a runtime (threads, config entries), as createRunner uses them. */
+export function sessionOptionsOf(opts: RunOptions): Record<string, unknown> {
+  const extra: Record<string, Record<string, string>> = {};
+  for (const [key, value] of Object.entries(opts.sessionConfig ?? SESSION_CONFIG)) {
+    const dot = key.indexOf('.');
+    if (dot <= 0) throw new Error(`session config key ${key}: expected <group>.<name>`);
+    (extra[key.slice(0, dot)] ??= {})[key.slice(dot + 1)] = value;
+  }
+  const base = opts.runtime === 'node' ? { intraOpNumThreads: opts.threads ?? 1, interOpNumThreads: 1 } : { executionProviders: ['wasm'] };
+  return Object.keys(extra).length ? { ...base, extra } : base;
 }
 
 export interface OnnxRunner {
@@ -75,9 +92,7 @@ export function feedsOf(ort: Ort, layout: FeatureLayout, batch: EncodedBatch, fr
 
 export async function createRunner(model: Uint8Array, layout: FeatureLayout, opts: RunOptions): Promise<OnnxRunner> {
   const ort = await loadOrt(opts.runtime);
-  const sessionOptions: Parameters<Ort['InferenceSession']['create']>[1] =
-    opts.runtime === 'node' ? { intraOpNumThreads: opts.threads ?? 1, interOpNumThreads: 1 } : { executionProviders: ['wasm'] };
-  const session = await ort.InferenceSession.create(model, sessionOptions);
+  const session = await ort.InferenceSession.create(model, sessionOptionsOf(opts) as Parameters<Ort['InferenceSession']['create']>[1]);
   const outputNames = [...session.outputNames];
   const chunk = Math.max(1, opts.chunkRows ?? 4096);
   return {

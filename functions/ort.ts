@@ -10,6 +10,7 @@
 
 import * as ort from 'onnxruntime-web/wasm';
 import ortWasm from 'onnxruntime-web/ort-wasm-simd-threaded.wasm';
+import { SESSION_EXTRA } from '../model/onnx/inputs.ts';
 
 export type OrtSession = ort.InferenceSession;
 export type OrtTensor = ort.Tensor;
@@ -40,11 +41,16 @@ function configure(): void {
   ort.env.logLevel = 'error';
 }
 
-/** Creates an inference session on the WASM backend from the model bytes. */
+/**
+ * Creates an inference session on the WASM backend from the model bytes, with the session
+ * config the exporter prescribes (model/onnx/inputs.ts: DequantizeLinear of constant int8
+ * weights folded once at session start instead of on every run).
+ */
 export async function createSession(model: Uint8Array): Promise<OrtSession> {
   configure();
   return ort.InferenceSession.create(model, {
     executionProviders: ['wasm'],
     graphOptimizationLevel: 'all',
+    extra: SESSION_EXTRA,
   });
 }

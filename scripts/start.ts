@@ -62,9 +62,10 @@ function sampleValue(s: Spec, vocab: Record<string, readonly string[]>, k: numbe
     const x = s.transform === 'log1p' ? Math.expm1(m) * (0.6 + 0.3 * k) : m;
     return Math.round(x * 100) / 100;
   }
-  if (s.kind === 'multi') return words?.length ? [words[k % words.length], words[(k + 3) % words.length]] : [`${s.name}-${k}`];
+  if (s.kind === 'multi') return words?.length ? [words[k % words.length], words[(k + 3) % words.length]] : undefined;
   if (s.name.endsWith('_id')) return undefined; // the request ids fill the id features
-  return words?.length ? words[(k * 2 + 1) % words.length] : `${s.name}-${k}`;
+  // Without a known vocabulary the feature is left out (the model's missing value).
+  return words?.length ? words[(k * 2 + 1) % words.length] : undefined;
 }
 
 function features(specs: Spec[], entity: Spec['entity'], vocab: Record<string, readonly string[]>, k: number): Record<string, unknown> {

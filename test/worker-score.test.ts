@@ -8,7 +8,7 @@ import assert from 'node:assert/strict';
 import { after, before, describe, test } from 'node:test';
 import { encodeRows } from '../model/features/encode.ts';
 import type { RawRow, RawValue } from '../model/features/spec.ts';
-import { feedsOf } from '../model/onnx/run.ts';
+import { createRunner, type OnnxRunner } from '../model/onnx/run.ts';
 import { startWorkers, testWorker, type Harness, type TestWorker } from './helpers/worker-harness.ts';
 
 type Features = Record<string, RawValue>;
@@ -82,19 +82,16 @@ function rowsOf(body: ScoreBody, userFeatures: Features | undefined): RawRow[] {
   return rows;
 }
 
-// onnxruntime-node at graph optimisation level 'basic': at 'extended' and above, native ORT
-// fuses the int8 weight-only DequantizeLinear -> MatMul pattern into integer kernels that
-// also quantize the activations on the fly (a different computation from the graph's, about
-// 4e-4 off on this model), which the wasm build does not do. At 'basic' native and wasm
-// compute the same graph and agree to ~1e-7.
-let nodeSession: Promise<import('onnxruntime-node').InferenceSession> | null = null;
+// onnxruntime-node through the project's runner (model/onnx/run.ts), with the session config
+// the exporter prescribes (SESSION_CONFIG: constant DequantizeLinear folded at start). With
+// it native and wasm compute the same graph (~1e-7 apart); without it native onnxruntime
+// rewrites int8 DequantizeLinear + MatMul pairs into its own integer kernels and drifts by
+// ~1e-4 from what the worker (wasm) computes.
+let runner: Promise<OnnxRunner> | null = null;
 
 async function reference(w: TestWorker, body: ScoreBody, userFeatures: Features | undefined): Promise<Record<string, Float32Array>> {
-  const ort = await import('onnxruntime-node');
-  nodeSession ??= ort.InferenceSession.create(w.model.onnx, { graphOptimizationLevel: 'basic', intraOpNumThreads: 1 });
-  const batch = encodeRows(w.model.layout, rowsOf(body, userFeatures));
-  const out = await (await nodeSession).run(feedsOf(ort as never, w.model.layout, batch) as never);
-  return Object.fromEntries(Object.entries(out).map(([k, v]) => [k, v.data as Float32Array]));
+  runner ??= createRunner(w.model.onnx, w.model.layout, { runtime: 'node' });
+  return (await runner).run(encodeRows(w.model.layout, rowsOf(body, userFeatures)));
 }
 
 function assertMatches(res: ScoreResponse, body: ScoreBody, ref: Record<string, Float32Array>, tol = 1e-5) {
@@ -144,6 +141,7 @@ before(async () => {
 
 after(async () => {
   await h?.dispose();
+  await (await runner)?.release();
 });
 
 async function scoreOk(worker: string, body: unknown, headers?: Record<string, string>): Promise<{ res: Response; json: ScoreResponse }> {

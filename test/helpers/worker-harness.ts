@@ -42,6 +42,20 @@ function inputsHash(modelDir: string): string {
   return h.digest('hex').slice(0, 24);
 }
 
+/** Drops cached builds (and abandoned scratch directories) older than an hour. */
+function prune(base: string, keep: string): void {
+  const cutoff = Date.now() - 3600_000;
+  for (const name of readdirSync(base)) {
+    if (name === keep) continue;
+    const p = join(base, name);
+    try {
+      if (statSync(p).mtimeMs < cutoff) rmSync(p, { recursive: true, force: true });
+    } catch {
+      // raced with another process: fine
+    }
+  }
+}
+
 export interface TestWorker {
   model: TestModel;
   built: BuiltWorker;
@@ -71,6 +85,7 @@ export function testWorker(): Promise<TestWorker> {
     } else {
       rmSync(scratch, { recursive: true, force: true });
     }
+    prune(base, key);
     const stored = JSON.parse(readFileSync(meta, 'utf8')) as BuiltWorker;
     // Paths were recorded inside the scratch directory; point them at the final one.
     const fix = (p: string) => join(dir, 'dist', p.slice(p.lastIndexOf('/dist/') + 6));

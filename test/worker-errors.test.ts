@@ -111,6 +111,15 @@ describe('transport', () => {
     await r2.arrayBuffer();
   });
 
+  test('pathologically nested JSON -> 400, not a crash', async () => {
+    const depth = 100_000;
+    await expectError(await post('main', '['.repeat(depth) + ']'.repeat(depth)), 400, 'invalid_request', '');
+    const inFeature = `{"items": [{"id": "a", "features": {"item_category": ${'['.repeat(depth)}${']'.repeat(depth)}}}]}`;
+    await expectError(await post('main', inFeature), 400, 'invalid_feature_value', 'items[0].features.item_category');
+    const inUnknown = `{"items": [{"id": "a"}], "junk": ${'{"a":'.repeat(depth)}1${'}'.repeat(depth)}}`;
+    await expectError(await post('main', inUnknown), 400, 'unknown_field', 'junk');
+  });
+
   test('wrong method -> 405, unknown route -> 404, both JSON', async () => {
     const r = await h.fetch('main', '/v1/score');
     assert.equal(r.headers.get('allow'), 'POST');

@@ -356,6 +356,11 @@ describe('metadata endpoints', () => {
     const item = doc.components.schemas.Item;
     const itemFeatures = Object.keys(item.properties!.features.properties!);
     assert.ok(itemFeatures.includes('item_price') && itemFeatures.includes('hour') && !itemFeatures.includes('user_gender'));
+    for (const [path, ops] of Object.entries(doc.paths)) {
+      for (const [method, op] of Object.entries(ops)) {
+        for (const [code, r] of Object.entries(op.responses)) assert.equal(typeof (r as { description?: unknown }).description, 'string', `${method} ${path} ${code}`);
+      }
+    }
     // Every $ref resolves.
     const text = JSON.stringify(doc);
     for (const m of text.matchAll(/"\$ref":"#\/components\/schemas\/([^"]+)"/g)) assert.ok(doc.components.schemas[m[1]], `dangling $ref ${m[1]}`);

@@ -33,4 +33,9 @@ export interface DataSource {
   badRows?: BadRowCounts;
   /** Free-form description recorded in the manifest (sizes, seed, file, hash). */
   describe(): Record<string, unknown>;
+  /**
+   * Optional non-learned predictions of every task (e.g. popularity fitted on train), [n, tasks]
+   * for the rows of examples(split) in order; scored next to the model as `baseline_auc`.
+   */
+  baseline?(split: Split): Float32Array;
 }

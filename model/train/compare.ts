@@ -24,21 +24,39 @@ const f4 = (x: number | null | undefined) => (typeof x === 'number' && Number.is
 export function comparisonTable(outRoot: string, tasks: readonly TaskSpec[], results: ArchResult[], writeJson: boolean): string {
   const names = tasks.map((t) => t.name);
   const w = Math.max(14, ...results.map((r) => r.arch.length + 2));
-  const head = 'test AUC'.padEnd(w) + names.map((n) => n.padStart(10)).join('') + '   samples/s';
+  // Task columns widen for long task names, so the header never runs two names together.
+  const cw = Math.max(10, ...names.map((n) => n.length + 2));
+  const head = 'test AUC'.padEnd(w) + names.map((n) => n.padStart(cw)).join('') + '   samples/s';
   const lines = [head, '-'.repeat(head.length)];
   for (const { arch, result } of results) {
-    lines.push(arch.padEnd(w) + names.map((n) => f4(result.metrics[n]?.test.auc).padStart(10)).join('') + Math.round(result.samplesPerSec).toLocaleString('en-US').padStart(12));
+    lines.push(arch.padEnd(w) + names.map((n) => f4(result.metrics[n]?.test.auc).padStart(cw)).join('') + Math.round(result.samplesPerSec).toLocaleString('en-US').padStart(12));
   }
   const first = results[0]?.result.metrics;
   if (first && names.some((n) => first[n]?.bayes_auc !== undefined)) {
-    lines.push('Bayes ceiling'.padEnd(w) + names.map((n) => f4(first[n]?.bayes_auc).padStart(10)).join(''));
+    lines.push('Bayes ceiling'.padEnd(w) + names.map((n) => f4(first[n]?.bayes_auc).padStart(cw)).join(''));
+  }
+  // The data source's own non-learned predictor (e.g. popularity), the bar to clear.
+  if (first && names.some((n) => first[n]?.baseline_auc !== undefined)) {
+    lines.push('data baseline'.padEnd(w) + names.map((n) => f4(first[n]?.baseline_auc).padStart(cw)).join(''));
   }
   if (results.length === 1) {
     const m = results[0].result.metrics;
-    lines.push('', 'per task (test)'.padEnd(w) + ['auc', 'gauc', 'logloss', 'f1', 'ece', 'bayes_auc'].map((h) => h.padStart(10)).join(''));
+    const wt = Math.max(w, ...names.map((n) => n.length + 2));
+    lines.push('', 'per task (test)'.padEnd(wt) + ['auc', 'gauc', 'logloss', 'accuracy', 'precision', 'recall', 'f1', 'ece', 'bayes_auc'].map((h) => h.padStart(10)).join(''));
     for (const n of names) {
       const t = m[n];
-      lines.push(n.padEnd(w) + [t.test.auc, t.test.gauc, t.test.logloss, t.test.f1, t.test.ece, t.bayes_auc].map((x) => f4(x).padStart(10)).join(''));
+      lines.push(n.padEnd(wt) + [t.test.auc, t.test.gauc, t.test.logloss, t.test.accuracy, t.test.precision, t.test.recall, t.test.f1, t.test.ece, t.bayes_auc].map((x) => f4(x).padStart(10)).join(''));
+    }
+  } else {
+    // Every architecture's classification numbers too (threshold: max F1 on validation).
+    const cols = ['auc', 'gauc', 'logloss', 'accuracy', 'precision', 'recall', 'f1'] as const;
+    const wt = Math.max(w, ...names.map((n) => n.length + 9));
+    for (const n of names) {
+      lines.push('', `${n} (test)`.padEnd(wt) + cols.map((h) => h.padStart(10)).join(''));
+      for (const { arch, result } of results) {
+        const t = result.metrics[n]?.test;
+        lines.push(arch.padEnd(wt) + cols.map((c) => f4(t?.[c]).padStart(10)).join(''));
+      }
     }
   }
   if (writeJson) {
@@ -50,6 +68,7 @@ export function comparisonTable(outRoot: string, tasks: readonly TaskSpec[], res
         test: Object.fromEntries(names.map((n) => [n, result.metrics[n]?.test])),
       })),
       bayes_auc: first ? Object.fromEntries(names.map((n) => [n, first[n]?.bayes_auc ?? null])) : {},
+      baseline_auc: first ? Object.fromEntries(names.map((n) => [n, first[n]?.baseline_auc ?? null])) : {},
     };
     writeFileSync(join(outRoot, 'comparison.json'), JSON.stringify(json, null, 2) + '\n');
   }

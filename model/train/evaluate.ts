@@ -14,6 +14,8 @@ export interface TaskMetrics {
   test: TaskReport;
   valid: { auc: number; logloss?: number };
   bayes_auc?: number;
+  /** Test AUC of the data source's own baseline predictor (DataSource.baseline), if it has one. */
+  baseline_auc?: number;
 }
 
 /** Metrics of ready-made predictions ([n, T] row-major) on validation and test. */

@@ -9,7 +9,7 @@ import type { ArchName } from '../arch/index.ts';
 import { createKernels, type KernelKind } from '../engine/kernels/index.ts';
 import { MANIFEST_FORMAT, type Manifest } from '../manifest.ts';
 import { serializeWeights } from './checkpoint.ts';
-import { evaluateGraph, type TaskMetrics } from './evaluate.ts';
+import { evaluateGraph, metricsOf, type TaskMetrics } from './evaluate.ts';
 import type { PreparedData } from './prepare.ts';
 import { train, type Progress } from './trainer.ts';
 import type { Weighting } from './task-weights.ts';
@@ -28,6 +28,8 @@ export interface RunOptions {
   kernels: KernelKind;
   out: string;
   dataInfo: Record<string, unknown>;
+  /** The data source's baseline predictions on valid and test ([n, tasks]), scored as baseline_auc. */
+  baseline?: { valid: Float32Array; test: Float32Array };
   onProgress?: (p: Progress) => void;
 }
 
@@ -59,6 +61,10 @@ export async function trainToDir(data: PreparedData, o: RunOptions): Promise<Run
   });
   const trainSeconds = (performance.now() - t0) / 1000;
   const { metrics } = evaluateGraph(k, result.graph, data.layout, data.tasks, data.splits.valid, data.splits.test);
+  if (o.baseline) {
+    const b = metricsOf(data.tasks, data.splits.valid, data.splits.test, o.baseline.valid, o.baseline.test);
+    for (const t of data.tasks) metrics[t.name].baseline_auc = b[t.name].test.auc;
+  }
 
   mkdirSync(o.out, { recursive: true });
   const weights = serializeWeights(result.graph.params());
@@ -97,7 +103,7 @@ export async function trainToDir(data: PreparedData, o: RunOptions): Promise<Run
   return { metrics, samplesPerSec: result.samplesPerSec, manifest, dir: o.out };
 }
 
-/** metrics.json: per task {test.*, valid.auc, bayes_auc}, plus train.* (and int8.* after export). */
+/** metrics.json: per task {test.*, valid.auc, bayes_auc, baseline_auc}, plus train.* (and int8.* after export). */
 export function writeMetrics(dir: string, metrics: Record<string, TaskMetrics>, trainInfo: Record<string, unknown>, extra: Record<string, unknown> = {}): void {
   writeFileSync(join(dir, 'metrics.json'), JSON.stringify({ ...metrics, train: trainInfo, ...extra }, null, 2) + '\n');
 }

@@ -5,18 +5,22 @@
 import { parseArgs } from 'node:util';
 import { DEFAULT_ARCH_CONFIG } from '../model/arch/builder.ts';
 import { ARCHITECTURES, isArchName, type ArchName } from '../model/arch/index.ts';
-import { openDataSource } from '../model/data/index.ts';
+import { checkBadShare, describeBadRows, isAudited } from '../model/data/bad-rows.ts';
+import { DATA_SOURCES, openDataSource } from '../model/data/index.ts';
 import type { KernelKind } from '../model/engine/kernels/index.ts';
-import { prepare } from '../model/train/prepare.ts';
+import type { DataSource } from '../model/data/source.ts';
+import { prepare, type PreparedData } from '../model/train/prepare.ts';
 import { trainToDir, type RunOptions } from '../model/train/run.ts';
 import { afterTraining, comparisonTable } from '../model/train/compare.ts';
 import { fail, int, main, positive, progressBar } from './lib/cli.ts';
 
 const HELP = `usage: npm run train -- --data synthetic --arch mmoe --out DIR [options]
-  --data NAME          synthetic (default)
+  --data NAME          ${DATA_SOURCES.join(' | ')}  (default synthetic)
+  --schema PATH        column roles of a csv:PATH / parquet:PATH source (see docs/data.md)
+  --max-bad-share X    stop when more than this share of the rows read are bad (default 0.01)
   --arch NAME          ${Object.keys(ARCHITECTURES).join(' | ')} | all   (default mmoe)
   --out DIR            output directory (default artifacts/<arch>)
-  --rows N             synthetic shop size (default 600000)
+  --rows N             synthetic shop size (default 600000); taobao: read only the first N lines
   --epochs N           maximum epochs (default 4); early stopping on validation AUC
   --patience N         epochs without improvement before stopping (default 1)
   --batch-size N       default 512
@@ -35,6 +39,8 @@ await main(async () => {
     args = parseArgs({
       options: {
         data: { type: 'string', default: 'synthetic' },
+        schema: { type: 'string' },
+        'max-bad-share': { type: 'string' },
         arch: { type: 'string', default: 'mmoe' },
         out: { type: 'string' },
         rows: { type: 'string' },
@@ -65,7 +71,16 @@ await main(async () => {
   if (!['auto', 'wasm-simd', 'js'].includes(args.kernels!)) fail(`--kernels must be auto, wasm-simd or js`);
   if (!['fixed', 'uncertainty'].includes(args.weighting!)) fail(`--weighting must be fixed or uncertainty`);
   const seed = int('seed', args.seed, 42, 0);
-  const source = openDataSource(args.data!, { rows: args.rows === undefined ? undefined : int('rows', args.rows, 0, 100), seed });
+  const maxBadShare = args['max-bad-share'] === undefined ? 0.01 : Number(args['max-bad-share']);
+  if (!(maxBadShare >= 0 && maxBadShare <= 1)) fail(`--max-bad-share must be a number in [0, 1], got "${args['max-bad-share']}"`);
+  const source = openDataSource(args.data!, { rows: args.rows === undefined ? undefined : int('rows', args.rows, 0, 100), seed, schema: args.schema });
+  // File-backed sources read every row when opened: report bad rows, and stop before training
+  // on a file that is mostly unreadable.
+  if (isAudited(source)) {
+    const bad = Object.values(source.badRows).reduce((a, b) => a + b, 0);
+    if (bad) process.stderr.write(`bad rows: ${bad} of ${source.rowsRead} (${((bad / source.rowsRead) * 100).toFixed(2)}%): ${describeBadRows(source.badRows, source.badRowLines)}\n`);
+    checkBadShare(source, maxBadShare);
+  }
   let taskWeights: number[] | undefined;
   if (args['task-weights'] !== undefined) {
     taskWeights = args['task-weights'].split(',').map((x) => Number(x));
@@ -76,7 +91,7 @@ await main(async () => {
   const t0 = performance.now();
   const data = prepare(source);
   const bad = Object.entries(source.badRows ?? {});
-  if (bad.length) process.stderr.write(`skipped bad rows: ${bad.map(([k, v]) => `${k} ${v}`).join(', ')}\n`);
+  if (bad.length && !isAudited(source)) process.stderr.write(`skipped bad rows: ${bad.map(([k, v]) => `${k} ${v}`).join(', ')}\n`);
   process.stderr.write(
     `data ${source.name}: train ${data.splits.train.n.toLocaleString('en-US')}, valid ${data.splits.valid.n.toLocaleString('en-US')}, test ${data.splits.test.n.toLocaleString('en-US')} rows (${((performance.now() - t0) / 1000).toFixed(1)} s)\n`,
   );
@@ -92,6 +107,7 @@ await main(async () => {
     weighting: args.weighting as 'fixed' | 'uncertainty',
     taskWeights,
     dataInfo: source.describe(),
+    baseline: baselineOf(source, data),
   };
   const archs: ArchName[] = arch === 'all' ? (Object.keys(ARCHITECTURES) as ArchName[]) : [arch as ArchName];
   const outRoot = args.out ?? `artifacts/${arch}`;
@@ -104,3 +120,15 @@ await main(async () => {
   }
   console.log(comparisonTable(outRoot, data.tasks, results, arch === 'all'));
 });
+
+/** The source's own baseline predictions on valid and test, checked against the split sizes. */
+function baselineOf(source: DataSource, data: PreparedData): RunOptions['baseline'] {
+  if (!source.baseline) return undefined;
+  const T = data.tasks.length;
+  const valid = source.baseline('valid');
+  const test = source.baseline('test');
+  if (valid.length !== data.splits.valid.n * T || test.length !== data.splits.test.n * T) {
+    throw new Error(`data ${source.name}: baseline predictions do not match the valid / test rows`);
+  }
+  return { valid, test };
+}

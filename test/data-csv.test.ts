@@ -10,6 +10,7 @@ import { after, test } from 'node:test';
 import { csvSource } from '../model/data/csv/source.ts';
 import { readCsvRecords } from '../model/data/csv/reader.ts';
 import { parseSchema } from '../model/data/schema.ts';
+import { TimeSample } from '../model/data/split.ts';
 import type { Example, Split } from '../model/data/source.ts';
 import { prepare } from '../model/train/prepare.ts';
 
@@ -61,6 +62,25 @@ test('reader: an unbalanced quote costs one line, text after a closing quote is 
   const rr = records(long);
   assert.deepEqual(rr[1], { ok: false, reason: 'unterminated_quote', line: 2 });
   assert.equal(rr.filter((x) => x.ok).length, 201);
+});
+
+test('reader: an over-long unquoted line is reported and reading goes on', () => {
+  const p = file('a,b\n' + 'x'.repeat(1000) + ',1\n2,3\n');
+  assert.deepEqual(records(p, 64), [
+    { ok: true, fields: ['a', 'b'], line: 1 },
+    { ok: false, reason: 'line_too_long', line: 2 },
+    { ok: true, fields: ['2', '3'], line: 3 },
+  ]);
+});
+
+test('time cut points from a sample: exact below capacity, close above it', () => {
+  const exact = new TimeSample(1000, 1);
+  for (let i = 0; i < 1000; i++) exact.add(999 - i);
+  assert.deepEqual(exact.cuts({ valid: 0.1, test: 0.1 }), { valid: 800, test: 900 });
+  const sampled = new TimeSample(1000, 1);
+  for (let i = 0; i < 100_000; i++) sampled.add(i);
+  const c = sampled.cuts({ valid: 0.1, test: 0.1 });
+  assert.ok(Math.abs(c.valid - 80_000) < 3000 && Math.abs(c.test - 90_000) < 3000, JSON.stringify(c));
 });
 
 const SCHEMA = {

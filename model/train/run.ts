@@ -4,33 +4,20 @@
 import { createHash } from 'node:crypto';
 import { mkdirSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import type { ArchConfig } from '../arch/builder.ts';
-import type { ArchName } from '../arch/index.ts';
 import { createKernels, type KernelKind } from '../engine/kernels/index.ts';
 import { MANIFEST_FORMAT, type Manifest } from '../manifest.ts';
 import { serializeWeights } from './checkpoint.ts';
 import { evaluateGraph, metricsOf, type TaskMetrics } from './evaluate.ts';
 import type { PreparedData } from './prepare.ts';
-import { train, type Progress } from './trainer.ts';
-import type { Weighting } from './task-weights.ts';
+import { train, type TrainOptions } from './trainer.ts';
 
-export interface RunOptions {
-  arch: ArchName;
-  cfg: ArchConfig;
-  epochs: number;
-  batchSize: number;
-  lr: number;
-  seed: number;
-  threads: number;
-  weighting: Weighting;
-  taskWeights?: number[];
-  patience: number;
+/** The trainer's options (its fixed shard count aside), plus where and how to run. */
+export interface RunOptions extends Omit<TrainOptions, 'shards'> {
   kernels: KernelKind;
   out: string;
   dataInfo: Record<string, unknown>;
   /** The data source's baseline predictions on valid and test ([n, tasks]), scored as baseline_auc. */
   baseline?: { valid: Float32Array; test: Float32Array };
-  onProgress?: (p: Progress) => void;
 }
 
 export interface RunResult {
@@ -45,20 +32,7 @@ const SHARDS = 2;
 export async function trainToDir(data: PreparedData, o: RunOptions): Promise<RunResult> {
   const k = await createKernels(o.kernels);
   const t0 = performance.now();
-  const result = await train(k, { layout: data.layout, tasks: data.tasks, train: data.splits.train, valid: data.splits.valid }, {
-    arch: o.arch,
-    cfg: o.cfg,
-    epochs: o.epochs,
-    batchSize: o.batchSize,
-    lr: o.lr,
-    seed: o.seed,
-    shards: SHARDS,
-    weighting: o.weighting,
-    taskWeights: o.taskWeights,
-    patience: o.patience,
-    threads: o.threads,
-    onProgress: o.onProgress,
-  });
+  const result = await train(k, { layout: data.layout, tasks: data.tasks, train: data.splits.train, valid: data.splits.valid }, { ...o, shards: SHARDS });
   const trainSeconds = (performance.now() - t0) / 1000;
   const { metrics } = evaluateGraph(k, result.graph, data.layout, data.tasks, data.splits.valid, data.splits.test);
   if (o.baseline) {

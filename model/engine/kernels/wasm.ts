@@ -297,13 +297,14 @@ class WasmKernelsImpl implements WasmKernels {
     checkLen('c', c, m * n);
     if (m <= 0 || n <= 0) return;
     const tA = transA ? 1 : 0, tB = transB ? 1 : 0, acc = accumulate ? 1 : 0;
-    const pack = transB ? Math.ceil((n * k * 4) / ALIGN) * ALIGN : 0;
+    // Scratch for the kernel: B packed transposed (transB), then 4 packed columns of B ([4,k]).
+    const extra = (transB ? Math.ceil((n * k * 4) / ALIGN) * ALIGN : 0) + Math.ceil((16 * k) / ALIGN) * ALIGN;
     const pa = this.addressOf(a), pb = this.addressOf(b), pc = this.addressOf(c);
     if (pa >= 0 && pb >= 0 && pc >= 0) {
-      this.ex.gemm(tA, tB, m, n, k, pa, pb, pc, acc, pack ? this.scratch(pack) : 0);
+      this.ex.gemm(tA, tB, m, n, k, pa, pb, pc, acc, this.scratch(extra));
       return;
     }
-    this.withCopies([[a, m * k, 1], [b, k * n, 1], [c, m * n, accumulate ? 3 : 2]], pack, (p, s) =>
+    this.withCopies([[a, m * k, 1], [b, k * n, 1], [c, m * n, accumulate ? 3 : 2]], extra, (p, s) =>
       this.ex.gemm(tA, tB, m, n, k, p[0], p[1], p[2], acc, s),
     );
   }

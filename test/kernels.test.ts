@@ -315,6 +315,17 @@ describe('wasm memory', () => {
     assert.equal(k.addressOf(new Float32Array(4)), -1);
   });
 
+  test('fallbackCopies counts only calls with operands outside the memory', async () => {
+    const k = await createWasmKernels();
+    const x = k.alloc(8), y = k.alloc(8);
+    k.relu(x, y, 8);
+    k.gemm(false, true, 2, 2, 4, x, y, k.alloc(4), false);
+    assert.equal(k.fallbackCopies, 0);
+    k.relu(new Float32Array(8), y, 8);
+    k.gemm(false, false, 2, 2, 4, x, new Float32Array(8), k.alloc(4), false);
+    assert.equal(k.fallbackCopies, 2);
+  });
+
   test('two instances over one memory share allocations without overlap; growth keeps old views valid', async () => {
     const first = await createWasmKernels({ initialPages: 2 });
     const second = await createWasmKernels({ memory: first.memory });

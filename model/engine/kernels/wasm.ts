@@ -56,6 +56,11 @@ export interface WasmKernels extends Kernels {
   viewF32(byteOffset: number, length: number): Float32Array;
   /** Int32 variant of viewF32. */
   viewI32(byteOffset: number, length: number): Int32Array;
+  /**
+   * Number of kernel calls that had to copy an operand through scratch because it was not a
+   * recognised view of this memory (correct but slow). The engine can assert it stays 0.
+   */
+  readonly fallbackCopies: number;
 }
 
 export interface WasmKernelOptions {
@@ -144,6 +149,7 @@ class WasmKernelsImpl implements WasmKernels {
   private readonly known: WeakSet<ArrayBufferLike>;
   private scratchPtr = 0;
   private scratchBytes = 0;
+  fallbackCopies = 0;
 
   constructor(
     readonly memory: WebAssembly.Memory,
@@ -241,6 +247,7 @@ class WasmKernelsImpl implements WasmKernels {
    * 1 = read, 2 = written, 3 = both; `extra` bytes of scratch come first (for B packing).
    */
   private withCopies(ops: [Float32Array, number, number][], extra: number, call: (ptrs: number[], extraPtr: number) => void): void {
+    this.fallbackCopies++;
     const ptrs: number[] = [];
     let need = extra;
     for (const [arr, len] of ops) if (this.addressOf(arr) < 0) need += Math.ceil((len * 4) / ALIGN) * ALIGN;
@@ -266,6 +273,7 @@ class WasmKernelsImpl implements WasmKernels {
 
   /** Chunked copy-through for element-wise kernels (bounded scratch for any length). */
   private chunked(len: number, ops: [Float32Array, number][], call: (ptrs: number[], n: number) => void): void {
+    this.fallbackCopies++;
     const slot = CHUNK * 4;
     const base = this.scratch(ops.length * slot);
     const buf = this.buffer();

@@ -2,10 +2,13 @@
 // (shard 0, then 1, ...), so the update does not depend on how many threads computed them:
 // one thread and two threads give bit-identical weights.
 // Embedding tables use lazy Adam: only rows some shard touched are read or written.
+// An update can be split into parts (by parameter and by row) that threads apply at once.
 
 import type { Kernels } from './kernels/types.ts';
 import type { DenseParam, EmbeddingTable } from './params.ts';
 import type { Workspace } from './workspace.ts';
+
+type Params = { dense: DenseParam[]; tables: EmbeddingTable[] };
 
 export interface AdamOptions {
   lr: number;
@@ -20,6 +23,7 @@ export class Adam {
   readonly b1: number;
   readonly b2: number;
   readonly eps: number;
+  private rowBuf = new Float32Array(0);
 
   constructor(
     private readonly k: Kernels,
@@ -31,39 +35,73 @@ export class Adam {
     this.eps = o.eps ?? 1e-8;
   }
 
-  /** One update of every parameter from the shards' gradients. */
-  apply(shards: readonly Workspace[], params: { dense: DenseParam[]; tables: EmbeddingTable[] }): void {
+  options(): Required<AdamOptions> {
+    return { lr: this.lr, beta1: this.b1, beta2: this.b2, eps: this.eps };
+  }
+
+  /** Advances the step count; returns the bias-corrected learning rate of this step. */
+  nextStep(): number {
     this.step++;
-    const lrT = (this.lr * Math.sqrt(1 - this.b2 ** this.step)) / (1 - this.b1 ** this.step);
-    for (const p of params.dense) {
+    return (this.lr * Math.sqrt(1 - this.b2 ** this.step)) / (1 - this.b1 ** this.step);
+  }
+
+  /** One update of every parameter from the shards' gradients, on this thread. */
+  apply(shards: readonly Workspace[], params: Params): void {
+    this.applyPart(shards, params, this.nextStep(), 0, 1);
+  }
+
+  /**
+   * The share `part` of `parts` of one update: dense parameters i with i % parts == part,
+   * embedding rows r with r % parts == part. Every parameter value is updated by exactly one
+   * part with the same arithmetic, so the split across threads cannot change the result.
+   */
+  applyPart(shards: readonly Workspace[], params: Params, lrT: number, part: number, parts: number): void {
+    const { b1, b2, eps } = this;
+    params.dense.forEach((p, i) => {
+      if (i % parts !== part) return;
       const g = shards[0].denseGrad(p);
       for (let s = 1; s < shards.length; s++) {
         const h = shards[s].denseGrad(p);
-        for (let i = 0; i < p.size; i++) g[i] += h[i];
+        for (let j = 0; j < p.size; j++) g[j] += h[j];
       }
-      this.k.adam(p.data, g, p.m, p.v, p.size, lrT, this.b1, this.b2, this.eps);
-    }
-    for (const t of params.tables) this.applySparse(t, shards, lrT);
+      this.k.adam(p.data, g, p.m, p.v, p.size, lrT, b1, b2, eps);
+    });
+    for (const t of params.tables) this.applySparse(t, shards, lrT, part, parts);
   }
 
-  private applySparse(t: EmbeddingTable, shards: readonly Workspace[], lrT: number): void {
-    // Fold shards 1.. into shard 0 in shard order, then one pass of lazy Adam over the rows.
-    const g = shards[0].sparseGrad(t);
-    for (let s = 1; s < shards.length; s++) g.mergeFrom(shards[s].sparseGrad(t));
+  private applySparse(t: EmbeddingTable, shards: readonly Workspace[], lrT: number, part: number, parts: number): void {
     const d = t.dim;
+    if (this.rowBuf.length < d) this.rowBuf = new Float32Array(d);
+    const g = this.rowBuf;
     const { b1, b2, eps } = this;
     const w = t.data;
     const m = t.m;
     const v = t.v;
-    const grad = g.grad;
-    const rows = g.touched;
-    for (let r = 0, n = g.count; r < n; r++) {
-      const base = rows[r] * d;
-      for (let i = base; i < base + d; i++) {
-        const gi = grad[i];
-        const mi = (m[i] = b1 * m[i] + (1 - b1) * gi);
-        const vi = (v[i] = b2 * v[i] + (1 - b2) * gi * gi);
-        w[i] -= (lrT * mi) / (Math.sqrt(vi) + eps);
+    const grads = shards.map((s) => s.sparseGrad(t));
+    for (let s = 0; s < grads.length; s++) {
+      const gs = grads[s];
+      const rows = gs.touched;
+      const src = gs.grad;
+      for (let r = 0, n = gs.count; r < n; r++) {
+        const row = rows[r];
+        if (row % parts !== part) continue;
+        let seen = false;
+        for (let q = 0; q < s; q++) if (grads[q].has(row)) seen = true;
+        if (seen) continue; // updated with the earlier shard that touched it
+        const base = row * d;
+        for (let j = 0; j < d; j++) g[j] = src[base + j];
+        for (let q = s + 1; q < grads.length; q++) {
+          if (!grads[q].has(row)) continue;
+          const o = grads[q].grad;
+          for (let j = 0; j < d; j++) g[j] += o[base + j];
+        }
+        for (let j = 0; j < d; j++) {
+          const i = base + j;
+          const gi = g[j];
+          const mi = (m[i] = b1 * m[i] + (1 - b1) * gi);
+          const vi = (v[i] = b2 * v[i] + (1 - b2) * gi * gi);
+          w[i] -= (lrT * mi) / (Math.sqrt(vi) + eps);
+        }
       }
     }
   }

@@ -11,7 +11,7 @@ export class SparseGrad {
   private readonly stamp: Int32Array;
   /** Rows touched this step, in order of first touch; state[0] = count, state[1] = step. */
   readonly touched: Int32Array;
-  readonly state: Int32Array;
+  private readonly state: Int32Array;
 
   constructor(
     readonly rows: number,
@@ -39,28 +39,6 @@ export class SparseGrad {
 
   has(row: number): boolean {
     return this.stamp[row] === this.state[1];
-  }
-
-  /** Adds another shard's gradient into this one (rows new to this step are appended). */
-  mergeFrom(o: SparseGrad): void {
-    const d = this.dim;
-    const g = this.grad;
-    const og = o.grad;
-    const stamp = this.stamp;
-    const step = this.state[1];
-    let count = this.state[0];
-    for (let r = 0; r < o.state[0]; r++) {
-      const row = o.touched[r];
-      const base = row * d;
-      if (stamp[row] === step) {
-        for (let j = 0; j < d; j++) g[base + j] += og[base + j];
-      } else {
-        stamp[row] = step;
-        this.touched[count++] = row;
-        for (let j = 0; j < d; j++) g[base + j] = og[base + j];
-      }
-    }
-    this.state[0] = count;
   }
 
   /** grad[row] += scale * src[off .. off + dim). The padding row 0 is never trained. */

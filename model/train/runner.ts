@@ -1,23 +1,28 @@
-// Runs forward + backward of each shard of a step. The inline runner does it on this
+// Runs a training step: forward + backward of each shard, then the Adam update. The inline runner does it on this
 // thread, one shard after the other; the threaded one (threads.ts) hands shards to worker
 // threads. Both leave identical gradients in the same workspaces.
 
+import type { Adam } from '../engine/optimizer.ts';
+import type { DenseParam, EmbeddingTable } from '../engine/params.ts';
 import type { Workspace } from '../engine/workspace.ts';
+
+export type Params = { dense: DenseParam[]; tables: EmbeddingTable[] };
 
 export interface ShardRunner {
   readonly shards: readonly Workspace[];
-  /** Forward + backward of shard s over its first rows[s] rows. */
-  run(rows: readonly number[]): Promise<void> | void;
+  /** One training step: forward + backward of shard s over its first rows[s] rows, then the update. */
+  step(rows: readonly number[], adam: Adam, params: Params): Promise<void> | void;
   close(): Promise<void> | void;
 }
 
 export class InlineRunner implements ShardRunner {
   constructor(readonly shards: readonly Workspace[]) {}
-  run(rows: readonly number[]): void {
+  step(rows: readonly number[], adam: Adam, params: Params): void {
     this.shards.forEach((w, s) => {
       w.forward(rows[s]);
       w.backward();
     });
+    adam.apply(this.shards, params);
   }
   close(): void {}
 }

@@ -1,10 +1,12 @@
-// A worker thread computing forward + backward for its shards of every step, over the
+// A worker thread computing forward + backward for its shards of every step, and its part
+// of the Adam update, over the
 // parameters and buffers the main thread allocated in shared WebAssembly memory.
 
 import { parentPort, workerData } from 'node:worker_threads';
 import { buildGraph } from '../arch/index.ts';
 import { createWasmKernels } from '../engine/kernels/wasm.ts';
 import { replayKernels } from '../engine/replay-kernels.ts';
+import { Adam } from '../engine/optimizer.ts';
 import { Workspace } from '../engine/workspace.ts';
 import { layoutOf } from '../features/layout.ts';
 import { CTRL, type ShardWorkerInit } from './threads.ts';
@@ -16,10 +18,14 @@ const layout = layoutOf(init.features);
 const graph = buildGraph(init.arch, kernels, layout, init.tasks, init.cfg);
 const shards = Array.from({ length: init.shards }, () => new Workspace(graph, kernels, layout, init.shardRows));
 if (remaining() !== 0) throw new Error(`shard worker: ${remaining()} recorded allocations were not replayed`);
+const params = graph.params();
+const adam = new Adam(kernels, init.adam);
 const ctrl = new Int32Array(init.ctrl);
+const lr = new Float64Array(init.lr);
 parentPort!.postMessage('ready');
 
 let seq = 0;
+let seq2 = 0;
 for (;;) {
   Atomics.wait(ctrl, CTRL.seq, seq);
   seq = Atomics.load(ctrl, CTRL.seq);
@@ -30,4 +36,11 @@ for (;;) {
   }
   Atomics.add(ctrl, CTRL.done, 1);
   Atomics.notify(ctrl, CTRL.done);
+  // Phase 2: once the main thread has every shard's gradient, apply this thread's part.
+  Atomics.wait(ctrl, CTRL.seq2, seq2);
+  seq2 = Atomics.load(ctrl, CTRL.seq2);
+  if (Atomics.load(ctrl, CTRL.stop)) break;
+  adam.applyPart(shards, params, lr[0], init.part, init.parts);
+  Atomics.add(ctrl, CTRL.done2, 1);
+  Atomics.notify(ctrl, CTRL.done2);
 }

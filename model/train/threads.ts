@@ -10,12 +10,13 @@ import type { ArchName } from '../arch/index.ts';
 import type { Kernels } from '../engine/kernels/types.ts';
 import type { WasmKernels } from '../engine/kernels/wasm.ts';
 import type { Allocation } from '../engine/replay-kernels.ts';
+import type { Adam, AdamOptions } from '../engine/optimizer.ts';
 import type { Workspace } from '../engine/workspace.ts';
 import type { FeatureSpec, TaskSpec } from '../features/spec.ts';
-import type { ShardRunner } from './runner.ts';
+import type { Params, ShardRunner } from './runner.ts';
 
 /** Slots of the control array. */
-export const CTRL = { seq: 0, done: 1, stop: 2, rows: 3 } as const;
+export const CTRL = { seq: 0, done: 1, stop: 2, seq2: 3, done2: 4, rows: 5 } as const;
 
 export interface ShardWorkerInit {
   memory: WasmKernels["memory"];
@@ -27,7 +28,13 @@ export interface ShardWorkerInit {
   shards: number;
   shardRows: number;
   myShards: number[];
+  /** This worker's share of the Adam update: part `part` of `parts`. */
+  part: number;
+  parts: number;
+  adam: Required<AdamOptions>;
   ctrl: SharedArrayBuffer;
+  /** Float64 slot: the bias-corrected learning rate of the current step. */
+  lr: SharedArrayBuffer;
 }
 
 export interface ThreadSpec {
@@ -36,6 +43,7 @@ export interface ThreadSpec {
   features: FeatureSpec[];
   tasks: TaskSpec[];
   threads: number;
+  adam: Required<AdamOptions>;
 }
 
 export function isWasmKernels(k: Kernels): k is WasmKernels {
@@ -44,6 +52,7 @@ export function isWasmKernels(k: Kernels): k is WasmKernels {
 
 export class ThreadRunner implements ShardRunner {
   private readonly ctrl: Int32Array;
+  private readonly lr: Float64Array;
   private failure: Error | null = null;
   private wake: (() => void) | null = null;
 
@@ -51,9 +60,11 @@ export class ThreadRunner implements ShardRunner {
     readonly shards: readonly Workspace[],
     private readonly workers: Worker[],
     ctrl: SharedArrayBuffer,
+    lr: SharedArrayBuffer,
     private readonly mainShards: number[],
   ) {
     this.ctrl = new Int32Array(ctrl);
+    this.lr = new Float64Array(lr);
     for (const w of workers) {
       w.on('error', (e) => this.fail(e));
       w.on('exit', (code) => code !== 0 && this.fail(new Error(`shard worker exited with code ${code}`)));
@@ -68,10 +79,27 @@ export class ThreadRunner implements ShardRunner {
   static async start(shards: Workspace[], k: WasmKernels, log: Allocation[], spec: ThreadSpec, shardRows: number): Promise<ThreadRunner> {
     const nWorkers = Math.min(spec.threads, shards.length) - 1;
     const ctrl = new SharedArrayBuffer(4 * (CTRL.rows + shards.length));
+    const lr = new SharedArrayBuffer(8);
+    const parts = nWorkers + 1;
     const owned: number[][] = Array.from({ length: nWorkers + 1 }, () => []);
     shards.forEach((_, s) => owned[s % (nWorkers + 1)].push(s));
-    const workers = owned.slice(1).map((myShards) => {
-      const init: ShardWorkerInit = { memory: k.memory, log, arch: spec.arch, cfg: spec.cfg, features: spec.features, tasks: spec.tasks, shards: shards.length, shardRows, myShards, ctrl };
+    const workers = owned.slice(1).map((myShards, i) => {
+      const init: ShardWorkerInit = {
+        memory: k.memory,
+        log,
+        arch: spec.arch,
+        cfg: spec.cfg,
+        features: spec.features,
+        tasks: spec.tasks,
+        shards: shards.length,
+        shardRows,
+        myShards,
+        part: i + 1,
+        parts,
+        adam: spec.adam,
+        ctrl,
+        lr,
+      };
       return new Worker(new URL('./shard-worker.mjs', import.meta.url), { workerData: init });
     });
     // Wait for every worker to report ready before any Atomics hand-off: an error while it
@@ -86,25 +114,39 @@ export class ThreadRunner implements ShardRunner {
           }),
       ),
     );
-    return new ThreadRunner(shards, workers, ctrl, owned[0]);
+    return new ThreadRunner(shards, workers, ctrl, lr, owned[0]);
   }
 
-  async run(rows: readonly number[]): Promise<void> {
+  async step(rows: readonly number[], adam: Adam, params: Params): Promise<void> {
     if (this.failure) throw this.failure;
     const c = this.ctrl;
     rows.forEach((r, s) => (c[CTRL.rows + s] = r));
     Atomics.store(c, CTRL.done, 0);
+    Atomics.store(c, CTRL.done2, 0);
     Atomics.add(c, CTRL.seq, 1);
     Atomics.notify(c, CTRL.seq);
     for (const s of this.mainShards) {
       this.shards[s].forward(rows[s]);
       this.shards[s].backward();
     }
+    await this.until(CTRL.done);
+    // Every gradient is in: all threads apply their part of the update at once.
+    const lrT = adam.nextStep();
+    this.lr[0] = lrT;
+    Atomics.add(c, CTRL.seq2, 1);
+    Atomics.notify(c, CTRL.seq2);
+    adam.applyPart(this.shards, params, lrT, 0, this.workers.length + 1);
+    await this.until(CTRL.done2);
+  }
+
+  /** Waits (without blocking the event loop, so worker errors surface) until every worker has counted in. */
+  private async until(slot: number): Promise<void> {
+    const c = this.ctrl;
     for (;;) {
-      const done = Atomics.load(c, CTRL.done);
+      const done = Atomics.load(c, slot);
       if (done === this.workers.length) return;
       if (this.failure) throw this.failure;
-      const r = Atomics.waitAsync(c, CTRL.done, done);
+      const r = Atomics.waitAsync(c, slot, done);
       if (r.async) {
         await new Promise<void>((resolve) => {
           this.wake = resolve;
@@ -117,8 +159,10 @@ export class ThreadRunner implements ShardRunner {
 
   async close(): Promise<void> {
     Atomics.store(this.ctrl, CTRL.stop, 1);
-    Atomics.add(this.ctrl, CTRL.seq, 1);
-    Atomics.notify(this.ctrl, CTRL.seq);
+    for (const slot of [CTRL.seq, CTRL.seq2]) {
+      Atomics.add(this.ctrl, slot, 1);
+      Atomics.notify(this.ctrl, slot);
+    }
     await Promise.all(this.workers.map((w) => w.terminate()));
   }
 }

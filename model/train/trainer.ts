@@ -89,7 +89,7 @@ export async function train(k: Kernels, data: TrainData, o: TrainOptions): Promi
   const weights = new TaskWeights(o.weighting, o.taskWeights ?? tasks.map(() => 1), o.lr);
   const runner: ShardRunner =
     o.threads > 1 && isWasmKernels(k)
-      ? await ThreadRunner.start(shards, k, log, { arch: o.arch, cfg: o.cfg, features: [...layout.specs], tasks, threads: o.threads }, shardRows)
+      ? await ThreadRunner.start(shards, k, log, { arch: o.arch, cfg: o.cfg, features: [...layout.specs], tasks, threads: o.threads, adam: adam.options() }, shardRows)
       : new InlineRunner(shards);
 
   const n = data.train.n;
@@ -121,8 +121,7 @@ export async function train(k: Kernels, data: TrainData, o: TrainOptions): Promi
           for (let i = 0; i < rows[s] * T; i++) if (w.labels[i] >= 0) counts[i % T]++;
         }
         for (const w of shards) for (let t = 0; t < T; t++) w.taskScale[t] = counts[t] ? weights.weight(t) / counts[t] : 0;
-        await runner.run(rows);
-        adam.apply(shards, params);
+        await runner.step(rows, adam, params);
         const mean: number[] = [];
         let stepLoss = 0;
         for (let t = 0; t < T; t++) {

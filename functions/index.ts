@@ -4,9 +4,11 @@
 
 import bundle from 'edge-mtl-model';
 import { appFactory } from './app.ts';
+import { benchEnabled, benchRoute, type BenchEnv } from './bench.ts';
 import type { Env } from './config.ts';
 import { ModelHost } from './model.ts';
 
+let host: ModelHost | null = null;
 let getApp: ReturnType<typeof appFactory> | null = null;
 
 function configError(message: string): Response {
@@ -19,7 +21,13 @@ function configError(message: string): Response {
 export default {
   async fetch(request: Request, env: Env, ctx: ExecutionContext): Promise<Response> {
     try {
-      getApp ??= appFactory(new ModelHost(bundle));
+      host ??= new ModelHost(bundle);
+      getApp ??= appFactory(host);
+      // Bench-only routes (scripts/bench.ts): off unless the var BENCH_ROUTES is "1".
+      if (benchEnabled(env as BenchEnv)) {
+        const r = await benchRoute(request, host);
+        if (r) return r;
+      }
       const r = getApp(env);
       if ('error' in r) return configError(r.error);
       return await r.app.fetch(request, env, ctx);

@@ -1,0 +1,48 @@
+// Cold start: a fresh workerd (new Miniflare instance, the int8 bundle as built) to the first
+// scored response. Timed from `new Miniflare(...)` to the end of the body of the first
+// POST /v1/score (100 candidates) that answers 200; split into `ready` (workerd process up,
+// modules compiled: mf.ready) and `first request` (the isolate's first request: module
+// evaluation, ORT wasm instantiation, model parse + session creation + warm-up run, then the
+// scoring itself). Disposal is not timed. Runs one after another; median over the runs.
+
+import { Miniflare } from 'miniflare';
+import type { BuiltWorker } from '../build-worker.ts';
+import type { BenchModel } from './model.ts';
+import { summarize, type Summary } from './stats.ts';
+import { benchWorkerOptions, jsonPost } from './worker.ts';
+
+export interface ColdBench {
+  totalMs: Summary;
+  readyMs: Summary;
+  firstRequestMs: Summary;
+  /** Server-Timing `load` of the first request (waiting for the model session), coarse. */
+  loadMs: Summary;
+}
+
+export async function benchCold(built: BuiltWorker, model: BenchModel, body: string, runs: number): Promise<ColdBench> {
+  const opts = await benchWorkerOptions(built, model, 'int8');
+  const total: number[] = [];
+  const ready: number[] = [];
+  const first: number[] = [];
+  const load: number[] = [];
+  for (let i = 0; i < runs; i++) {
+    const t0 = performance.now();
+    const mf = new Miniflare({ workers: [opts] });
+    try {
+      await mf.ready;
+      const t1 = performance.now();
+      const res = await mf.dispatchFetch('http://int8.bench/v1/score', jsonPost(body) as never);
+      const text = await res.text();
+      const t2 = performance.now();
+      if (res.status !== 200) throw new Error(`cold start: status ${res.status}: ${text.slice(0, 300)}`);
+      total.push(t2 - t0);
+      ready.push(t1 - t0);
+      first.push(t2 - t1);
+      const m = /load;dur=([\d.]+)/.exec(res.headers.get('server-timing') ?? '');
+      load.push(m ? Number(m[1]) : 0);
+    } finally {
+      await mf.dispose();
+    }
+  }
+  return { totalMs: summarize(total), readyMs: summarize(ready), firstRequestMs: summarize(first), loadMs: summarize(load) };
+}

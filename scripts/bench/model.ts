@@ -1,0 +1,62 @@
+// The model the inference / request / cold-start / bundle benchmarks run: artifacts/default
+// when it is there (manifest.json + model.onnx + model.int8.onnx), otherwise one trained into
+// a temporary directory with
+//   npm run train -- --data synthetic --arch mmoe --out DIR      (+ --rows 30000 --epochs 1 in quick mode)
+// (the default model's recipe; quick mode trains on fewer rows: same architecture, same table
+// sizes, so the same inference cost).
+
+import { spawnSync } from 'node:child_process';
+import { existsSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { layoutOf, type FeatureLayout } from '../../model/features/layout.ts';
+import { checkManifest, type Manifest } from '../../model/manifest.ts';
+import { ROOT } from '../build-worker.ts';
+
+export interface BenchModel {
+  dir: string;
+  /** 'artifacts/default' or a description of the temporary training run. */
+  source: string;
+  manifest: Manifest;
+  layout: FeatureLayout;
+  fp32: Uint8Array;
+  int8: Uint8Array;
+  /** Seconds spent training it (0 for artifacts/default). */
+  trainSeconds: number;
+  cleanup(): void;
+}
+
+const FILES = ['manifest.json', 'model.onnx', 'model.int8.onnx'];
+
+function load(dir: string, source: string, trainSeconds: number, cleanup: () => void): BenchModel {
+  const manifest = checkManifest(JSON.parse(readFileSync(join(dir, 'manifest.json'), 'utf8')));
+  return {
+    dir,
+    source,
+    manifest,
+    layout: layoutOf(manifest.features),
+    fp32: new Uint8Array(readFileSync(join(dir, 'model.onnx'))),
+    int8: new Uint8Array(readFileSync(join(dir, 'model.int8.onnx'))),
+    trainSeconds,
+    cleanup,
+  };
+}
+
+export function benchModel(quick: boolean, log: (s: string) => void): BenchModel {
+  const def = join(ROOT, 'artifacts', 'default');
+  if (FILES.every((f) => existsSync(join(def, f)))) return load(def, 'artifacts/default', 0, () => undefined);
+  const dir = mkdtempSync(join(tmpdir(), 'edge-mtl-bench-model-'));
+  const extra = quick ? ['--rows', '30000', '--epochs', '1'] : [];
+  const args = ['run', '--silent', 'train', '--', '--data', 'synthetic', '--arch', 'mmoe', '--out', dir, ...extra];
+  log(`artifacts/default is missing: npm ${args.join(' ')}`);
+  const t0 = performance.now();
+  // Its output goes to our stderr: stdout is the benchmark's table.
+  const r = spawnSync(process.platform === 'win32' ? 'npm.cmd' : 'npm', args, { cwd: ROOT, stdio: ['ignore', process.stderr, process.stderr] });
+  const seconds = (performance.now() - t0) / 1000;
+  const cleanup = () => rmSync(dir, { recursive: true, force: true });
+  if (r.status !== 0 || !FILES.every((f) => existsSync(join(dir, f)))) {
+    cleanup();
+    throw new Error(`training the benchmark model failed (exit code ${r.status ?? r.signal})`);
+  }
+  return load(dir, `trained for the benchmark: synthetic, mmoe${quick ? ', 30,000 rows, 1 epoch' : ', default rows and epochs'}`, seconds, cleanup);
+}

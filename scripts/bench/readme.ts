@@ -1,0 +1,126 @@
+// The README's Performance section, generated from the benchmark's JSON:
+//
+//   node --import tsx scripts/bench/readme.ts [--json bench.json] [--readme README.md]
+//   npm run bench -- --json bench.json --readme README.md      (the same, after a run)
+//
+// Replaces the text between `<!-- bench:start -->` and `<!-- bench:end -->` in the README
+// (markers kept). When the file or the markers are missing, nothing is written: the section
+// is printed to stdout instead, to paste.
+
+import { existsSync, readFileSync, writeFileSync } from 'node:fs';
+import { resolve } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { parseArgs } from 'node:util';
+import { main } from '../lib/cli.ts';
+
+export const START = '<!-- bench:start -->';
+export const END = '<!-- bench:end -->';
+
+type J = Record<string, unknown>;
+
+const num = (j: J, k: string): number | undefined => (typeof j[k] === 'number' && Number.isFinite(j[k]) ? (j[k] as number) : undefined);
+
+function ms(x: number | undefined): string {
+  if (x === undefined) return '–';
+  if (x >= 100) return x.toFixed(0);
+  if (x >= 10) return x.toFixed(1);
+  if (x >= 1) return x.toFixed(2);
+  return x.toFixed(3);
+}
+
+const ratio = (x: number | undefined) => (x === undefined ? '–' : `${x.toFixed(1)}×`);
+const int = (x: number | undefined) => (x === undefined ? '–' : Math.round(x).toLocaleString('en-US'));
+const mib = (x: number | undefined) => (x === undefined ? '–' : `${(x / 2 ** 20).toFixed(2)} MiB`);
+
+export function machineLine(j: J): string {
+  const m = (j.machine ?? {}) as { cpus?: number; model?: string; memGiB?: number; node?: string; load?: number; loadEnd?: number; os?: string };
+  const load = m.load === undefined ? '' : `, load average ${m.load.toFixed(2)} at start${m.loadEnd === undefined ? '' : ` / ${m.loadEnd.toFixed(2)} at end`}`;
+  return `${m.cpus ?? '?'} × ${m.model ?? '?'}, ${m.memGiB ?? '?'} GiB${m.os ? `, ${m.os}` : ''}, Node ${m.node ?? '?'}${load}`;
+}
+
+/** The section (without markers) as Markdown. */
+export function renderSection(j: J): string {
+  const out: string[] = [];
+  const when = typeof j.date === 'string' ? j.date.slice(0, 10) : 'unknown date';
+  out.push(`Measured with \`npm run bench\`${j.quick ? ' **--quick** (few samples: indicative only)' : ''} on ${when}: ${machineLine(j)}.`);
+  out.push('Medians of repeated runs ([min–max] where shown); ratios are within the same run. Timings on a shared machine are noisy.');
+  out.push('');
+  if (num(j, 'train.reference.samples_per_sec') !== undefined) {
+    out.push('**Training** (reference configuration, samples/s)', '');
+    out.push('| threads | samples/s |', '|---|---:|');
+    out.push(`| 1 | ${int(num(j, 'train.reference.samples_per_sec_1t'))} |`);
+    out.push(`| 2 | ${int(num(j, 'train.reference.samples_per_sec'))} |`, '');
+  }
+  const sizes = [1, 100, 1000].filter((n) => num(j, `inference.native.int8.n${n}.p50_ms`) !== undefined || num(j, `inference.workerd.int8.n${n}.p50_ms`) !== undefined);
+  if (sizes.length) {
+    out.push('**Inference**, one `session.run` (ms per call; × = ratio to native onnxruntime-node, 1 thread)', '');
+    out.push('| rows | quant | native | web (Node) | web in workerd |', '|---:|---|---:|---:|---:|');
+    for (const n of sizes) {
+      for (const q of ['int8', 'fp32']) {
+        const g = (rt: string) => num(j, `inference.${rt}.${q}.n${n}.p50_ms`);
+        if (g('native') === undefined && g('workerd') === undefined) continue;
+        const r = (rt: string) => (g(rt) === undefined ? '–' : `${ms(g(rt))} (${ratio(num(j, `inference.${rt}.${q}.n${n}.ratio_to_native`))})`);
+        out.push(`| ${int(n)} | ${q} | ${ms(g('native'))} | ${r('web')} | ${r('workerd')} |`);
+      }
+    }
+    out.push('');
+  }
+  const reqKeys = [1, 100, 1000].filter((n) => num(j, `request.n${n}.p50_ms`) !== undefined);
+  if (reqKeys.length) {
+    out.push('**Whole request** through the worker in workerd (Miniflare, loopback), int8 model (ms)', '');
+    out.push('| request | p50 | p99 | JSON parse request + stringify response (Node) |', '|---|---:|---:|---:|');
+    out.push(`| no-op (\`GET /__bench/noop\`) | ${ms(num(j, 'request.noop.p50_ms'))} | ${ms(num(j, 'request.noop.p99_ms'))} | |`);
+    if (num(j, 'request.healthz.p50_ms') !== undefined) out.push(`| \`GET /healthz\` | ${ms(num(j, 'request.healthz.p50_ms'))} | ${ms(num(j, 'request.healthz.p99_ms'))} | |`);
+    for (const n of reqKeys) {
+      const json = (num(j, `json.n${n}.request_parse_ms`) ?? NaN) + (num(j, `json.n${n}.response_stringify_ms`) ?? NaN);
+      out.push(`| \`POST /v1/score\`, ${int(n)} candidate${n === 1 ? '' : 's'} | ${ms(num(j, `request.n${n}.p50_ms`))} | ${ms(num(j, `request.n${n}.p99_ms`))} | ${Number.isFinite(json) ? ms(json) : '–'} |`);
+    }
+    out.push('');
+  }
+  if (num(j, 'cold_start.p50_ms') !== undefined) {
+    out.push(
+      `**Cold start** (new workerd to the first scored response, median of ${num(j, 'cold_start.runs') ?? '?'}): ${ms(num(j, 'cold_start.p50_ms'))} ms, of which the isolate's first request ${ms(num(j, 'cold_start.first_request_p50_ms'))} ms.`,
+      '',
+    );
+  }
+  if (num(j, 'bundle.raw_bytes') !== undefined) {
+    out.push(`**Bundle** (\`wrangler deploy --dry-run\`, int8 model): ${mib(num(j, 'bundle.raw_bytes'))} raw, ${mib(num(j, 'bundle.gzip_bytes'))} gzip.`, '');
+  }
+  out.push(
+    'How: inference is the mean of K back-to-back `session.run` calls per batch on the rows of a `/v1/score` request, median over batches; ' +
+      'inside workerd the K runs loop in the isolate (bench-only route, `BENCH_ROUTES=1`) and are timed by its clock (1 ms ticks, K sized for >= 50 ms), ' +
+      'cross-checked by (wall(K) - wall(0)) / K from Node. Whole requests are Node wall time of `dispatchFetch` to the last body byte, ' +
+      'round-robin with the no-op routes. Details: `scripts/bench/*.ts`.',
+  );
+  return out.join('\n').trimEnd();
+}
+
+/** README text with the section between the markers replaced, or null when the markers are missing. */
+export function replaceSection(readme: string, section: string): string | null {
+  const a = readme.indexOf(START);
+  const b = readme.indexOf(END, a + START.length);
+  if (a < 0 || b < 0) return null;
+  return `${readme.slice(0, a + START.length)}\n${section}\n${readme.slice(b)}`;
+}
+
+/** Writes the section into `readmePath` if it has the markers; returns what happened. */
+export function updateReadme(json: J, readmePath: string): 'written' | 'printed' {
+  const section = renderSection(json);
+  const text = existsSync(readmePath) ? readFileSync(readmePath, 'utf8') : null;
+  const next = text === null ? null : replaceSection(text, section);
+  if (next === null) {
+    process.stdout.write(`${readmePath}: ${text === null ? 'no such file' : `no ${START} ... ${END} markers`}; the section:\n\n${START}\n${section}\n${END}\n`);
+    return 'printed';
+  }
+  if (next !== text) writeFileSync(readmePath, next);
+  return 'written';
+}
+
+if (process.argv[1] && resolve(process.argv[1]) === fileURLToPath(import.meta.url)) {
+  await main(async () => {
+    const a = parseArgs({ options: { json: { type: 'string', default: 'bench.json' }, readme: { type: 'string', default: 'README.md' } } }).values;
+    if (!existsSync(a.json!)) throw new Error(`${a.json}: no such file; run npm run bench -- --json ${a.json} first`);
+    const r = updateReadme(JSON.parse(readFileSync(a.json!, 'utf8')) as J, a.readme!);
+    if (r === 'written') console.log(`${a.readme}: Performance section updated from ${a.json}`);
+  });
+}

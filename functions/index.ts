@@ -25,7 +25,10 @@ export default {
       getApp ??= appFactory(host);
       // Bench-only routes (scripts/bench.ts): off unless the var BENCH_ROUTES is "1".
       if (benchEnabled(env as BenchEnv)) {
-        const r = await benchRoute(request, host);
+        const r = await benchRoute(request, host, env as BenchEnv, (req) => {
+          const a = getApp!(env);
+          return 'error' in a ? Promise.resolve(configError(a.error)) : Promise.resolve(a.app.fetch(req, env, ctx));
+        });
         if (r) return r;
       }
       const r = getApp(env);

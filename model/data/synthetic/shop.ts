@@ -1,0 +1,509 @@
+// The built-in data source: a seeded, deterministic simulation of a shop's impression log.
+//
+// Row i of the timeline is generated from a PRNG seeded by (seed, i) (and the user's
+// history from (seed, user, day)), so any split can be streamed, re-streamed, or started
+// in the middle without holding rows in memory. Only the catalogue (users, items,
+// coupons: a few MB) is created once per source.
+
+import { CANDIDATE_KIND_FEATURE, type FeatureSpec, type RawRow, type TaskSpec } from '../../features/spec.ts';
+import type { DataSource, Example, Split } from '../source.ts';
+import {
+  AGE_BANDS,
+  buildCatalog,
+  CATEGORIES,
+  CITY_TIERS,
+  COUPON_KINDS,
+  DEFAULT_SIZES,
+  DEVICE_DESKTOP,
+  DEVICES,
+  GENDERS,
+  HISTORY_LEN,
+  N_CATEGORIES,
+  SCOPE_ALL,
+  type Catalog,
+  type CatalogSizes,
+} from './catalog.ts';
+import {
+  couponLogit,
+  itemLogits,
+  itemProbs,
+  solveIntercept,
+  TARGET_RATES,
+  type CouponLatents,
+  type Intercepts,
+  type ItemLatents,
+} from './behaviour.ts';
+import { Rng, seed32, sigmoid, subSeed } from './rng.ts';
+
+export const DEFAULT_ROWS = 600_000;
+export const DEFAULT_SEED = 42;
+/** Simulated period, starting Monday 2024-03-04 00:00 UTC. */
+export const DAYS = 14;
+export const T0 = 1_709_510_400;
+export const WEEKDAYS = ['mon', 'tue', 'wed', 'thu', 'fri', 'sat', 'sun'] as const;
+/** Share of impressions whose candidate is a coupon. */
+export const COUPON_SHARE = 0.17;
+/** Split boundaries as fractions of the timeline (rows are in time order). */
+export const SPLIT_FRACTIONS = { train: [0, 0.8], valid: [0.8, 0.9], test: [0.9, 1] } as const;
+
+// Candidate retrieval mix for item impressions: by taste, from recent history, exploration.
+const RETRIEVE_TASTE = 0.55;
+const RETRIEVE_HISTORY = 0.2;
+// Coupon retrieval: scoped to a liked category with this probability, else by popularity.
+const COUPON_TARGETED = 0.5;
+// Recent-view history: drawn from taste, else from global category popularity.
+const HISTORY_FROM_TASTE = 0.9;
+
+/** Traffic per hour of the day (relative); weekends get WEEKEND_TRAFFIC times more. */
+const HOURLY_TRAFFIC = [
+  0.35, 0.22, 0.15, 0.12, 0.12, 0.18, 0.35, 0.6, 0.8, 0.9, 0.95, 1.0, 1.1, 1.0, 0.95, 0.95, 1.0, 1.1, 1.3, 1.55, 1.7,
+  1.6, 1.2, 0.7,
+];
+const WEEKEND_TRAFFIC = 1.15;
+
+const TAG_ROW = 1;
+const TAG_HISTORY = 2;
+const TAG_CALIBRATION = 3;
+const CALIBRATION_ROWS = 60_000;
+
+export const TASKS: TaskSpec[] = [
+  { name: 'click', appliesTo: 'item' },
+  { name: 'cart', appliesTo: 'item', parent: 'click' },
+  { name: 'purchase', appliesTo: 'item', parent: 'click' },
+  { name: 'redeem', appliesTo: 'coupon' },
+];
+
+const num = (name: string, entity: FeatureSpec['entity'], transform: 'log1p' | 'identity'): FeatureSpec => ({
+  name,
+  entity,
+  kind: 'numeric',
+  transform,
+  mean: 0,
+  std: 1,
+});
+
+/**
+ * Feature declarations. Id fields get the next power of two above twice the entity count
+ * (hashing collisions stay rare); the small vocabularies get the smallest bucket count of
+ * roughly 3x their size for which the shared hash puts every value in its own bucket
+ * (checked in test/synthetic.test.ts).
+ */
+export function syntheticFeatures(sizes: CatalogSizes = DEFAULT_SIZES): FeatureSpec[] {
+  const idBuckets = (n: number) => 2 ** Math.ceil(Math.log2(2 * n + 1));
+  return [
+    { name: 'user_id', entity: 'user', kind: 'categorical', buckets: idBuckets(sizes.users) },
+    { name: 'user_age_band', entity: 'user', kind: 'categorical', buckets: 20 },
+    { name: 'user_gender', entity: 'user', kind: 'categorical', buckets: 10 },
+    { name: 'user_city_tier', entity: 'user', kind: 'categorical', buckets: 12 },
+    { name: 'user_recent_categories', entity: 'user', kind: 'multi', buckets: 84, maxLen: HISTORY_LEN, separator: '|' },
+    num('user_price_sensitivity', 'user', 'identity'),
+    { name: 'hour', entity: 'context', kind: 'categorical', buckets: 120 },
+    { name: 'weekday', entity: 'context', kind: 'categorical', buckets: 24 },
+    { name: 'device', entity: 'context', kind: 'categorical', buckets: 10 },
+    CANDIDATE_KIND_FEATURE,
+    { name: 'item_id', entity: 'item', kind: 'categorical', buckets: idBuckets(sizes.items) },
+    { name: 'item_category', entity: 'item', kind: 'categorical', buckets: 65 },
+    { name: 'item_brand', entity: 'item', kind: 'categorical', buckets: idBuckets(sizes.brandsPerCategory * N_CATEGORIES) },
+    num('item_price', 'item', 'log1p'),
+    num('item_rating', 'item', 'identity'),
+    { name: 'coupon_id', entity: 'coupon', kind: 'categorical', buckets: idBuckets(sizes.coupons) },
+    { name: 'coupon_kind', entity: 'coupon', kind: 'categorical', buckets: 10 },
+    { name: 'coupon_scope', entity: 'coupon', kind: 'categorical', buckets: 73 },
+    num('coupon_discount', 'coupon', 'identity'),
+    num('coupon_min_spend', 'coupon', 'log1p'),
+  ];
+}
+
+/** Raw vocabularies of the small categorical fields (for collision checks and docs). */
+export const VOCABULARIES: Record<string, readonly string[]> = {
+  user_age_band: AGE_BANDS,
+  user_gender: GENDERS,
+  user_city_tier: CITY_TIERS,
+  user_recent_categories: CATEGORIES.map((c) => c.name),
+  hour: Array.from({ length: 24 }, (_, h) => String(h)),
+  weekday: WEEKDAYS,
+  device: DEVICES,
+  candidate_kind: ['item', 'coupon'],
+  item_category: CATEGORIES.map((c) => c.name),
+  coupon_kind: COUPON_KINDS,
+  coupon_scope: ['all', ...CATEGORIES.map((c) => c.name)],
+};
+
+/** Piecewise-uniform traffic over the hours of the period; maps a timeline fraction to a time. */
+class Timeline {
+  private readonly cum: Float64Array;
+  private readonly w: Float64Array;
+  constructor() {
+    const H = DAYS * 24;
+    this.w = new Float64Array(H);
+    this.cum = new Float64Array(H + 1);
+    for (let h = 0; h < H; h++) {
+      const day = Math.floor(h / 24);
+      const weekend = day % 7 >= 5;
+      this.w[h] = HOURLY_TRAFFIC[h % 24] * (weekend ? WEEKEND_TRAFFIC : 1);
+      this.cum[h + 1] = this.cum[h] + this.w[h];
+    }
+  }
+  /** Seconds since T0 at timeline fraction f in [0, 1). Non-decreasing in f. */
+  secondsAt(f: number): number {
+    const H = this.w.length;
+    const x = Math.min(Math.max(f, 0), 1) * this.cum[H];
+    let lo = 0;
+    let hi = H - 1;
+    while (lo < hi) {
+      const mid = (lo + hi + 1) >>> 1;
+      if (this.cum[mid] <= x) lo = mid;
+      else hi = mid - 1;
+    }
+    const frac = Math.min(1, Math.max(0, (x - this.cum[lo]) / this.w[lo]));
+    return lo * 3600 + Math.min(3599, Math.floor(frac * 3600));
+  }
+}
+
+/** One simulated impression, as indices into the catalogue (reused between rows). */
+export interface Impression {
+  index: number;
+  time: number;
+  day: number;
+  hour: number;
+  weekday: number;
+  device: number;
+  user: number;
+  isCoupon: boolean;
+  item: number;
+  coupon: number;
+  /** Recent-view categories, oldest first. */
+  history: Uint8Array;
+  /** Category counts in `history`. */
+  histCount: Uint8Array;
+  /** Logits without intercepts: click, cart|click, purchase|click, redeem. */
+  x: Float64Array;
+  /** True probabilities per task (0 where the task is masked). */
+  p: Float64Array;
+  /** Sampled labels per task (-1 = masked). */
+  y: Int8Array;
+}
+
+export function newImpression(): Impression {
+  return {
+    index: 0,
+    time: 0,
+    day: 0,
+    hour: 0,
+    weekday: 0,
+    device: 0,
+    user: 0,
+    isCoupon: false,
+    item: -1,
+    coupon: -1,
+    history: new Uint8Array(HISTORY_LEN),
+    histCount: new Uint8Array(N_CATEGORIES),
+    x: new Float64Array(4),
+    p: new Float64Array(4),
+    y: new Int8Array(4),
+  };
+}
+
+export interface SyntheticShopOptions {
+  rows?: number;
+  seed?: number;
+}
+
+export class SyntheticShop implements DataSource {
+  readonly name = 'synthetic';
+  readonly features: FeatureSpec[];
+  readonly tasks: TaskSpec[] = TASKS.map((t) => ({ ...t }));
+  readonly rows: number;
+  readonly seed: number;
+  readonly catalog: Catalog;
+  readonly intercepts: Intercepts;
+  /** Mean true probabilities on the calibration sample (expected positive rates). */
+  readonly expectedRates: { click: number; cart: number; purchase: number; redeem: number; couponShare: number };
+  private readonly s32: number;
+  private readonly timeline = new Timeline();
+  private readonly historyRng = new Rng();
+  private readonly histCdf = new Float64Array(N_CATEGORIES);
+
+  constructor(opts: SyntheticShopOptions = {}) {
+    const rows = opts.rows ?? DEFAULT_ROWS;
+    if (!(Number.isInteger(rows) && rows >= 10)) throw new Error(`synthetic: rows must be an integer >= 10, got ${rows}`);
+    this.rows = rows;
+    this.seed = opts.seed ?? DEFAULT_SEED;
+    this.s32 = seed32(this.seed);
+    this.catalog = buildCatalog(this.s32, DEFAULT_SIZES);
+    this.features = syntheticFeatures(DEFAULT_SIZES);
+    const cal = this.calibrate();
+    this.intercepts = cal.intercepts;
+    this.expectedRates = cal.rates;
+  }
+
+  /** Row index range [start, end) of a split. */
+  splitRange(split: Split): [number, number] {
+    const [a, b] = SPLIT_FRACTIONS[split];
+    return [Math.round(a * this.rows), Math.round(b * this.rows)];
+  }
+
+  /** The recent-view history of a user on a day (deterministic from (seed, user, day)). */
+  historyOf(user: number, day: number, out: Uint8Array, counts: Uint8Array): void {
+    const c = this.catalog;
+    const K = N_CATEGORIES;
+    const rng = this.historyRng.reseed(subSeed(this.s32, TAG_HISTORY, user, day));
+    counts.fill(0);
+    const base = user * K;
+    for (let j = 0; j < out.length; j++) {
+      let k: number;
+      if (rng.next() < HISTORY_FROM_TASTE) {
+        const x = rng.next() * c.userTasteCdf[base + K - 1];
+        k = 0;
+        while (k < K - 1 && c.userTasteCdf[base + k] <= x) k++;
+      } else {
+        k = c.catAlias.sample(rng);
+      }
+      out[j] = k;
+      counts[k]++;
+    }
+  }
+
+  private sampleTaste(rng: Rng, user: number): number {
+    const c = this.catalog;
+    const K = N_CATEGORIES;
+    const base = user * K;
+    const x = rng.next() * c.userTasteCdf[base + K - 1];
+    let k = 0;
+    while (k < K - 1 && c.userTasteCdf[base + k] <= x) k++;
+    return k;
+  }
+
+  /**
+   * Simulate the impression at timeline fraction `f` with randomness from `rng`: context,
+   * user, history, candidate and logits (no intercepts, no labels).
+   */
+  private simulate(rng: Rng, f: number, imp: Impression): void {
+    const c = this.catalog;
+    const K = N_CATEGORIES;
+    const seconds = this.timeline.secondsAt(f);
+    imp.time = T0 + seconds;
+    const hourIndex = Math.floor(seconds / 3600);
+    imp.day = Math.floor(hourIndex / 24);
+    imp.hour = hourIndex % 24;
+    imp.weekday = imp.day % 7;
+    const weekend = imp.weekday >= 5;
+    const user = c.userActivity.sample(rng);
+    imp.user = user;
+    this.historyOf(user, imp.day, imp.history, imp.histCount);
+    const work = !weekend && imp.hour >= 9 && imp.hour < 18 ? 1.0 : imp.hour >= 22 || imp.hour < 7 ? -0.8 : -0.3;
+    imp.device = rng.next() < sigmoid(c.userDesktop[user] + work) ? DEVICE_DESKTOP : c.userPhone[user];
+    imp.isCoupon = rng.next() < COUPON_SHARE;
+    const base = user * K;
+    if (!imp.isCoupon) {
+      const r = rng.next();
+      const cat =
+        r < RETRIEVE_TASTE
+          ? this.sampleTaste(rng, user)
+          : r < RETRIEVE_TASTE + RETRIEVE_HISTORY
+            ? imp.history[rng.int(HISTORY_LEN)]
+            : c.catAlias.sample(rng);
+      const item = c.itemsByCat[cat][c.itemAliasByCat[cat].sample(rng)];
+      imp.item = item;
+      imp.coupon = -1;
+      const lat: ItemLatents = {
+        aff: c.userAff[base + cat],
+        histShare: imp.histCount[cat] / HISTORY_LEN,
+        sens: c.userSens[user],
+        quality: c.itemQuality[item],
+      };
+      itemLogits(c, item, lat, imp.hour, weekend, imp.device, imp.x);
+      imp.x[3] = 0;
+    } else {
+      let coupon = -1;
+      if (rng.next() < COUPON_TARGETED) {
+        const k = this.sampleTaste(rng, user);
+        const alias = c.couponAliasByScope[k];
+        if (alias) coupon = c.couponsByScope[k][alias.sample(rng)];
+      }
+      if (coupon < 0) coupon = c.couponAlias.sample(rng);
+      imp.coupon = coupon;
+      imp.item = -1;
+      const scope = c.couponScope[coupon];
+      const lat: CouponLatents = {
+        aff: scope === SCOPE_ALL ? 0 : c.userAff[base + scope],
+        histShare: scope === SCOPE_ALL ? 0 : imp.histCount[scope] / HISTORY_LEN,
+        sens: c.userSens[user],
+        quality: c.couponQuality[coupon],
+      };
+      imp.x[0] = imp.x[1] = imp.x[2] = 0;
+      imp.x[3] = couponLogit(c, coupon, lat, imp.hour, weekend, imp.device);
+    }
+  }
+
+  /** Intercepts from a fixed calibration sample (independent of `rows`). */
+  private calibrate() {
+    const rng = new Rng();
+    const imp = newImpression();
+    const xc: number[] = [];
+    const xcart: number[] = [];
+    const xpur: number[] = [];
+    const xr: number[] = [];
+    for (let i = 0; i < CALIBRATION_ROWS; i++) {
+      rng.reseed(subSeed(this.s32, TAG_CALIBRATION, i));
+      this.simulate(rng, rng.next(), imp);
+      if (imp.isCoupon) xr.push(imp.x[3]);
+      else {
+        xc.push(imp.x[0]);
+        xcart.push(imp.x[1]);
+        xpur.push(imp.x[2]);
+      }
+    }
+    const click = solveIntercept(xc, null, TARGET_RATES.click);
+    const pc = xc.map((x) => sigmoid(click + x));
+    const cart = solveIntercept(xcart, pc, TARGET_RATES.cart / TARGET_RATES.click);
+    const purchase = solveIntercept(xpur, pc, TARGET_RATES.purchase / TARGET_RATES.click);
+    const redeem = solveIntercept(xr, null, TARGET_RATES.redeem);
+    const intercepts = { click, cart, purchase, redeem };
+    let sc = 0;
+    let sk = 0;
+    let sp = 0;
+    for (let i = 0; i < xc.length; i++) {
+      sc += pc[i];
+      sk += pc[i] * sigmoid(cart + xcart[i]);
+      sp += pc[i] * sigmoid(purchase + xpur[i]);
+    }
+    let sr = 0;
+    for (const x of xr) sr += sigmoid(redeem + x);
+    const rates = {
+      click: sc / xc.length,
+      cart: sk / xc.length,
+      purchase: sp / xc.length,
+      redeem: sr / xr.length,
+      couponShare: xr.length / CALIBRATION_ROWS,
+    };
+    return { intercepts, rates };
+  }
+
+  /** Generate impression `index` (0 <= index < rows) into `imp`, labels included. */
+  impression(index: number, rng: Rng, imp: Impression): Impression {
+    rng.reseed(subSeed(this.s32, TAG_ROW, index));
+    const f = (index + rng.next()) / this.rows;
+    imp.index = index;
+    this.simulate(rng, f, imp);
+    const b = this.intercepts;
+    if (!imp.isCoupon) {
+      itemProbs(imp.x, b, imp.p);
+      imp.p[3] = 0;
+      const click = rng.next() < imp.p[0];
+      // Conditional probabilities of the children given a click.
+      const cartGivenClick = imp.p[1] / imp.p[0];
+      const purchaseGivenClick = imp.p[2] / imp.p[0];
+      const u1 = rng.next();
+      const u2 = rng.next();
+      imp.y[0] = click ? 1 : 0;
+      imp.y[1] = click && u1 < cartGivenClick ? 1 : 0;
+      imp.y[2] = click && u2 < purchaseGivenClick ? 1 : 0;
+      imp.y[3] = -1;
+    } else {
+      imp.p[0] = imp.p[1] = imp.p[2] = 0;
+      imp.p[3] = sigmoid(b.redeem + imp.x[3]);
+      imp.y[0] = imp.y[1] = imp.y[2] = -1;
+      imp.y[3] = rng.next() < imp.p[3] ? 1 : 0;
+    }
+    return imp;
+  }
+
+  /** Raw feature row of an impression (item fields null on coupon rows and vice versa). */
+  rowOf(imp: Impression): RawRow {
+    const c = this.catalog;
+    const u = imp.user;
+    let hist = c.catName[imp.history[0]];
+    for (let j = 1; j < imp.history.length; j++) hist += '|' + c.catName[imp.history[j]];
+    const it = imp.item;
+    const cp = imp.coupon;
+    const rating = it >= 0 ? c.itemRating[it] : NaN;
+    return {
+      user_id: c.userName[u],
+      user_age_band: AGE_BANDS[c.userAge[u]],
+      user_gender: GENDERS[c.userGender[u]],
+      user_city_tier: CITY_TIERS[c.userTier[u]],
+      user_recent_categories: hist,
+      user_price_sensitivity: c.userSensObs[u],
+      hour: imp.hour,
+      weekday: WEEKDAYS[imp.weekday],
+      device: DEVICES[imp.device],
+      candidate_kind: imp.isCoupon ? 'coupon' : 'item',
+      item_id: it >= 0 ? c.itemName[it] : null,
+      item_category: it >= 0 ? c.catName[c.itemCat[it]] : null,
+      item_brand: it >= 0 ? c.brandName[c.itemBrand[it]] : null,
+      item_price: it >= 0 ? c.itemPrice[it] : null,
+      item_rating: Number.isNaN(rating) ? null : rating,
+      coupon_id: cp >= 0 ? c.couponName[cp] : null,
+      coupon_kind: cp >= 0 ? COUPON_KINDS[c.couponKind[cp]] : null,
+      coupon_scope: cp >= 0 ? (c.couponScope[cp] === SCOPE_ALL ? 'all' : c.catName[c.couponScope[cp]]) : null,
+      coupon_discount: cp >= 0 ? c.couponDiscount[cp] : null,
+      coupon_min_spend: cp >= 0 ? c.couponMinSpend[cp] : null,
+    };
+  }
+
+  exampleOf(imp: Impression): Example {
+    const lab = (v: number): 0 | 1 | null => (v < 0 ? null : v === 1 ? 1 : 0);
+    return {
+      features: this.rowOf(imp),
+      labels: [lab(imp.y[0]), lab(imp.y[1]), lab(imp.y[2]), lab(imp.y[3])],
+      kind: imp.isCoupon ? 'coupon' : 'item',
+      group: this.catalog.userName[imp.user],
+      time: imp.time,
+      trueProb: [imp.p[0], imp.p[1], imp.p[2], imp.p[3]],
+    };
+  }
+
+  /** Impressions of a split as reused internal structs (fast path for diagnostics). */
+  *impressions(split: Split): Generator<Impression> {
+    const [start, end] = this.splitRange(split);
+    const rng = new Rng();
+    const imp = newImpression();
+    for (let i = start; i < end; i++) yield this.impression(i, rng, imp);
+  }
+
+  examples(split: Split): Iterable<Example> {
+    const self = this;
+    return {
+      *[Symbol.iterator]() {
+        for (const imp of self.impressions(split)) yield self.exampleOf(imp);
+      },
+    };
+  }
+
+  describe(): Record<string, unknown> {
+    const [, trainEnd] = this.splitRange('train');
+    const [, validEnd] = this.splitRange('valid');
+    return {
+      source: 'synthetic',
+      rows: this.rows,
+      seed: this.seed,
+      users: DEFAULT_SIZES.users,
+      items: DEFAULT_SIZES.items,
+      coupons: DEFAULT_SIZES.coupons,
+      brands: DEFAULT_SIZES.brandsPerCategory * N_CATEGORIES,
+      categories: N_CATEGORIES,
+      days: DAYS,
+      start: new Date(T0 * 1000).toISOString(),
+      splits: { train: trainEnd, valid: validEnd - trainEnd, test: this.rows - validEnd },
+      historyLength: HISTORY_LEN,
+      couponShare: round4(this.expectedRates.couponShare),
+      expectedPositiveRates: {
+        click: round4(this.expectedRates.click),
+        cart: round4(this.expectedRates.cart),
+        purchase: round4(this.expectedRates.purchase),
+        redeem: round4(this.expectedRates.redeem),
+      },
+      intercepts: Object.fromEntries(Object.entries(this.intercepts).map(([k, v]) => [k, round4(v)])),
+    };
+  }
+}
+
+function round4(x: number): number {
+  return Math.round(x * 1e4) / 1e4;
+}
+
+/** The built-in default data: a simulated shop (see the module comment). */
+export function syntheticShop(opts: SyntheticShopOptions = {}): SyntheticShop {
+  return new SyntheticShop(opts);
+}

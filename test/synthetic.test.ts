@@ -1,0 +1,450 @@
+// The synthetic shop: determinism, funnel invariants, rates, time splits, long tail,
+// encodability, label / trueProb agreement; prints the Bayes ceiling next to baselines.
+
+import assert from 'node:assert/strict';
+import { test } from 'node:test';
+import { HISTORY_LEN } from '../model/data/synthetic/catalog.ts';
+import { observableOracle } from '../model/data/synthetic/oracle.ts';
+import { sigmoid } from '../model/data/synthetic/rng.ts';
+import { DAYS, syntheticShop, T0, VOCABULARIES, type SyntheticShop } from '../model/data/synthetic/shop.ts';
+import type { Example, Split } from '../model/data/source.ts';
+import { bucketOf, fieldSeed } from '../model/features/hash.ts';
+import { layoutOf } from '../model/features/layout.ts';
+import { allocBatch, encodeRowInto, encodeRows } from '../model/features/encode.ts';
+import type { FeatureSpec, NumericFeature } from '../model/features/spec.ts';
+import { NumericStats } from '../model/features/stats.ts';
+
+const TASKS = ['click', 'cart', 'purchase', 'redeem'];
+const SPLITS: Split[] = ['train', 'valid', 'test'];
+
+/** Exact ROC AUC with mid-ranks for ties (labels 0/1 only). */
+function auc(pred: ArrayLike<number>, label: ArrayLike<number>): number {
+  const n = pred.length;
+  const idx = Array.from({ length: n }, (_, i) => i).sort((a, b) => pred[a] - pred[b]);
+  let rankSum = 0;
+  let nPos = 0;
+  for (let i = 0; i < n; ) {
+    let j = i;
+    while (j + 1 < n && pred[idx[j + 1]] === pred[idx[i]]) j++;
+    const mid = (i + j) / 2 + 1;
+    for (let k = i; k <= j; k++) {
+      if (label[idx[k]] === 1) {
+        rankSum += mid;
+        nPos++;
+      }
+    }
+    i = j + 1;
+  }
+  const nNeg = n - nPos;
+  return nPos && nNeg ? (rankSum - (nPos * (nPos + 1)) / 2) / (nPos * nNeg) : NaN;
+}
+
+function take<T>(it: Iterable<T>, n: number): T[] {
+  const out: T[] = [];
+  for (const x of it) {
+    if (out.length >= n) break;
+    out.push(x);
+  }
+  return out;
+}
+
+function all(shop: SyntheticShop): Example[] {
+  return SPLITS.flatMap((s) => [...shop.examples(s)]);
+}
+
+// One 100k-row shop shared by the invariant tests.
+const ROWS = 100_000;
+let cached: { shop: SyntheticShop; rows: Example[] } | undefined;
+function small() {
+  if (!cached) {
+    const shop = syntheticShop({ rows: ROWS, seed: 7 });
+    cached = { shop, rows: all(shop) };
+  }
+  return cached;
+}
+
+test('tasks and features follow the contract', () => {
+  const { shop } = small();
+  assert.deepEqual(
+    shop.tasks.map((t) => [t.name, t.appliesTo, t.parent]),
+    [
+      ['click', 'item', undefined],
+      ['cart', 'item', 'click'],
+      ['purchase', 'item', 'click'],
+      ['redeem', 'coupon', undefined],
+    ],
+  );
+  const names = shop.features.map((f) => f.name);
+  for (const n of ['user_id', 'user_recent_categories', 'candidate_kind', 'item_id', 'item_price', 'coupon_id', 'coupon_min_spend']) {
+    assert.ok(names.includes(n), n);
+  }
+  for (const f of shop.features) {
+    if (f.kind === 'numeric') assert.deepEqual([f.mean, f.std], [0, 1], f.name);
+  }
+  // Every value of the small vocabularies lands in its own bucket.
+  for (const [field, values] of Object.entries(VOCABULARIES)) {
+    const spec = shop.features.find((f) => f.name === field);
+    assert.ok(spec && spec.kind !== 'numeric', field);
+    const buckets = new Set(values.map((v) => bucketOf(v, spec.buckets, fieldSeed(field))));
+    assert.equal(buckets.size, values.length, `bucket collision in ${field}`);
+  }
+  const d = shop.describe();
+  assert.equal(d.rows, ROWS);
+  assert.equal(d.seed, 7);
+});
+
+test('deterministic: same seed gives identical examples, another seed differs', () => {
+  const a = syntheticShop({ rows: 20_000, seed: 3 });
+  const b = syntheticShop({ rows: 20_000, seed: 3 });
+  const c = syntheticShop({ rows: 20_000, seed: 4 });
+  for (const split of SPLITS) {
+    const ea = take(a.examples(split), 1500);
+    assert.deepEqual(take(b.examples(split), 1500), ea, split);
+    // A second pass over the same source restarts the stream.
+    assert.deepEqual(take(a.examples(split), 1500), ea, `${split} again`);
+    const ec = take(c.examples(split), 1500);
+    const same = ea.filter((e, i) => JSON.stringify(e) === JSON.stringify(ec[i])).length;
+    assert.ok(same < 10, `${split}: ${same} identical rows across seeds`);
+  }
+  // Full-pass equality on one split (cheap at this size).
+  assert.deepEqual([...a.examples('test')], [...b.examples('test')]);
+});
+
+test('funnel invariants and masks', () => {
+  const { rows } = small();
+  for (const ex of rows) {
+    const [click, cart, purchase, redeem] = ex.labels;
+    const f = ex.features;
+    assert.equal(f.candidate_kind, ex.kind);
+    assert.equal(ex.group, f.user_id);
+    if (ex.kind === 'item') {
+      assert.ok(click === 0 || click === 1);
+      assert.ok(cart === 0 || cart === 1);
+      assert.ok(purchase === 0 || purchase === 1);
+      assert.equal(redeem, null);
+      if (click === 0) assert.deepEqual([cart, purchase], [0, 0]);
+      assert.equal(typeof f.item_id, 'string');
+      assert.equal(typeof f.item_price, 'number');
+      for (const k of ['coupon_id', 'coupon_kind', 'coupon_scope', 'coupon_discount', 'coupon_min_spend']) assert.equal(f[k], null, k);
+    } else {
+      assert.deepEqual([click, cart, purchase], [null, null, null]);
+      assert.ok(redeem === 0 || redeem === 1);
+      assert.equal(typeof f.coupon_id, 'string');
+      for (const k of ['item_id', 'item_category', 'item_brand', 'item_price', 'item_rating']) assert.equal(f[k], null, k);
+    }
+    const hist = String(f.user_recent_categories).split('|');
+    assert.equal(hist.length, HISTORY_LEN);
+  }
+});
+
+test('true probabilities are in (0, 1), funnel-consistent, and 0 on masked tasks', () => {
+  const { rows } = small();
+  for (const ex of rows) {
+    const p = ex.trueProb!;
+    assert.equal(p.length, 4);
+    for (let t = 0; t < 4; t++) {
+      if (ex.labels[t] === null) assert.equal(p[t], 0);
+      else assert.ok(p[t] > 0 && p[t] < 1, `${TASKS[t]} ${p[t]}`);
+    }
+    if (ex.kind === 'item') assert.ok(p[1] <= p[0] && p[2] <= p[0]);
+  }
+});
+
+test('positive rates are in the intended ranges and match the true probabilities', () => {
+  const { rows } = small();
+  const n = [0, 0, 0, 0];
+  const pos = [0, 0, 0, 0];
+  const sumP = [0, 0, 0, 0];
+  const varP = [0, 0, 0, 0];
+  let coupons = 0;
+  for (const ex of rows) {
+    if (ex.kind === 'coupon') coupons++;
+    for (let t = 0; t < 4; t++) {
+      const y = ex.labels[t];
+      if (y === null) continue;
+      const p = ex.trueProb![t];
+      n[t]++;
+      pos[t] += y;
+      sumP[t] += p;
+      varP[t] += p * (1 - p);
+    }
+  }
+  const rate = pos.map((x, t) => x / n[t]);
+  console.log(
+    `  rates on ${ROWS} rows: ` +
+      TASKS.map((t, i) => `${t} ${(100 * rate[i]).toFixed(2)}% (true ${((100 * sumP[i]) / n[i]).toFixed(2)}%)`).join(', ') +
+      `, coupon rows ${((100 * coupons) / rows.length).toFixed(1)}%`,
+  );
+  const share = coupons / rows.length;
+  assert.ok(share > 0.14 && share < 0.2, `coupon share ${share}`);
+  assert.ok(rate[0] > 0.03 && rate[0] < 0.05, `click ${rate[0]}`);
+  assert.ok(rate[1] > 0.006 && rate[1] < 0.016, `cart ${rate[1]}`);
+  assert.ok(rate[2] > 0.0025 && rate[2] < 0.008, `purchase ${rate[2]}`);
+  assert.ok(rate[3] > 0.05 && rate[3] < 0.1, `redeem ${rate[3]}`);
+  // Sampled labels agree with trueProb: the count of positives is a sum of independent
+  // Bernoullis with mean sum(p) and variance sum(p (1 - p)).
+  for (let t = 0; t < 4; t++) {
+    const z = (pos[t] - sumP[t]) / Math.sqrt(varP[t]);
+    assert.ok(Math.abs(z) < 4, `${TASKS[t]}: z = ${z.toFixed(2)}`);
+  }
+  // Children of click: positives only among clicks, at the calibrated conditional rates.
+  const clicks = rows.filter((e) => e.labels[0] === 1);
+  const cartGivenClick = clicks.filter((e) => e.labels[1] === 1).length / clicks.length;
+  const purchaseGivenClick = clicks.filter((e) => e.labels[2] === 1).length / clicks.length;
+  assert.ok(cartGivenClick > 0.15 && cartGivenClick < 0.4, `cart | click ${cartGivenClick}`);
+  assert.ok(purchaseGivenClick > 0.06 && purchaseGivenClick < 0.2, `purchase | click ${purchaseGivenClick}`);
+});
+
+test('time-ordered stream, 80/10/10 time splits', () => {
+  const { shop } = small();
+  const sizes = SPLITS.map((s) => [...shop.examples(s)].length);
+  assert.deepEqual(sizes, [80_000, 10_000, 10_000]);
+  let prev = -Infinity;
+  const bounds: number[][] = [];
+  for (const split of SPLITS) {
+    let lo = Infinity;
+    let hi = -Infinity;
+    for (const ex of shop.examples(split)) {
+      assert.ok(ex.time >= prev, 'time goes backwards');
+      prev = ex.time;
+      lo = Math.min(lo, ex.time);
+      hi = Math.max(hi, ex.time);
+    }
+    bounds.push([lo, hi]);
+  }
+  assert.ok(bounds[0][0] >= T0 && bounds[2][1] < T0 + DAYS * 86400);
+  assert.ok(bounds[0][1] <= bounds[1][0] && bounds[1][1] <= bounds[2][0]);
+  // The whole period is covered, with hours and weekdays consistent with the time.
+  assert.ok(bounds[0][0] - T0 < 3600 && T0 + DAYS * 86400 - bounds[2][1] < 3600);
+  for (const ex of take(shop.examples('valid'), 2000)) {
+    const d = new Date(ex.time * 1000);
+    assert.equal(ex.features.hour, d.getUTCHours());
+    assert.equal(ex.features.weekday, ['sun', 'mon', 'tue', 'wed', 'thu', 'fri', 'sat'][d.getUTCDay()]);
+  }
+});
+
+test('long tail: most items are rare, users repeat', () => {
+  const { rows } = small();
+  const train = rows.slice(0, 80_000);
+  const items = new Map<string, number>();
+  const users = new Map<string, number>();
+  for (const ex of train) {
+    if (ex.kind === 'item') items.set(ex.features.item_id as string, (items.get(ex.features.item_id as string) ?? 0) + 1);
+    users.set(ex.group, (users.get(ex.group) ?? 0) + 1);
+  }
+  const counts = [...items.values()];
+  const rare = counts.filter((c) => c <= 3).length / counts.length;
+  const top = Math.max(...counts);
+  console.log(`  train (80k rows): ${counts.length} distinct items, ${(100 * rare).toFixed(0)}% seen <= 3 times, top item ${top} rows; ${users.size} users`);
+  assert.ok(rare > 0.5, `only ${rare} of items seen <= 3 times`);
+  assert.ok(top < 0.02 * train.length, `top item ${top}`);
+  const u = [...users.values()].sort((a, b) => b - a);
+  assert.ok(u[0] > 5 * u[u.length >> 1], 'user activity should be long-tailed');
+});
+
+test('every row encodes with the shared encoder, without NaN', () => {
+  const { shop, rows } = small();
+  const specs: FeatureSpec[] = shop.features.map((s) => ({ ...s }));
+  const stats = new Map(specs.filter((s): s is NumericFeature => s.kind === 'numeric').map((s) => [s.name, new NumericStats(s.transform)]));
+  for (const ex of rows.slice(0, 80_000)) for (const [name, st] of stats) st.add(ex.features[name]);
+  for (const s of specs) {
+    if (s.kind !== 'numeric') continue;
+    const r = stats.get(s.name)!.result();
+    assert.ok(r.count > 0 && Number.isFinite(r.mean) && r.std > 0, s.name);
+    s.mean = r.mean;
+    s.std = r.std;
+  }
+  const layout = layoutOf(specs);
+  const b = encodeRows(
+    layout,
+    rows.map((e) => e.features),
+  );
+  assert.equal(b.n, rows.length);
+  for (const v of b.num) assert.ok(Number.isFinite(v));
+  for (const v of b.cat) assert.ok(Number.isInteger(v) && v >= 0 && v < layout.tableRows);
+  for (const m of b.multi) for (const v of m) assert.ok(v > 0 && v < layout.tableRows); // history always full
+  // Missing item fields on coupon rows go to bucket 0 of their field.
+  const C = layout.categorical.length;
+  const itemIdCol = layout.categorical.findIndex((s) => s.name === 'item_id');
+  const couponIdCol = layout.categorical.findIndex((s) => s.name === 'coupon_id');
+  for (let i = 0; i < rows.length; i++) {
+    const isCoupon = rows[i].kind === 'coupon';
+    assert.equal(b.cat[i * C + itemIdCol] === layout.offsets.item_id, isCoupon);
+    assert.equal(b.cat[i * C + couponIdCol] === layout.offsets.coupon_id, !isCoupon);
+  }
+});
+
+test('streams large sizes without materialising them', () => {
+  const t0 = performance.now();
+  const big = syntheticShop({ rows: 5_000_000 });
+  const [start, end] = big.splitRange('test');
+  assert.deepEqual([start, end], [4_500_000, 5_000_000]);
+  const first = take(big.examples('test'), 1000);
+  assert.equal(first.length, 1000);
+  assert.ok(first[0].time >= T0 + 12 * 86400);
+  assert.ok(performance.now() - t0 < 10_000);
+});
+
+/**
+ * Diagnostics at the default size (printed, not asserted): the Bayes AUC per task on valid and
+ * test; what can be reached from observable features alone (latents replaced by posterior
+ * estimates from the row's history, the noisy sensitivity and the rating); a logistic
+ * regression on the raw features (one-hot categoricals, no crosses); the best single field.
+ */
+test('diagnostics: Bayes ceiling vs baselines (printed)', () => {
+  const t0 = performance.now();
+  const shop = syntheticShop({});
+  let n = 0;
+  for (const _ of shop.impressions('train')) n++;
+  const genRate = n / ((performance.now() - t0) / 1000);
+  const t1 = performance.now();
+  const train = [...shop.examples('train')];
+  const exRate = train.length / ((performance.now() - t1) / 1000);
+  console.log(`  default shop: ${JSON.stringify(shop.describe())}`);
+  console.log(`  generation: ${Math.round(genRate / 1000)}k impressions/s (internal), ${Math.round(exRate / 1000)}k examples/s`);
+
+  // Encoded train split for the baselines.
+  const specs: FeatureSpec[] = shop.features.map((s) => ({ ...s }));
+  for (const s of specs) {
+    if (s.kind !== 'numeric') continue;
+    const st = new NumericStats(s.transform);
+    for (const ex of train) st.add(ex.features[s.name]);
+    const r = st.result();
+    s.mean = r.mean;
+    s.std = r.std;
+  }
+  const layout = layoutOf(specs);
+  const encode = (exs: Example[]) => {
+    const b = allocBatch(layout, exs.length);
+    exs.forEach((ex, i) => encodeRowInto(layout, b, i, (name) => ex.features[name]));
+    return b;
+  };
+  const C = layout.categorical.length;
+  const D = layout.numeric.length;
+  const M = layout.multi;
+  const btr = encode(train);
+  type Batch = ReturnType<typeof encode>;
+  const score = (w: Float64Array, wn: Float64Array, bias: number, b: Batch, i: number) => {
+    let z = bias;
+    for (let k = 0; k < C; k++) z += w[b.cat[i * C + k]];
+    for (let m = 0; m < M.length; m++) {
+      const L = M[m].maxLen;
+      let cnt = 0;
+      let s = 0;
+      for (let k = 0; k < L; k++) {
+        const r = b.multi[m][i * L + k];
+        if (r) {
+          cnt++;
+          s += w[r];
+        }
+      }
+      if (cnt) z += s / cnt;
+    }
+    for (let d = 0; d < D; d++) z += wn[d] * b.num[i * D + d];
+    return z;
+  };
+  // Logistic regression, AdaGrad, 2 epochs.
+  const lr = TASKS.map((_, t) => {
+    const w = new Float64Array(layout.tableRows);
+    const g = new Float64Array(layout.tableRows).fill(1e-8);
+    const wn = new Float64Array(D);
+    const gn = new Float64Array(D).fill(1e-8);
+    let bias = 0;
+    let gb = 1e-8;
+    const eta = 0.05;
+    const upd = (r: number, grad: number) => {
+      g[r] += grad * grad;
+      w[r] -= (eta * grad) / Math.sqrt(g[r]);
+    };
+    for (let epoch = 0; epoch < 2; epoch++) {
+      for (let i = 0; i < train.length; i++) {
+        const y = train[i].labels[t];
+        if (y === null) continue;
+        const gr = sigmoid(score(w, wn, bias, btr, i)) - y;
+        gb += gr * gr;
+        bias -= (eta * gr) / Math.sqrt(gb);
+        for (let k = 0; k < C; k++) upd(btr.cat[i * C + k], gr);
+        for (let m = 0; m < M.length; m++) {
+          const L = M[m].maxLen;
+          let cnt = 0;
+          for (let k = 0; k < L; k++) if (btr.multi[m][i * L + k]) cnt++;
+          for (let k = 0; k < L; k++) {
+            const r = btr.multi[m][i * L + k];
+            if (r) upd(r, gr / cnt);
+          }
+        }
+        for (let d = 0; d < D; d++) {
+          const gg = gr * btr.num[i * D + d];
+          gn[d] += gg * gg;
+          wn[d] -= (eta * gg) / Math.sqrt(gn[d]);
+        }
+      }
+    }
+    return (b: Batch, i: number) => score(w, wn, bias, b, i);
+  });
+  // Per-field marginals: smoothed train positive rate of each categorical bucket.
+  const marginals = TASKS.map((_, t) => {
+    const pos = new Float64Array(layout.tableRows);
+    const cnt = new Float64Array(layout.tableRows);
+    let p = 0;
+    let m = 0;
+    for (let i = 0; i < train.length; i++) {
+      const y = train[i].labels[t];
+      if (y === null) continue;
+      p += y;
+      m++;
+      for (let k = 0; k < C; k++) {
+        pos[btr.cat[i * C + k]] += y;
+        cnt[btr.cat[i * C + k]]++;
+      }
+    }
+    const prior = p / m;
+    return (b: Batch, i: number, k: number) => {
+      const r = b.cat[i * C + k];
+      return (pos[r] + 20 * prior) / (cnt[r] + 20);
+    };
+  });
+
+  const oracleOf = observableOracle(shop);
+
+  for (const split of ['valid', 'test'] as const) {
+    const exs = [...shop.examples(split)];
+    const b = encode(exs);
+    const cols = () => TASKS.map(() => [] as number[]);
+    const Y = cols();
+    const bayes = cols();
+    const oracle = cols();
+    const lrP = cols();
+    const marg = TASKS.map(() => layout.categorical.map(() => [] as number[]));
+    let i = 0;
+    for (const imp of shop.impressions(split)) {
+      const o = oracleOf(imp);
+      for (let t = 0; t < 4; t++) {
+        if (imp.y[t] < 0) continue;
+        Y[t].push(imp.y[t]);
+        bayes[t].push(imp.p[t]);
+        oracle[t].push(o[t]);
+        lrP[t].push(lr[t](b, i));
+        for (let k = 0; k < C; k++) marg[t][k].push(marginals[t](b, i, k));
+      }
+      i++;
+    }
+    for (let t = 0; t < 4; t++) {
+      let best = 0;
+      let bestName = '';
+      for (let k = 0; k < C; k++) {
+        const a = auc(marg[t][k], Y[t]);
+        if (a > best) {
+          best = a;
+          bestName = layout.categorical[k].name;
+        }
+      }
+      const pos = Y[t].reduce((s, y) => s + y, 0);
+      console.log(
+        `  ${split} ${TASKS[t].padEnd(8)} rows ${Y[t].length} pos ${pos}: Bayes ${auc(bayes[t], Y[t]).toFixed(4)}` +
+          `  observable-oracle ${auc(oracle[t], Y[t]).toFixed(4)}  LR(one-hot) ${auc(lrP[t], Y[t]).toFixed(4)}` +
+          `  best single field ${best.toFixed(4)} (${bestName})`,
+      );
+    }
+  }
+});

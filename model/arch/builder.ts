@@ -7,6 +7,7 @@ import { Concat } from '../engine/ops/concat.ts';
 import { Dense, type Activation } from '../engine/ops/dense.ts';
 import { Multiply, Sigmoid } from '../engine/ops/elementwise.ts';
 import { EmbedFields } from '../engine/ops/embed.ts';
+import { DotInteraction } from '../engine/ops/interaction.ts';
 import { MixExperts } from '../engine/ops/mix.ts';
 import { NumericInput } from '../engine/ops/numeric.ts';
 import { MeanPool } from '../engine/ops/pool.ts';
@@ -28,6 +29,8 @@ export interface ArchConfig {
   taskExperts: number;
   /** PLE: CGC levels. */
   levels: number;
+  /** Add the pairwise dot products of the field embeddings to the input (FM / DLRM style). */
+  interactions: boolean;
 }
 
 export const DEFAULT_ARCH_CONFIG: ArchConfig = {
@@ -37,6 +40,7 @@ export const DEFAULT_ARCH_CONFIG: ArchConfig = {
   experts: 4,
   taskExperts: 1,
   levels: 2,
+  interactions: true,
 };
 
 export class NetBuilder {
@@ -61,13 +65,27 @@ export class NetBuilder {
     return new EmbeddingTable(this.unique(name), this.layout.tableRows, dim, dim === 1 ? 0 : 0.05, this.k);
   }
 
-  /** Every feature as one [n, width] row: categorical embeddings, pooled multi-valued ones, numerics. */
+  /**
+   * Every feature as one [n, width] row: categorical embeddings, pooled multi-valued ones,
+   * (with cfg.interactions) their pairwise dot products, then the numerics.
+   */
   features(table: EmbeddingTable): GraphNode {
-    const parts: GraphNode[] = [];
     const L = this.layout;
-    if (L.categorical.length) parts.push(this.graph.add(new EmbedFields(table, L.categorical.length), [], L.categorical.length * table.dim));
-    L.multi.forEach((m, i) => parts.push(this.graph.add(new MeanPool(table, i, m.maxLen), [], table.dim)));
+    const vectors: GraphNode[] = [];
+    if (L.categorical.length) vectors.push(this.graph.add(new EmbedFields(table, L.categorical.length), [], L.categorical.length * table.dim));
+    L.multi.forEach((m, i) => vectors.push(this.graph.add(new MeanPool(table, i, m.maxLen), [], table.dim)));
+    const parts = [...vectors];
+    const fields = L.categorical.length + L.multi.length;
+    if (this.cfg.interactions && table.dim > 1 && fields > 1) {
+      const op = new DotInteraction(fields, table.dim);
+      parts.push(this.graph.add(op, [this.concat(vectors)], op.pairs));
+    }
     if (L.numeric.length) parts.push(this.graph.add(new NumericInput(L.numeric.length), [], L.numeric.length));
+    return this.concat(parts);
+  }
+
+  concat(parts: GraphNode[]): GraphNode {
+    if (parts.length === 1) return parts[0];
     const widths = parts.map((p) => p.dim);
     return this.graph.add(new Concat(widths), parts, widths.reduce((a, b) => a + b, 0));
   }

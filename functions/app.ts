@@ -216,15 +216,27 @@ export function createApp(host: ModelHost, cfg: Config): OpenAPIHono<AppEnv> {
   return app;
 }
 
-/** Per-isolate cache: one app per configuration (vars rarely change within an isolate). */
+/**
+ * Per-isolate cache: one app per configuration (vars rarely change within an isolate). The
+ * answer is also remembered per `env` object (workerd passes the same one to every request of
+ * an isolate), so the vars are not parsed again on every request.
+ */
 export function appFactory(host: ModelHost) {
   const apps = new Map<string, OpenAPIHono<AppEnv>>();
+  const byEnv = new WeakMap<Env, { app: OpenAPIHono<AppEnv> } | { error: string }>();
   return (env: Env): { app: OpenAPIHono<AppEnv> } | { error: string } => {
+    const known = byEnv.get(env);
+    if (known) return known;
     let cfg: Config;
+    let out: { app: OpenAPIHono<AppEnv> } | { error: string };
     try {
       cfg = parseConfig(env);
     } catch (e) {
-      if (e instanceof ConfigError) return { error: e.message };
+      if (e instanceof ConfigError) {
+        out = { error: e.message };
+        byEnv.set(env, out);
+        return out;
+      }
       throw e;
     }
     const key = configKey(cfg);
@@ -233,6 +245,8 @@ export function appFactory(host: ModelHost) {
       app = createApp(host, cfg);
       apps.set(key, app);
     }
-    return { app };
+    out = { app };
+    byEnv.set(env, out);
+    return out;
   };
 }

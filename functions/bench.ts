@@ -108,7 +108,9 @@ async function stages(request: Request, url: URL, host: ModelHost, env: BenchEnv
     sink += calls;
   };
   const scoreUrl = request.url.replace(/\/__bench\/stages.*$/, '/v1/score');
-  const mkRequest = () => new Request(scoreUrl, { method: 'POST', headers: { 'content-type': 'application/json' }, body: text });
+  // As requests arrive from the network: with a Content-Length.
+  const length = String(new TextEncoder().encode(text).byteLength);
+  const mkRequest = () => new Request(scoreUrl, { method: 'POST', headers: { 'content-type': 'application/json', 'content-length': length }, body: text });
   await time('new Request (in the isolate)', mkRequest);
   await time('new Request + readJsonBody', () => readJsonBody(mkRequest(), cfg.maxBodyBytes));
   await time('JSON.parse', () => JSON.parse(text));

@@ -37,10 +37,18 @@ export async function readJsonBody(req: Request, limit: number): Promise<unknown
     throw new ApiError(415, 'unsupported_media_type', ct ? `Content-Type ${ct} is not supported; send application/json` : 'Content-Type is missing; send application/json');
   }
   const declared = req.headers.get('content-length');
-  if (declared !== null && /^\d+$/.test(declared.trim()) && Number(declared) > limit) {
+  const declaredOk = declared !== null && /^\d+$/.test(declared.trim());
+  if (declaredOk && Number(declared) > limit) {
     throw new ApiError(413, 'payload_too_large', `body of ${declared} bytes exceeds the limit of ${limit} bytes`);
   }
   if (!req.body) throw new ApiError(400, 'invalid_json', 'the body is empty; expected a JSON object');
+  if (declaredOk) {
+    // The length is known and within the limit (HTTP framing ends the body there): read it in
+    // one call instead of chunk by chunk.
+    const bytes = new Uint8Array(await req.arrayBuffer());
+    if (bytes.byteLength > limit) throw new ApiError(413, 'payload_too_large', `body exceeds the limit of ${limit} bytes`);
+    return parseBody(bytes);
+  }
   const reader = req.body.getReader();
   const chunks: Uint8Array[] = [];
   let total = 0;
@@ -54,7 +62,6 @@ export async function readJsonBody(req: Request, limit: number): Promise<unknown
     }
     chunks.push(value);
   }
-  if (total === 0) throw new ApiError(400, 'invalid_json', 'the body is empty; expected a JSON object');
   const bytes = chunks.length === 1 ? chunks[0] : new Uint8Array(total);
   if (chunks.length !== 1) {
     let o = 0;
@@ -63,6 +70,11 @@ export async function readJsonBody(req: Request, limit: number): Promise<unknown
       o += c.byteLength;
     }
   }
+  return parseBody(bytes);
+}
+
+function parseBody(bytes: Uint8Array): unknown {
+  if (bytes.byteLength === 0) throw new ApiError(400, 'invalid_json', 'the body is empty; expected a JSON object');
   let text: string;
   try {
     text = decodeUtf8(bytes);

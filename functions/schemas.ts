@@ -1,6 +1,8 @@
 // Zod schemas of the API, built from the bundled manifest (feature and task names are the
 // model's) and the config (limits). The same objects validate requests and generate
-// GET /openapi.json. Per-field policy (see docs/serving.md):
+// GET /openapi.json; fast-validate.ts mirrors the request rules for the common case of a
+// valid body (a change to a rule here needs the same change there). Per-field policy (see
+// docs/serving.md):
 //  - categorical: string (<= 1024 chars) | finite number | boolean | null
 //  - multi: array (<= 1000) of strings / finite numbers, or one string split on the
 //    feature's separator, or null
@@ -20,7 +22,7 @@ export const MAX_STRING = 1024;
 export const MAX_MULTI_VALUES = 1000;
 export const MAX_ID = 512;
 export const MAX_USER_ID = 1024;
-const NUMERIC_STRING = /^\s*[-+]?(\d+\.?\d*|\.\d+)([eE][-+]?\d+)?\s*$/;
+export const NUMERIC_STRING = /^\s*[-+]?(\d+\.?\d*|\.\d+)([eE][-+]?\d+)?\s*$/;
 
 const nonFinite = (input: unknown) => typeof input === 'number' && !Number.isFinite(input);
 

@@ -7,6 +7,7 @@ import { CANDIDATE_KIND_FEATURE, type RawValue } from '../model/features/spec.ts
 import { priceOf, type RankFormula } from '../model/serving/rank.ts';
 import type { Config } from './config.ts';
 import { ApiError, formatPath } from './errors.ts';
+import { fastValidator } from './fast-validate.ts';
 import type { ModelInfo } from './model.ts';
 import { PLACEMENT, type Schemas } from './schemas.ts';
 
@@ -69,6 +70,18 @@ function valueAt(root: unknown, path: readonly PropertyKey[]): unknown {
   return v;
 }
 
+/** The fast check of fast-validate.ts for a set of schemas (built once per schemas object). */
+const fastChecks = new WeakMap<Schemas, ((body: unknown) => boolean) | null>();
+
+function fastCheckOf(schemas: Schemas, info: ModelInfo | null, cfg: Config): ((body: unknown) => boolean) | null {
+  let f = fastChecks.get(schemas);
+  if (f === undefined) {
+    f = fastValidator(info, cfg);
+    fastChecks.set(schemas, f);
+  }
+  return f;
+}
+
 export function validateRequest(body: unknown, schemas: Schemas, info: ModelInfo | null, cfg: Config): ValidRequest {
   // Cheap count check first, so a huge list is refused before it is validated element by element.
   if (typeof body === 'object' && body !== null) {
@@ -76,12 +89,18 @@ export function validateRequest(body: unknown, schemas: Schemas, info: ModelInfo
     const n = (Array.isArray(b.items) ? b.items.length : 0) + (Array.isArray(b.coupons) ? b.coupons.length : 0);
     if (n > cfg.maxCandidates) throw new ApiError(400, 'too_many_candidates', `${n} candidates; at most ${cfg.maxCandidates} per request`, Array.isArray(b.items) && b.items.length ? 'items' : 'coupons');
   }
-  const r = schemas.ScoreRequest.safeParse(body);
-  if (!r.success) {
-    const issues = [...r.error.issues].sort((a, b) => Number(b.code === 'unrecognized_keys') - Number(a.code === 'unrecognized_keys'));
-    throw issueToError(issues[0], body, info);
+  let req: ValidRequest;
+  // A body the fast check accepts is one the schema accepts unchanged; anything else goes
+  // through zod, which reports the error (fast-validate.ts).
+  if (fastCheckOf(schemas, info, cfg)?.(body)) req = body as ValidRequest;
+  else {
+    const r = schemas.ScoreRequest.safeParse(body);
+    if (!r.success) {
+      const issues = [...r.error.issues].sort((a, b) => Number(b.code === 'unrecognized_keys') - Number(a.code === 'unrecognized_keys'));
+      throw issueToError(issues[0], body, info);
+    }
+    req = r.data as ValidRequest;
   }
-  const req = r.data as ValidRequest;
   const items = req.items ?? [];
   const coupons = req.coupons ?? [];
   if (items.length + coupons.length === 0) throw new ApiError(400, 'no_candidates', 'send at least one item or coupon', 'items');
@@ -90,12 +109,14 @@ export function validateRequest(body: unknown, schemas: Schemas, info: ModelInfo
     if (coupons.length && !info.tasksOf.coupon.length) throw new ApiError(400, 'unsupported_candidates', 'this model has no task for coupons', 'coupons');
   }
   for (const [list, name] of [[items, 'items'], [coupons, 'coupons']] as const) {
+    if (list.length < 2) continue;
     const seen = new Map<string, number>();
-    list.forEach((c, i) => {
-      const first = seen.get(c.id);
-      if (first !== undefined) throw new ApiError(400, 'duplicate_id', `id "${c.id}" appears at ${name}[${first}] and ${name}[${i}]`, `${name}[${i}].id`);
-      seen.set(c.id, i);
-    });
+    for (let i = 0; i < list.length; i++) {
+      const id = list[i].id;
+      const first = seen.get(id);
+      if (first !== undefined) throw new ApiError(400, 'duplicate_id', `id "${id}" appears at ${name}[${first}] and ${name}[${i}]`, `${name}[${i}].id`);
+      seen.set(id, i);
+    }
   }
   const formula = req.rank?.formula ?? cfg.rankFormula;
   if (formula === 'revenue' && items.length) {

@@ -339,7 +339,7 @@ async function nodeApp(code: WorkerCode, bm: BenchModel, env: Record<string, str
   const fetch = async (body: string) => {
     const r = getApp(env);
     if ('error' in r) throw new Error(r.error);
-    return r.app.fetch(new Request('http://worker.local/v1/score', { method: 'POST', headers: { 'content-type': 'application/json' }, body }), env);
+    return r.app.fetch(new Request('http://worker.local/v1/score', { method: 'POST', headers: { 'content-type': 'application/json', 'content-length': String(Buffer.byteLength(body)) }, body }), env);
   };
   return { code, fetch, host };
 }
@@ -350,13 +350,15 @@ async function checkOk(res: Response): Promise<string> {
   return text;
 }
 
-async function stageTimes(a: NodeApp, body: string, env: Record<string, string>, reps: number, targetMs: number): Promise<Record<string, Summary>> {
+/** The handler's stages as separate functions (each version's own code), for timed loops. */
+async function stageRunners(a: NodeApp, body: string, env: Record<string, string>): Promise<Record<string, () => unknown>> {
   const { code, host } = a;
   const info = host.info!;
   const cfg = code.config.parseConfig(env);
   const { buildSchemas } = await import(pathToFileURL(join(code.root, 'functions/schemas.ts')).href);
   const schemas = buildSchemas(info, cfg);
-  const mkReq = () => new Request('http://worker.local/v1/score', { method: 'POST', headers: { 'content-type': 'application/json' }, body });
+  const length = String(Buffer.byteLength(body));
+  const mkReq = () => new Request('http://worker.local/v1/score', { method: 'POST', headers: { 'content-type': 'application/json', 'content-length': length }, body });
   const parsed = JSON.parse(body);
   const req = code.validate.validateRequest(parsed, schemas, info, cfg);
   const candidates = code.score.candidatesOf(req);
@@ -368,20 +370,25 @@ async function stageTimes(a: NodeApp, body: string, env: Record<string, string>,
   const probs = code.score.probabilities(info, outputs, batch.n);
   const lists = code.score.rank(info, cfg, settings, candidates, probs, req.top_k);
   const response = { model: { version: info.manifest.version, quantization: info.quantization }, rank: settings, items: lists.items, coupons: lists.coupons };
-  const out: Record<string, Summary> = {};
-  const t = async (name: string, fn: () => unknown) => (out[name] = await timeLoop(fn, reps, targetMs));
-  await t('new Request (client side, Node only)', mkReq);
-  await t('body read + decode + JSON.parse', () => code.body.readJsonBody(mkReq(), cfg.maxBodyBytes));
-  await t('JSON.parse', () => JSON.parse(body));
-  await t('validation (validateRequest)', () => code.validate.validateRequest(parsed, schemas, info, cfg));
-  await t('settings + candidates', () => (code.score.rankSettings(info, cfg, req), code.score.candidatesOf(req)));
-  await t('feature encoding (encode)', () => code.score.encode(info, req, req.user?.features, candidates));
-  await t('tensor creation (feedsOf)', () => code.score.feedsOf(info, batch));
-  await t('session.run', () => host.run(session, feeds));
-  await t('probabilities + rank', () => code.score.rank(info, cfg, settings, candidates, code.score.probabilities(info, outputs, batch.n), req.top_k));
-  await t('response JSON.stringify', () => JSON.stringify(response));
-  await t('whole request (app.fetch + res.text)', async () => checkOk(await a.fetch(body)));
-  return out;
+  return {
+    'new Request (client side, Node only)': mkReq,
+    'body read + decode + JSON.parse': () => code.body.readJsonBody(mkReq(), cfg.maxBodyBytes),
+    'JSON.parse': () => JSON.parse(body),
+    'validation (validateRequest)': () => code.validate.validateRequest(parsed, schemas, info, cfg),
+    'settings + candidates': () => (code.score.rankSettings(info, cfg, req), code.score.candidatesOf(req)),
+    'feature encoding (encode)': () => code.score.encode(info, req, req.user?.features, candidates),
+    'tensor creation (feedsOf)': () => code.score.feedsOf(info, batch),
+    'session.run': () => host.run(session, feeds),
+    'probabilities + rank': () => code.score.rank(info, cfg, settings, candidates, code.score.probabilities(info, outputs, batch.n), req.top_k),
+    'response JSON.stringify': () => JSON.stringify(response),
+    'whole request (app.fetch + res.text)': async () => checkOk(await a.fetch(body)),
+  };
+}
+
+/** Runs the worker's session for about `ms`: V8 tiers the wasm up (Liftoff -> TurboFan) while it runs hot. */
+async function warmWasm(run: () => Promise<unknown>, ms: number): Promise<void> {
+  const t0 = performance.now();
+  while (performance.now() - t0 < ms) await run();
 }
 
 // ---------------------------------------------------------------------------------------------
@@ -485,6 +492,398 @@ async function freePort(): Promise<number> {
 }
 
 // ---------------------------------------------------------------------------------------------
+// Part 3: inference alone, onnxruntime-web (wasm) vs onnxruntime-node (native)
+
+type Ort = any;
+type OnnxModel = any;
+
+const ELEM: Record<string, number> = { float: 1, uint8: 2, int8: 3, int32: 6, int64: 7, bool: 9, float16: 10 };
+
+interface NodeEvent {
+  name: string;
+  op: string;
+  dur: number;
+  inputs: Record<string, number[]>[];
+  outputs: Record<string, number[]>[];
+}
+
+/** Native per-node profile: onnxruntime-node's enableProfiling over `runs` runs after a warm-up. */
+async function nativeNodeProfile(ortNode: Ort, model: Uint8Array, feeds: Record<string, unknown>, runs: number, prefix: string) {
+  const { SESSION_EXTRA } = await import('../model/onnx/inputs.ts');
+  const s = await ortNode.InferenceSession.create(model, { intraOpNumThreads: 1, interOpNumThreads: 1, enableProfiling: true, profileFilePrefix: prefix, extra: SESSION_EXTRA });
+  const warm = 50;
+  for (let i = 0; i < warm + runs; i++) await s.run(feeds);
+  s.endProfiling();
+  await s.release();
+  const { readdirSync } = await import('node:fs');
+  const dir = prefix.slice(0, prefix.lastIndexOf('/'));
+  const base = prefix.slice(prefix.lastIndexOf('/') + 1);
+  const file = readdirSync(dir).filter((f) => f.startsWith(base + '_') && f.endsWith('.json')).sort().pop();
+  if (!file) throw new Error('onnxruntime-node wrote no profile');
+  const events = JSON.parse(readFileSync(join(dir, file), 'utf8')) as { cat: string; name: string; dur: number; ts: number; args: Record<string, any> }[];
+  const runsEv = events.filter((e) => e.cat === 'Session' && e.name === 'model_run').sort((a, b) => a.ts - b.ts);
+  const after = runsEv[warm - 1].ts + runsEv[warm - 1].dur;
+  const timed = runsEv.filter((e) => e.ts > after);
+  const nodes = new Map<string, NodeEvent>();
+  for (const e of events) {
+    if (e.cat !== 'Node' || e.ts <= after || !e.name.endsWith('_kernel_time')) continue;
+    const name = e.name.slice(0, -'_kernel_time'.length);
+    const n = nodes.get(name) ?? { name, op: e.args.op_name, dur: 0, inputs: e.args.input_type_shape, outputs: e.args.output_type_shape };
+    n.dur += e.dur / timed.length;
+    nodes.set(name, n);
+  }
+  return { file: join(dir, file), runUs: summarize(timed.map((e) => e.dur)).median, nodes: [...nodes.values()] };
+}
+
+/** The graph as onnxruntime-node optimises it (level all, the worker's session config). */
+async function optimizedGraph(ortNode: Ort, model: Uint8Array, path: string): Promise<OnnxModel> {
+  const { SESSION_EXTRA } = await import('../model/onnx/inputs.ts');
+  const { onnx } = await import('../model/onnx/proto.ts');
+  const s = await ortNode.InferenceSession.create(model, { intraOpNumThreads: 1, graphOptimizationLevel: 'all', optimizedModelFilePath: path, logSeverityLevel: 3, extra: SESSION_EXTRA });
+  await s.release();
+  return onnx.ModelProto.decode(readFileSync(path));
+}
+
+/** A model holding one node of `m` (its constant inputs as initializers), with the shapes of a profile event. */
+async function singleNodeModel(m: OnnxModel, node: any, ev: NodeEvent): Promise<{ bytes: Uint8Array; inputs: { name: string; type: string; dims: number[] }[] } | null> {
+  const { onnx } = await import('../model/onnx/proto.ts');
+  const inits = new Map<string, any>(m.graph.initializer.map((t: any) => [t.name, t]));
+  const graphInputs: { name: string; type: string; dims: number[] }[] = [];
+  const initializer: any[] = [];
+  const seen = new Set<string>();
+  node.input.forEach((name: string, i: number) => {
+    if (!name || seen.has(name)) return;
+    seen.add(name);
+    if (inits.has(name)) initializer.push(inits.get(name));
+    else {
+      const ts = ev.inputs[i];
+      if (!ts) return;
+      const [type, dims] = Object.entries(ts)[0];
+      graphInputs.push({ name, type, dims });
+    }
+  });
+  if (graphInputs.length === 0) return null;
+  const vi = (name: string, type: string, dims?: number[]) => ({
+    name,
+    type: { tensorType: { elemType: ELEM[type], ...(dims ? { shape: { dim: dims.map((d) => ({ dimValue: d })) } } : {}) } },
+  });
+  const outputs = node.output.map((name: string, i: number) => vi(name, Object.keys(ev.outputs[i] ?? { float: [] })[0]));
+  const model = {
+    irVersion: m.irVersion,
+    opsetImport: m.opsetImport,
+    producerName: 'profile-worker',
+    graph: { name: 'one', node: [node], initializer, input: graphInputs.map((x) => vi(x.name, x.type, x.dims)), output: outputs },
+  };
+  return { bytes: onnx.ModelProto.encode(onnx.ModelProto.fromObject(model)).finish(), inputs: graphInputs };
+}
+
+function randomFeeds(ortLib: Ort, inputs: { name: string; type: string; dims: number[] }[]): Record<string, unknown> {
+  const out: Record<string, unknown> = {};
+  for (const x of inputs) {
+    const size = x.dims.reduce((a, b) => a * b, 1);
+    let data: ArrayBufferView;
+    if (x.type === 'float') data = Float32Array.from({ length: size }, (_, i) => Math.sin(i * 12.9898) * 0.5);
+    else if (x.type === 'int32') data = new Int32Array(size);
+    else if (x.type === 'int64') data = new BigInt64Array(size);
+    else if (x.type === 'bool') data = new Uint8Array(size);
+    else if (x.type === 'int8') data = new Int8Array(size);
+    else throw new Error(`no random data for ${x.type}`);
+    out[x.name] = new ortLib.Tensor(x.type === 'float' ? 'float32' : x.type, data, x.dims);
+  }
+  return out;
+}
+
+/** Median ms per run of each runner, batches of runs calibrated to ~targetMs, round-robin. */
+async function timeRunners(runners: Record<string, () => Promise<unknown>>, reps: number, targetMs: number) {
+  return timeInterleaved(runners, reps, targetMs);
+}
+
+/** The fp32 graph with export-side changes, for the experiment (model/onnx is not changed). */
+async function rewriteGraph(fp32: Uint8Array, opts: { fuseFirstLayer: boolean; gateMulSum: boolean }): Promise<Uint8Array> {
+  const { onnx } = await import('../model/onnx/proto.ts');
+  const m: any = onnx.ModelProto.decode(fp32);
+  const g = m.graph;
+  const inits = new Map<string, any>(g.initializer.map((t: any) => [t.name, t]));
+  const producer = new Map<string, any>();
+  for (const n of g.node) for (const o of n.output) producer.set(o, n);
+  const consumers = (name: string) => g.node.filter((n: any) => n.input.includes(name));
+  const f32 = (t: any) => new Float32Array(t.rawData.slice().buffer);
+  const mk = (name: string, dims: number[], data: Float32Array | BigInt64Array, type = 1) => ({ name, dataType: type, dims, rawData: new Uint8Array(data.buffer.slice(0)) });
+  const removed = new Set<any>();
+  const added: { before: any; nodes: any[] }[] = [];
+  if (opts.fuseFirstLayer) {
+    // Every MatMul(x, W) + Add(., b) whose x is the same tensor and W, b constants: one
+    // MatMul(x, [W1 | W2 | ...]) + Add(., [b1 | b2 | ...]) + Split into the original outputs.
+    const groups = new Map<string, { mm: any; add: any; w: any; b: any }[]>();
+    for (const n of g.node) {
+      if (n.opType !== 'MatMul' || !inits.has(n.input[1])) continue;
+      const w = inits.get(n.input[1]);
+      if (w.dims.length !== 2) continue;
+      const cs = consumers(n.output[0]);
+      if (cs.length !== 1 || cs[0].opType !== 'Add' || !inits.has(cs[0].input[1])) continue;
+      const list = groups.get(n.input[0]) ?? [];
+      list.push({ mm: n, add: cs[0], w, b: inits.get(cs[0].input[1]) });
+      groups.set(n.input[0], list);
+    }
+    let gi = 0;
+    for (const [x, list] of groups) {
+      if (list.length < 2) continue;
+      const K = Number(list[0].w.dims[0]);
+      const widths = list.map((e) => Number(e.w.dims[1]));
+      const N = widths.reduce((a, b) => a + b, 0);
+      const W = new Float32Array(K * N);
+      const B = new Float32Array(N);
+      let off = 0;
+      for (const e of list) {
+        const w = f32(e.w);
+        const b = f32(e.b);
+        const n = Number(e.w.dims[1]);
+        for (let k = 0; k < K; k++) for (let j = 0; j < n; j++) W[k * N + off + j] = w[k * n + j];
+        B.set(b, off);
+        off += n;
+      }
+      const p = `fused${gi++}`;
+      g.initializer.push(mk(`${p}.w`, [K, N], W), mk(`${p}.b`, [N], B), mk(`${p}.split`, [widths.length], BigInt64Array.from(widths, BigInt), 7));
+      for (const e of list) removed.add(e.mm).add(e.add);
+      added.push({
+        before: list[0].mm,
+        nodes: [
+          { opType: 'MatMul', name: `${p}_mm`, input: [x, `${p}.w`], output: [`${p}_mm_out`] },
+          { opType: 'Add', name: `${p}_add`, input: [`${p}_mm_out`, `${p}.b`], output: [`${p}_add_out`] },
+          { opType: 'Split', name: `${p}_split`, input: [`${p}_add_out`, `${p}.split`], output: list.map((e) => e.add.output[0]), attribute: [{ name: 'axis', type: 2, i: 1 }] },
+        ],
+      });
+    }
+  }
+  if (opts.gateMulSum) {
+    // MatMul(Unsqueeze(gate, [1]) [N,1,E], experts [N,E,D]) -> Squeeze(., [1]) [N,D] becomes
+    // ReduceSum(Mul(Unsqueeze(gate, [2]) [N,E,1], experts), [1], keepdims=0).
+    g.initializer.push(mk('i64_2_profile', [1], BigInt64Array.from([2n]), 7));
+    for (const n of [...g.node]) {
+      if (n.opType !== 'MatMul' || inits.has(n.input[1])) continue;
+      const un = producer.get(n.input[0]);
+      if (!un || un.opType !== 'Unsqueeze') continue;
+      const cs = consumers(n.output[0]);
+      if (cs.length !== 1 || cs[0].opType !== 'Squeeze') continue;
+      const sq = cs[0];
+      removed.add(n).add(sq);
+      const p = `${n.name}_gms`;
+      added.push({
+        before: n,
+        nodes: [
+          { opType: 'Unsqueeze', name: `${p}_u`, input: [un.input[0], 'i64_2_profile'], output: [`${p}_u_out`] },
+          { opType: 'Mul', name: `${p}_mul`, input: [`${p}_u_out`, n.input[1]], output: [`${p}_mul_out`] },
+          { opType: 'ReduceSum', name: `${p}_sum`, input: [`${p}_mul_out`, un.input[1]], output: [sq.output[0]], attribute: [{ name: 'keepdims', type: 2, i: 0 }] },
+        ],
+      });
+    }
+  }
+  const nodes: any[] = [];
+  for (const n of g.node) {
+    for (const a of added) if (a.before === n) nodes.push(...a.nodes);
+    if (!removed.has(n)) nodes.push(n);
+  }
+  g.node = nodes;
+  return onnx.ModelProto.encode(m).finish();
+}
+
+async function ortPart(bm: BenchModel, sizes: number[], bodies: Map<number, string>, outDir: string, quick: boolean, interval: number, lines: string[], summary: Record<string, unknown>) {
+  const { loadOrt, feedsOf: runFeeds } = await import('../model/onnx/run.ts');
+  const { encodeRequest } = await import('./bench/requests.ts');
+  const { SESSION_EXTRA } = await import('../model/onnx/inputs.ts');
+  const ortNode: Ort = await loadOrt('node');
+  // The worker's own loader (functions/ort.ts: onnxruntime-web/wasm, the precompiled module,
+  // 1 thread, SESSION_EXTRA, level all), and the same onnxruntime-web instance for variants.
+  const workerOrt = await import('../functions/ort.ts' as string);
+  const reps = quick ? 5 : 11;
+  const target = quick ? 20 : 60;
+  const int8 = bm.int8;
+  const first = await workerOrt.createSession(int8);
+  const ortWeb: Ort = await import('onnxruntime-web/wasm' as string);
+  {
+    // A fresh wasm instance runs its baseline (Liftoff) code until V8 has tiered the hot
+    // functions up; measured only after that (several seconds of runs on a loaded machine).
+    const f = runFeeds(ortWeb, bm.layout, encodeRequest(bm.layout, JSON.parse(bodies.get(sizes[0])!)));
+    await warmWasm(() => first.run(f), quick ? 3000 : 6000);
+  }
+  const feedsFor = (lib: Ort, n: number) => runFeeds(lib, bm.layout, encodeRequest(bm.layout, JSON.parse(bodies.get(n)!)));
+  const maxDiff = (a: Record<string, any>, b: Record<string, any>) => {
+    let d = 0;
+    for (const k of Object.keys(a)) for (let i = 0; i < a[k].data.length; i++) d = Math.max(d, Math.abs(a[k].data[i] - b[k].data[i]));
+    return d;
+  };
+
+  lines.push('', 'ort: inference alone (int8 model, 1 thread), ms per session.run, medians');
+  for (const n of sizes) {
+    const fw = feedsFor(ortWeb, n);
+    const fn = feedsFor(ortNode, n);
+    // (1) The worker's session vs native, interleaved.
+    const native = await ortNode.InferenceSession.create(int8, { intraOpNumThreads: 1, interOpNumThreads: 1, extra: SESSION_EXTRA });
+    const t = await timeRunners({ native: () => native.run(fn), web: () => first.run(fw) }, reps, target);
+    lines.push(`  n=${n}: native ${f3(t.native.median)}  web (the worker's session) ${f3(t.web.median)}  ratio ${(t.web.median / t.native.median).toFixed(2)}x`);
+    summary[`ort.n${n}.native_ms`] = t.native.median;
+    summary[`ort.n${n}.web_ms`] = t.web.median;
+
+    // (2) CPU profile of the worker's session.run in a loop: JS glue vs wasm.
+    const runs = Math.max(200, Math.round((quick ? 2000 : 6000) / Math.max(1, n / 100) / 10));
+    const { profile } = await profileNode(interval, async () => {
+      for (let i = 0; i < runs; i++) await first.run(fw);
+    });
+    writeFileSync(join(outDir, `ort-web-n${n}.cpuprofile`), JSON.stringify(profile));
+    const split = wasmSplit(profile);
+    lines.push(`    web CPU profile (${runs} runs): ${f3(split.totalMs / runs)} ms per run = wasm ${pct(split.wasm / split.totalMs)}, JS glue (onnxruntime-web + emscripten) ${pct(split.js / split.totalMs)}, wasm<->JS transitions ${pct(split.transitions / split.totalMs)}, GC ${pct(split.gc / split.totalMs)}, other ${pct(split.other / split.totalMs)}`);
+    lines.push(`      top wasm functions (no names in the release build): ${split.topWasm.slice(0, 6).map(([f, ms]) => `${f.replace('wasm-function', 'f')} ${pct(ms / split.totalMs)}`).join(', ')}`);
+    summary[`ort.n${n}.web_profile`] = { ...split, runs };
+
+    // (3) Native per-node profile, and the same nodes one by one in both runtimes.
+    const prof = await nativeNodeProfile(ortNode, int8, fn, quick ? 100 : 300, join(outDir, `ort-native-n${n}`));
+    const opt = await optimizedGraph(ortNode, int8, join(outDir, `optimized-n${n}.onnx`));
+    const byName = new Map(prof.nodes.map((x) => [x.name, x]));
+    const identity = await singleNodeModel(
+      { irVersion: opt.irVersion, opsetImport: opt.opsetImport, graph: { initializer: [] } },
+      { opType: 'Identity', name: 'id', input: ['x'], output: ['y'] },
+      { name: 'id', op: 'Identity', dur: 0, inputs: [{ float: [1, 1] }], outputs: [{ float: [1, 1] }] },
+    );
+    type Row = { name: string; op: string; nativeProfUs: number; webMs: number; nativeMs: number; shape: string };
+    const rows: Row[] = [];
+    const runners: Record<string, () => Promise<unknown>> = {};
+    const sessions: any[] = [];
+    const addRunner = async (key: string, bytes: Uint8Array, inputs: { name: string; type: string; dims: number[] }[]) => {
+      const sw = await ortWeb.InferenceSession.create(bytes, { executionProviders: ['wasm'], graphOptimizationLevel: 'disabled' });
+      const sn = await ortNode.InferenceSession.create(bytes, { intraOpNumThreads: 1, interOpNumThreads: 1, graphOptimizationLevel: 'disabled' });
+      sessions.push(sw, sn);
+      const w = randomFeeds(ortWeb, inputs);
+      const nf = randomFeeds(ortNode, inputs);
+      runners[`web|${key}`] = () => sw.run(w);
+      runners[`native|${key}`] = () => sn.run(nf);
+    };
+    await addRunner('(identity)', identity!.bytes, identity!.inputs);
+    for (const node of opt.graph.node) {
+      const ev = byName.get(node.name);
+      if (!ev) continue;
+      const one = await singleNodeModel(opt, node, ev);
+      if (!one) continue;
+      try {
+        await addRunner(node.name, one.bytes, one.inputs);
+        rows.push({ name: node.name, op: (node.domain ? `${node.domain}.` : '') + node.opType, nativeProfUs: ev.dur, webMs: 0, nativeMs: 0, shape: one.inputs.map((x) => `[${x.dims.join(',')}]`).join(' ') });
+      } catch (e) {
+        log(`single-node model of ${node.name} (${node.opType}) does not load: ${e instanceof Error ? e.message.split('\n')[0] : e}`);
+      }
+    }
+    log(`ort n=${n}: timing ${rows.length} single-node models in both runtimes`);
+    const times = await timeRunners(runners, quick ? 3 : 5, quick ? 5 : 15);
+    for (const s of sessions) await s.release();
+    const idW = times['web|(identity)'].median;
+    const idN = times['native|(identity)'].median;
+    for (const r of rows) {
+      r.webMs = Math.max(0, times[`web|${r.name}`].median - idW);
+      r.nativeMs = Math.max(0, times[`native|${r.name}`].median - idN);
+    }
+    const byOp = new Map<string, { count: number; web: number; native: number; prof: number; shapes: Set<string> }>();
+    for (const r of rows) {
+      const o = byOp.get(r.op) ?? { count: 0, web: 0, native: 0, prof: 0, shapes: new Set<string>() };
+      o.count++;
+      o.web += r.webMs;
+      o.native += r.nativeMs;
+      o.prof += r.nativeProfUs / 1000;
+      o.shapes.add(r.shape);
+      byOp.set(r.op, o);
+    }
+    const sumW = rows.reduce((a, r) => a + r.webMs, 0);
+    const sumN = rows.reduce((a, r) => a + r.nativeMs, 0);
+    lines.push(`    native per-node profile (enableProfiling, ${prof.nodes.length} nodes of the optimised graph): model_run ${f3(prof.runUs / 1000)} ms with the profiler on; per node below`);
+    lines.push(`    each node alone (its own one-node model, minus an Identity model's run: web ${f3(idW)} / native ${f3(idN)} ms per run):`);
+    lines.push(`      ${'op'.padEnd(26)} ${'nodes'.padStart(5)} ${'web ms'.padStart(8)} ${'native ms'.padStart(9)} ${'ratio'.padStart(6)} ${'native prof ms'.padStart(14)}  shapes`);
+    for (const [op, o] of [...byOp].sort((a, b) => b[1].web - a[1].web)) {
+      lines.push(`      ${op.padEnd(26)} ${String(o.count).padStart(5)} ${f3(o.web).padStart(8)} ${f3(o.native).padStart(9)} ${(o.web / Math.max(o.native, 1e-6)).toFixed(1).padStart(6)} ${f3(o.prof).padStart(14)}  ${[...o.shapes].slice(0, 3).join('; ')}`);
+    }
+    lines.push(`      ${'sum of nodes'.padEnd(26)} ${String(rows.length).padStart(5)} ${f3(sumW).padStart(8)} ${f3(sumN).padStart(9)} ${(sumW / sumN).toFixed(1).padStart(6)}`);
+    lines.push(`      (+ one run's fixed cost = the Identity model: web ${f3(idW)}, native ${f3(idN)}; whole model: web ${f3(t.web.median)}, native ${f3(t.native.median)})`);
+    summary[`ort.n${n}.nodes`] = rows;
+    summary[`ort.n${n}.identity`] = { web: idW, native: idN };
+
+    // (4) Session options of the worker's model in onnxruntime-web, interleaved.
+    const variants: Record<string, Record<string, unknown>> = {
+      'all (the worker)': { graphOptimizationLevel: 'all' },
+      'all + cpu arena': { graphOptimizationLevel: 'all', enableCpuMemArena: true },
+      'all + mem pattern': { graphOptimizationLevel: 'all', enableMemPattern: true },
+      'all + arena + mem pattern': { graphOptimizationLevel: 'all', enableCpuMemArena: true, enableMemPattern: true },
+      extended: { graphOptimizationLevel: 'extended' },
+      basic: { graphOptimizationLevel: 'basic' },
+      'disabled (no graph optimisation)': { graphOptimizationLevel: 'disabled' },
+      'all, no prepacking': { graphOptimizationLevel: 'all', extra: { session: { ...SESSION_EXTRA.session, disable_prepacking: '1' } } },
+    };
+    const vs: Record<string, any> = {};
+    for (const [k, o] of Object.entries(variants)) vs[k] = await ortWeb.InferenceSession.create(int8, { executionProviders: ['wasm'], extra: SESSION_EXTRA, ...o });
+    const ref = await first.run(fw);
+    const vt = await timeRunners(Object.fromEntries(Object.entries(vs).map(([k, sv]) => [k, () => sv.run(fw)])), reps, target);
+    lines.push(`    onnxruntime-web session options (same int8 model, interleaved):`);
+    for (const [k, sv] of Object.entries(vs)) {
+      const d = maxDiff(ref, await sv.run(fw));
+      lines.push(`      ${k.padEnd(34)} ${f3(vt[k].median).padStart(7)} ms  ${(vt[k].median / vt['all (the worker)'].median).toFixed(3)}x  max|diff| ${d.toExponential(1)}`);
+      await sv.release();
+    }
+    summary[`ort.n${n}.options`] = vt;
+
+    // (5) Export-side changes (not made: model/onnx is not this tool's), on the fp32 graph.
+    const exps: Record<string, Uint8Array> = {
+      'fp32 as exported': bm.fp32,
+      'experts + gates first layer fused': await rewriteGraph(bm.fp32, { fuseFirstLayer: true, gateMulSum: false }),
+      'gate mix as Mul + ReduceSum': await rewriteGraph(bm.fp32, { fuseFirstLayer: false, gateMulSum: true }),
+      'both': await rewriteGraph(bm.fp32, { fuseFirstLayer: true, gateMulSum: true }),
+    };
+    const es: Record<string, () => Promise<unknown>> = {};
+    const refs: Record<string, any> = {};
+    const diffs: Record<string, number> = {};
+    const hold: any[] = [];
+    for (const [k, bytes] of Object.entries(exps)) {
+      const sw = await ortWeb.InferenceSession.create(bytes, { executionProviders: ['wasm'], graphOptimizationLevel: 'all' });
+      const sn = await ortNode.InferenceSession.create(bytes, { intraOpNumThreads: 1, interOpNumThreads: 1 });
+      hold.push(sw, sn);
+      es[`web|${k}`] = () => sw.run(fw);
+      es[`native|${k}`] = () => sn.run(fn);
+      refs[k] = await sw.run(fw);
+      diffs[k] = maxDiff(refs['fp32 as exported'], refs[k]);
+    }
+    const et = await timeRunners(es, reps, target);
+    for (const x of hold) await x.release();
+    await native.release();
+    lines.push(`    export-side experiment (graph rewritten here, fp32; int8 runs the same float graph after folding):`);
+    for (const k of Object.keys(exps)) {
+      lines.push(`      ${k.padEnd(36)} web ${f3(et[`web|${k}`].median).padStart(6)}  native ${f3(et[`native|${k}`].median).padStart(6)}  web/native ${(et[`web|${k}`].median / et[`native|${k}`].median).toFixed(2)}x  max|diff| ${diffs[k].toExponential(1)}`);
+    }
+    summary[`ort.n${n}.export_experiment`] = { times: et, diffs };
+  }
+  await first.release();
+}
+
+function wasmSplit(p: CpuProfile) {
+  const byId = new Map(p.nodes.map((n) => [n.id, n]));
+  let wasm = 0;
+  let js = 0;
+  let transitions = 0;
+  let gc = 0;
+  let other = 0;
+  let idle = 0;
+  const fns = new Map<string, number>();
+  for (let i = 0; i < p.samples.length; i++) {
+    const dt = (p.timeDeltas[i + 1] ?? p.timeDeltas[i] ?? 0) / 1000;
+    const cf = byId.get(p.samples[i])!.callFrame;
+    const fn = cf.functionName;
+    if (fn.startsWith('wasm-function')) {
+      wasm += dt;
+      fns.set(fn, (fns.get(fn) ?? 0) + dt);
+    } else if (/^(wasm-to-js|js-to-wasm)/.test(fn)) transitions += dt;
+    else if (fn === '(garbage collector)') gc += dt;
+    else if (fn === '(idle)') idle += dt;
+    else if (/onnxruntime|ort/.test(cf.url)) js += dt;
+    else other += dt;
+  }
+  const totalMs = wasm + js + transitions + gc + other;
+  return { totalMs, wasm, js, transitions, gc, other, idle, topWasm: [...fns].sort((a, b) => b[1] - a[1]).slice(0, 12) };
+}
+
+// ---------------------------------------------------------------------------------------------
 
 const PARTS = ['node', 'workerd', 'ort'] as const;
 
@@ -557,17 +956,15 @@ await main(async () => {
       lines.push('', `node: the worker's app in Node (onnxruntime-web wasm as in workerd), ms per request, medians of ${reps} loops`);
       for (const n of sizes) {
         const body = bodies.get(n)!;
-        // Stage timings (each version's own functions), versions interleaved by stage.
-        const st: Record<string, Record<string, Summary>> = {};
-        for (const x of apps) st[x.code.label] = await stageTimes(x, body, env, reps, target);
-        const names = Object.keys(st[apps[0].code.label]);
-        lines.push(`  n=${n}: stages timed in isolation${apps.length > 1 ? ` (${apps.map((x) => x.code.label).join(' | ')})` : ''}`);
-        for (const name of names) lines.push(`    ${name.padEnd(44)} ${apps.map((x) => f3(st[x.code.label][name]?.median ?? NaN).padStart(8)).join(' ')}`);
-        summary[`node.n${n}.stages`] = st;
-        // Whole requests, versions interleaved.
-        const whole = await timeInterleaved(Object.fromEntries(apps.map((x) => [x.code.label, async () => checkOk(await x.fetch(body))])), reps, target);
-        lines.push(`    ${'whole request, interleaved A/B'.padEnd(44)} ${apps.map((x) => f3(whole[x.code.label].median).padStart(8)).join(' ')}`);
-        summary[`node.n${n}.whole`] = whole;
+        // Stage timings (each version's own functions), all interleaved.
+        const runners: Record<string, () => unknown> = {};
+        for (const x of apps) for (const [k, f] of Object.entries(await stageRunners(x, body, env))) runners[`${x.code.label}|${k}`] = f;
+        for (const x of apps) await warmWasm(() => x.fetch(body).then(checkOk), quick ? 1000 : 3000);
+        const times = await timeInterleaved(runners, reps, target);
+        const names = [...new Set(Object.keys(runners).map((k) => k.slice(k.indexOf('|') + 1)))];
+        lines.push(`  n=${n}: stages timed in isolation, interleaved${apps.length > 1 ? ` (${apps.map((x) => x.code.label).join(' | ')})` : ''}`);
+        for (const name of names) lines.push(`    ${name.padEnd(44)} ${apps.map((x) => f3(times[`${x.code.label}|${name}`]?.median ?? NaN).padStart(8)).join(' ')}`);
+        summary[`node.n${n}.stages`] = times;
         // CPU profile of whole requests.
         for (const x of apps) {
           const count = Math.max(50, Math.round((requests * 100) / Math.max(n, 100)));
@@ -628,6 +1025,8 @@ await main(async () => {
           for (let i = 0; i < names.length; i++) kinds.push({ key: `POST /v1/score n=${n} [${codes[i].label}]`, go: () => call(names[i], '/v1/score', bodies.get(n)!) });
         }
         const wall: Record<string, number[]> = Object.fromEntries(kinds.map((k) => [k.key, []]));
+        // Warm-up: each isolate's wasm runs its baseline code until V8 tiers it up.
+        for (const name of names) await warmWasm(() => call(name, '/v1/score', bodies.get(sizes[0])!), quick ? 2000 : 5000);
         for (let r = 0; r < 10; r++) for (const k of kinds) await k.go();
         for (let r = 0; r < rounds; r++) {
           for (const k of kinds) {
@@ -702,6 +1101,10 @@ await main(async () => {
       } finally {
         await mf.dispose();
       }
+    }
+    if (parts.has('ort')) {
+      log('ort: inference alone');
+      await ortPart(bm, sizes, bodies, outDir, quick, interval, lines, summary);
     }
   } finally {
     rmSync(scratch, { recursive: true, force: true });

@@ -2,9 +2,17 @@
 // (items and coupons together), encoded by the shared feature module exactly as in training.
 // No node: imports (the worker runs this inside workerd).
 
-import { allocBatch, encodeRowInto, type EncodedBatch } from '../features/encode.ts';
-import type { FeatureLayout } from '../features/layout.ts';
-import { CANDIDATE_KIND_FEATURE, type CandidateKind, type Entity, type RawValue } from '../features/spec.ts';
+import { allocBatch, encodeRowInto, multiValues, normalise, type EncodedBatch } from '../features/encode.ts';
+import { embeddingRow, PADDING_ROW, type FeatureLayout } from '../features/layout.ts';
+import {
+  CANDIDATE_KIND_FEATURE,
+  type CandidateKind,
+  type CategoricalFeature,
+  type Entity,
+  type MultiFeature,
+  type NumericFeature,
+  type RawValue,
+} from '../features/spec.ts';
 
 export type RawFeatures = Readonly<Record<string, RawValue>>;
 
@@ -66,13 +74,97 @@ export function rawValueOf(
   return undefined;
 }
 
-/** Encodes every candidate of a request into one batch (row i = req.candidates[i]). */
+/** Where a feature lands in a row of the batch. */
+type Slot =
+  | { kind: 'categorical'; spec: CategoricalFeature; index: number }
+  | { kind: 'multi'; spec: MultiFeature; index: number }
+  | { kind: 'numeric'; spec: NumericFeature; index: number };
+
+const slotsByLayout = new WeakMap<FeatureLayout, Map<string, Slot>>();
+
+function slotsOf(layout: FeatureLayout): Map<string, Slot> {
+  let slots = slotsByLayout.get(layout);
+  if (!slots) {
+    slots = new Map();
+    layout.categorical.forEach((spec, index) => slots!.set(spec.name, { kind: 'categorical', spec, index }));
+    layout.multi.forEach((spec, index) => slots!.set(spec.name, { kind: 'multi', spec, index }));
+    layout.numeric.forEach((spec, index) => slots!.set(spec.name, { kind: 'numeric', spec, index }));
+    slotsByLayout.set(layout, slots);
+  }
+  return slots;
+}
+
+/** Writes one raw value into its slot of row i, as encodeRowInto (features/encode.ts) encodes it. */
+function encodeSlot(layout: FeatureLayout, batch: EncodedBatch, i: number, slot: Slot, raw: RawValue): void {
+  if (slot.kind === 'categorical') {
+    batch.cat[i * layout.categorical.length + slot.index] = embeddingRow(layout, slot.spec.name, raw, slot.spec.buckets);
+  } else if (slot.kind === 'numeric') {
+    batch.num[i * layout.numeric.length + slot.index] = normalise(slot.spec, raw);
+  } else {
+    const s = slot.spec;
+    const values = multiValues(s, raw);
+    const dst = batch.multi[slot.index];
+    const base = i * s.maxLen;
+    // Keep the most recent values when truncating: callers list them oldest first.
+    const start = Math.max(0, values.length - s.maxLen);
+    let k = 0;
+    for (let v = start; v < values.length; v++) dst[base + k++] = embeddingRow(layout, s.name, values[v], s.buckets);
+    for (; k < s.maxLen; k++) dst[base + k] = PADDING_ROW;
+  }
+}
+
+function copyRow(from: ArrayLike<number>, to: Int32Array | Float32Array, width: number, i: number): void {
+  const o = i * width;
+  for (let j = 0; j < width; j++) to[o + j] = from[j];
+}
+
+/**
+ * Encodes every candidate of a request into one batch (row i = req.candidates[i]); the same
+ * values as encodeRowInto with rawValueOf for every row (test/worker-unit.test.ts), computed
+ * without resolving every feature of every row: the features a candidate does not carry
+ * resolve the same way for every candidate of its kind (context, user, defaults), so they are
+ * encoded once per kind into a template row by the shared encoder and copied; then the
+ * candidate's own features, and its id for the `<kind>_id` feature when nothing else sets
+ * that, are encoded into their slots.
+ */
 export function assembleBatch(layout: FeatureLayout, req: ServingRequest): EncodedBatch {
-  const batch = allocBatch(layout, req.candidates.length);
+  const n = req.candidates.length;
+  const batch = allocBatch(layout, n);
   const ids = idFeatures(layout);
-  for (let i = 0; i < req.candidates.length; i++) {
+  const slots = slotsOf(layout);
+  const C = layout.categorical.length;
+  const D = layout.numeric.length;
+  const templates: Partial<Record<CandidateKind, { row: EncodedBatch; idSlot: Slot | null }>> = {};
+  const templateOf = (kind: CandidateKind) => {
+    let t = templates[kind];
+    if (!t) {
+      const row = allocBatch(layout, 1);
+      encodeRowInto(layout, row, 0, (name) => rawValueOf(req, { id: '', kind }, name, ids));
+      // The `<kind>_id` feature falls back to the candidate's own id unless the context or the
+      // user features set it (rawValueOf's order).
+      const idName = ids[kind];
+      const fromCandidate = idName !== undefined && own(req.context, idName) === undefined && own(req.user, idName) === undefined;
+      t = { row, idSlot: fromCandidate ? (slots.get(idName) ?? null) : null };
+      templates[kind] = t;
+    }
+    return t;
+  };
+  for (let i = 0; i < n; i++) {
     const cand = req.candidates[i];
-    encodeRowInto(layout, batch, i, (name) => rawValueOf(req, cand, name, ids));
+    const t = templateOf(cand.kind);
+    copyRow(t.row.cat, batch.cat, C, i);
+    for (let m = 0; m < layout.multi.length; m++) copyRow(t.row.multi[m], batch.multi[m], layout.multi[m].maxLen, i);
+    copyRow(t.row.num, batch.num, D, i);
+    if (t.idSlot) encodeSlot(layout, batch, i, t.idSlot, cand.id);
+    const f = cand.features;
+    if (f === undefined) continue;
+    for (const name in f) {
+      if (name === CANDIDATE_KIND_FEATURE.name || !Object.prototype.hasOwnProperty.call(f, name)) continue;
+      const v = f[name];
+      if (v === undefined) continue;
+      const slot = slots.get(name);
+      if (slot) encodeSlot(layout, batch, i, slot, v);
+    }
   }
   return batch;
 }

@@ -23,6 +23,7 @@ const HELP = `usage: npm run train -- --data synthetic --arch mmoe --out DIR [op
   --rows N             synthetic shop size (default 600000); taobao: read only the first N lines
   --epochs N           maximum epochs (default 4); early stopping on validation AUC
   --patience N         epochs without improvement before stopping (default 1)
+  --evals-per-epoch N  validation passes per epoch; the best one's weights are kept (default 4)
   --batch-size N       default 512
   --lr X               Adam learning rate (default 0.002)
   --seed N             default 42; the same seed gives byte-identical weights
@@ -46,6 +47,7 @@ await main(async () => {
         rows: { type: 'string' },
         epochs: { type: 'string' },
         patience: { type: 'string' },
+        'evals-per-epoch': { type: 'string' },
         'batch-size': { type: 'string' },
         lr: { type: 'string' },
         seed: { type: 'string' },
@@ -99,6 +101,7 @@ await main(async () => {
     cfg: { ...DEFAULT_ARCH_CONFIG, embeddingDim: int('emb-dim', args['emb-dim'], DEFAULT_ARCH_CONFIG.embeddingDim) },
     epochs: int('epochs', args.epochs, 4),
     patience: int('patience', args.patience, 1),
+    evalsPerEpoch: int('evals-per-epoch', args['evals-per-epoch'], 4),
     batchSize: int('batch-size', args['batch-size'], 512, 2),
     lr: positive('lr', args.lr, 0.002),
     seed,

@@ -32,6 +32,11 @@ export interface TrainOptions {
   taskWeights?: number[];
   /** Epochs without validation improvement before stopping. */
   patience: number;
+  /**
+   * Validation passes per epoch (default 4). ID-heavy recommenders often peak between one
+   * and two epochs and then overfit fast, so the best checkpoint is looked for within epochs.
+   */
+  evalsPerEpoch?: number;
   /** Threads computing shards (1 = this thread only; more needs the wasm-simd kernels). */
   threads: number;
   onProgress?: (p: Progress) => void;
@@ -47,14 +52,18 @@ export interface Progress {
 }
 
 export interface EpochLog {
+  /** Position of this validation pass in epochs (e.g. 1.25). */
   epoch: number;
   trainLoss: number;
   validAuc: number[];
+  /** Training time and rows since the previous validation pass. */
   seconds: number;
+  rows: number;
 }
 
 export interface TrainResult {
   graph: Graph;
+  /** Position (in epochs) of the validation pass whose weights were kept. */
   bestEpoch: number;
   history: EpochLog[];
   samplesPerSec: number;
@@ -102,6 +111,7 @@ export async function train(k: Kernels, data: TrainData, o: TrainOptions): Promi
   let trained = 0;
   const counts = new Float64Array(T);
   const rows = new Array<number>(o.shards).fill(0);
+  const evalRows = Math.max(o.batchSize, Math.ceil(n / (o.evalsPerEpoch ?? 4)));
   try {
     for (let epoch = 1; epoch <= o.epochs; epoch++) {
       rng.shuffle(order);
@@ -109,6 +119,10 @@ export async function train(k: Kernels, data: TrainData, o: TrainOptions): Promi
       let lossSum = 0;
       let lossN = 0;
       let lastReport = t0;
+      let evalMs = 0;
+      let tMark = t0;
+      let trainedMark = 0;
+      let nextEval = evalRows;
       for (let from = 0; from < n; from += o.batchSize) {
         const to = Math.min(n, from + o.batchSize);
         counts.fill(0);
@@ -137,29 +151,42 @@ export async function train(k: Kernels, data: TrainData, o: TrainOptions): Promi
         const now = performance.now();
         if (o.onProgress && (now - lastReport > 250 || to === n)) {
           lastReport = now;
-          o.onProgress({ epoch, epochs: o.epochs, done: to, total: n, samplesPerSec: (to * 1000) / (now - t0), loss: lossSum / lossN });
+          o.onProgress({ epoch, epochs: o.epochs, done: to, total: n, samplesPerSec: (to * 1000) / (now - t0 - evalMs), loss: lossSum / lossN });
+        }
+        if (to >= nextEval || to === n) {
+          const e0 = performance.now();
+          const seconds = (e0 - tMark) / 1000;
+          const stepRows = to - trainedMark;
+          trainSeconds += seconds;
+          trained += stepRows;
+          trainedMark = to;
+          const position = epoch - 1 + to / n;
+          const validAuc = evaluateAuc(shards[0], data.valid, layout, T);
+          history.push({ epoch: Math.round(position * 1000) / 1000, trainLoss: lossSum / lossN, validAuc, seconds, rows: stepRows });
+          const score = meanFinite(validAuc);
+          if (score > best) {
+            best = score;
+            bestEpoch = position;
+            bestSnap = snapshot(params);
+          } else if (position - bestEpoch >= o.patience - 1e-9) {
+            throw new EarlyStop();
+          }
+          nextEval = Math.min(n, to + evalRows);
+          tMark = performance.now();
+          evalMs += tMark - e0;
         }
       }
-      const seconds = (performance.now() - t0) / 1000;
-      trainSeconds += seconds;
-      trained += n;
-      const validAuc = evaluateAuc(shards[0], data.valid, layout, T);
-      history.push({ epoch, trainLoss: lossSum / lossN, validAuc, seconds });
-      const score = meanFinite(validAuc);
-      if (score > best) {
-        best = score;
-        bestEpoch = epoch;
-        bestSnap = snapshot(params);
-      } else if (epoch - bestEpoch >= o.patience) {
-        break;
-      }
     }
+  } catch (e) {
+    if (!(e instanceof EarlyStop)) throw e;
   } finally {
     await runner.close();
   }
   restore(params, bestSnap);
   return { graph, bestEpoch, history, samplesPerSec: trained / trainSeconds, taskWeights: weights.values() };
 }
+
+class EarlyStop extends Error {}
 
 function meanFinite(xs: number[]): number {
   const f = xs.filter(Number.isFinite);

@@ -26,6 +26,7 @@ const HELP = `usage: npm run train -- --data synthetic --arch mmoe --out DIR [op
   --evals-per-epoch N  validation passes per epoch; the best one's weights are kept (default 4)
   --batch-size N       default 512
   --lr X               Adam learning rate (default 0.002)
+  --emb-decay X        decoupled weight decay of embedding rows (default 0)
   --seed N             default 42; the same seed gives byte-identical weights
   --threads N          worker threads (default 2); results do not depend on it
   --kernels K          auto | wasm-simd | js (default auto)
@@ -50,6 +51,7 @@ await main(async () => {
         'evals-per-epoch': { type: 'string' },
         'batch-size': { type: 'string' },
         lr: { type: 'string' },
+        'emb-decay': { type: 'string' },
         seed: { type: 'string' },
         threads: { type: 'string' },
         kernels: { type: 'string', default: 'auto' },
@@ -104,6 +106,7 @@ await main(async () => {
     evalsPerEpoch: int('evals-per-epoch', args['evals-per-epoch'], 4),
     batchSize: int('batch-size', args['batch-size'], 512, 2),
     lr: positive('lr', args.lr, 0.002),
+    embeddingDecay: args['emb-decay'] === undefined ? 0 : positive('emb-decay', args['emb-decay'], 0),
     seed,
     threads: int('threads', args.threads, 2),
     kernels: args.kernels as KernelKind,

@@ -15,6 +15,11 @@ export interface AdamOptions {
   beta1?: number;
   beta2?: number;
   eps?: number;
+  /**
+   * Decoupled weight decay (AdamW) of embedding rows, applied when a row is updated: rows of
+   * rare ids move rarely and so are pulled to 0 rarely; it curbs memorising frequent ids.
+   */
+  embeddingDecay?: number;
 }
 
 export class Adam {
@@ -23,6 +28,7 @@ export class Adam {
   readonly b1: number;
   readonly b2: number;
   readonly eps: number;
+  readonly embeddingDecay: number;
   private rowBuf = new Float32Array(0);
 
   constructor(
@@ -33,10 +39,11 @@ export class Adam {
     this.b1 = o.beta1 ?? 0.9;
     this.b2 = o.beta2 ?? 0.999;
     this.eps = o.eps ?? 1e-8;
+    this.embeddingDecay = o.embeddingDecay ?? 0;
   }
 
   options(): Required<AdamOptions> {
-    return { lr: this.lr, beta1: this.b1, beta2: this.b2, eps: this.eps };
+    return { lr: this.lr, beta1: this.b1, beta2: this.b2, eps: this.eps, embeddingDecay: this.embeddingDecay };
   }
 
   /** Advances the step count; returns the bias-corrected learning rate of this step. */
@@ -77,6 +84,7 @@ export class Adam {
     const w = t.data;
     const m = t.m;
     const v = t.v;
+    const keep = 1 - this.lr * this.embeddingDecay;
     const grads = shards.map((s) => s.sparseGrad(t));
     for (let s = 0; s < grads.length; s++) {
       const gs = grads[s];
@@ -100,7 +108,7 @@ export class Adam {
           const gi = g[j];
           const mi = (m[i] = b1 * m[i] + (1 - b1) * gi);
           const vi = (v[i] = b2 * v[i] + (1 - b2) * gi * gi);
-          w[i] -= (lrT * mi) / (Math.sqrt(vi) + eps);
+          w[i] = keep * w[i] - (lrT * mi) / (Math.sqrt(vi) + eps);
         }
       }
     }

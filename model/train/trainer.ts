@@ -25,6 +25,8 @@ export interface TrainOptions {
   epochs: number;
   batchSize: number;
   lr: number;
+  /** Decoupled weight decay of embedding rows (see AdamOptions.embeddingDecay). */
+  embeddingDecay?: number;
   seed: number;
   /** A step's batch is always cut into this many shards, whatever the thread count. */
   shards: number;
@@ -94,7 +96,7 @@ export async function train(k: Kernels, data: TrainData, o: TrainOptions): Promi
   const params = graph.params();
   const rng = new Rng(o.seed);
   initParams(params, rng);
-  const adam = new Adam(k, { lr: o.lr });
+  const adam = new Adam(k, { lr: o.lr, embeddingDecay: o.embeddingDecay });
   const weights = new TaskWeights(o.weighting, o.taskWeights ?? tasks.map(() => 1), o.lr);
   const runner: ShardRunner =
     o.threads > 1 && isWasmKernels(k)

@@ -171,6 +171,12 @@ export interface Catalog {
 export const SENS_NOISE = 0.3;
 export const SENS_SPREAD = 0.9;
 export const QUALITY_SD = 0.35;
+/**
+ * Per-brand and per-coupon latent effects. Kept small: with a few dozen positives per brand or
+ * coupon they can only be learned roughly, and the ceiling should stay reachable.
+ */
+const BRAND_QUALITY_SD = 0.2;
+const COUPON_QUALITY_SD = 0.15;
 export const RATING_SLOPE = 1.2;
 export const RATING_NOISE = 0.15;
 export const RATING_MEAN = 4.1;
@@ -235,6 +241,9 @@ export function buildCatalog(seed: number, sizes: CatalogSizes = DEFAULT_SIZES):
   // Shopper segments: each likes a handful of categories. A user's taste is a Dirichlet draw
   // around the profile of their segment (plus, for some, a second one), so tastes are
   // low-rank-ish and a short history reveals them. Segment odds depend on age band and gender.
+  for (const seg of SEGMENTS) {
+    for (const name of seg) if (!catName.includes(name)) throw new Error(`segment category "${name}" is not a category`);
+  }
   const segProfile = new Float64Array(SEGMENTS.length * K);
   for (let s = 0; s < SEGMENTS.length; s++) {
     let sum = 0;
@@ -271,7 +280,7 @@ export function buildCatalog(seed: number, sizes: CatalogSizes = DEFAULT_SIZES):
   const brandPriceLevel = new Float64Array(nBrands);
   for (let b = 0; b < nBrands; b++) {
     brandName[b] = `b${b}`;
-    brandQuality[b] = 0.3 * rng.normal();
+    brandQuality[b] = BRAND_QUALITY_SD * rng.normal();
     brandPriceLevel[b] = rng.normal();
   }
   const brandWeights = zipfWeights(B, BRAND_ZIPF.s, BRAND_ZIPF.q);
@@ -424,7 +433,7 @@ export function buildCatalog(seed: number, sizes: CatalogSizes = DEFAULT_SIZES):
     const scope = scoped ? catAlias.sample(rng) : SCOPE_ALL;
     couponScope[j] = scope;
     if (scope >= 0) byScope[scope].push(j);
-    couponQuality[j] = 0.3 * rng.normal();
+    couponQuality[j] = COUPON_QUALITY_SD * rng.normal();
   }
   const couponOrder = Int32Array.from({ length: C }, (_, i) => i);
   rng.shuffle(couponOrder);

@@ -1,9 +1,26 @@
 // The built-in data source: a seeded, deterministic simulation of a shop's impression log.
 //
-// Row i of the timeline is generated from a PRNG seeded by (seed, i) (and the user's
-// history from (seed, user, day)), so any split can be streamed, re-streamed, or started
-// in the middle without holding rows in memory. Only the catalogue (users, items,
-// coupons: a few MB) is created once per source.
+// The shop (catalog.ts): 10k users (age band, gender, city tier, a latent price sensitivity
+// observed with noise, a latent taste over 20 categories drawn around one or two shopper
+// segments), 30k items (category, brand, log-normal price by category, rating reflecting a
+// latent quality), 300 coupons (kind, discount, minimum spend, category or sitewide scope).
+//
+// The log: 14 days of impressions with a diurnal / weekend traffic curve; rows are in time
+// order. Each impression draws a user (long-tailed activity), the device (phone OS or
+// desktop, by user and hour), the user's recent-view history of that day (10 categories drawn
+// from their taste) and a candidate: an item (~83%) retrieved mostly from the user's taste
+// or history, else by popularity (Zipf inside each category), or a coupon (~17%).
+//
+// Labels (behaviour.ts) come from known probabilities: click, then cart | click and
+// purchase | click on item rows (entire space: no click -> cart = purchase = 0), redeem on
+// coupon rows. trueProb carries p(click), p(click) p(cart | click), p(click) p(purchase | click)
+// and p(redeem) (0 for the masked tasks), so the Bayes AUC is known.
+//
+// Row i is generated from a PRNG seeded by (seed, i) (and the user's history from
+// (seed, user, day)), so any split can be streamed, re-streamed, or started in the middle
+// without holding rows in memory. Only the catalogue (a few MB) is built once per source,
+// together with the intercepts, calibrated on a fixed sample so the positive rates hit
+// TARGET_RATES for every seed.
 
 import { CANDIDATE_KIND_FEATURE, type FeatureSpec, type RawRow, type TaskSpec } from '../../features/spec.ts';
 import type { DataSource, Example, Split } from '../source.ts';

@@ -85,7 +85,7 @@ test('tasks and features follow the contract', () => {
   for (const [field, values] of Object.entries(VOCABULARIES)) {
     const spec = shop.features.find((f) => f.name === field);
     assert.ok(spec && spec.kind !== 'numeric', field);
-    const buckets = new Set(values.map((v) => bucketOf(v, spec.buckets, fieldSeed(field))));
+    const buckets = new Set(values.map((v) => bucketOf(v, spec.buckets, fieldSeed(spec.vocabulary ?? field))));
     assert.equal(buckets.size, values.length, `bucket collision in ${field}`);
   }
   const d = shop.describe();

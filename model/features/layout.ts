@@ -1,7 +1,8 @@
 // Where each feature lands in the model's inputs and in the shared embedding table.
 // One table serves every categorical and multi-valued field: field f owns the rows
 // [offset_f, offset_f + buckets_f). Row 0 is the padding row: always zero, never trained,
-// so padded slots of multi-valued features contribute nothing to their mean.
+// so padded slots of multi-valued features contribute nothing to their mean. Fields that
+// declare the same vocabulary share one row range.
 
 import { bucketOf, fieldSeed } from './hash.ts';
 import type { CategoricalFeature, FeatureSpec, MultiFeature, NumericFeature } from './spec.ts';
@@ -35,10 +36,20 @@ export function layoutOf(specs: readonly FeatureSpec[]): FeatureLayout {
   const offsets: Record<string, number> = {};
   const seeds: Record<string, number> = {};
   let next = 1;
+  const shared = new Map<string, { offset: number; buckets: number; first: string }>();
   for (const s of [...categorical, ...multi]) {
-    offsets[s.name] = next;
-    seeds[s.name] = fieldSeed(s.name);
-    next += s.buckets;
+    const vocab = s.vocabulary;
+    const known = vocab === undefined ? undefined : shared.get(vocab);
+    if (known) {
+      if (known.buckets !== s.buckets) throw new Error(`features "${known.first}" and "${s.name}" share vocabulary "${vocab}" but not their bucket count`);
+      offsets[s.name] = known.offset;
+    } else {
+      offsets[s.name] = next;
+      if (vocab !== undefined) shared.set(vocab, { offset: next, buckets: s.buckets, first: s.name });
+      next += s.buckets;
+    }
+    // Same vocabulary, same seed: a raw value lands in the same bucket in every such field.
+    seeds[s.name] = fieldSeed(vocab ?? s.name);
   }
   return { specs, categorical, multi, numeric, offsets, seeds, tableRows: next };
 }

@@ -10,6 +10,12 @@ export interface CategoricalFeature {
   entity: Entity;
   kind: 'categorical';
   buckets: number;
+  /**
+   * Fields naming the same vocabulary share embedding rows: the same raw value (say a
+   * category in the user's history and the candidate's category) is the same vector, so
+   * their match is a plain dot product. Shared fields must have the same bucket count.
+   */
+  vocabulary?: string;
 }
 
 /**
@@ -24,6 +30,8 @@ export interface MultiFeature {
   buckets: number;
   maxLen: number;
   separator: string;
+  /** See CategoricalFeature.vocabulary. */
+  vocabulary?: string;
 }
 
 /**

@@ -20,9 +20,9 @@ const HELP = `usage: npm run train -- --data synthetic --arch mmoe --out DIR [op
   --max-bad-share X    stop when more than this share of the rows read are bad (default 0.01)
   --arch NAME          ${Object.keys(ARCHITECTURES).join(' | ')} | all   (default mmoe)
   --out DIR            output directory (default artifacts/<arch>)
-  --rows N             synthetic shop size (default 600000); taobao: read only the first N lines
-  --epochs N           maximum epochs (default 4); early stopping on validation AUC
-  --patience N         epochs without improvement before stopping (default 1)
+  --rows N             synthetic shop size (default 1500000); taobao: read only the first N lines
+  --epochs N           maximum epochs (default 3); early stopping on validation AUC
+  --patience X         epochs without improvement before stopping (default 0.5)
   --evals-per-epoch N  validation passes per epoch; the best one's weights are kept (default 4)
   --batch-size N       default 512
   --lr X               Adam learning rate (default 0.002)
@@ -101,8 +101,8 @@ await main(async () => {
   );
   const base: Omit<RunOptions, 'arch' | 'out'> = {
     cfg: { ...DEFAULT_ARCH_CONFIG, embeddingDim: int('emb-dim', args['emb-dim'], DEFAULT_ARCH_CONFIG.embeddingDim) },
-    epochs: int('epochs', args.epochs, 4),
-    patience: int('patience', args.patience, 1),
+    epochs: int('epochs', args.epochs, 3),
+    patience: positive('patience', args.patience, 0.5),
     evalsPerEpoch: int('evals-per-epoch', args['evals-per-epoch'], 4),
     batchSize: int('batch-size', args['batch-size'], 512, 2),
     lr: positive('lr', args.lr, 0.002),

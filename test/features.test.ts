@@ -6,7 +6,7 @@ import { test } from 'node:test';
 import { encodeRows, normalise } from '../model/features/encode.ts';
 import { bucketOf, fieldSeed, hash32 } from '../model/features/hash.ts';
 import { layoutOf, PADDING_ROW } from '../model/features/layout.ts';
-import type { FeatureSpec } from '../model/features/spec.ts';
+import type { CategoricalFeature, FeatureSpec } from '../model/features/spec.ts';
 import { NumericStats } from '../model/features/stats.ts';
 
 test('hash32 is stable (fixed values) and spreads nearby strings', () => {
@@ -35,7 +35,7 @@ test('layout: row 0 is padding, fields own disjoint ranges, a shared vocabulary 
   assert.equal(L.tableRows, 1 + 50 + 30);
   const b = encodeRows(L, [{ hist: ['shoes'], item_cat: 'shoes' }]);
   assert.equal(b.multi[0][0], b.cat[1], 'the same category is the same row in both fields');
-  assert.throws(() => layoutOf([...specs.slice(0, 2), { ...specs[2], buckets: 31 }]), /share vocabulary "cat" but not their bucket count/);
+  assert.throws(() => layoutOf([...specs.slice(0, 2), { ...(specs[2] as CategoricalFeature), buckets: 31 }]), /share vocabulary "cat" but not their bucket count/);
   assert.throws(() => layoutOf([specs[0], specs[0]]), /declared twice/);
 });
 

@@ -23,6 +23,11 @@ function errorResponse(c: Context, e: ApiError): Response {
   return c.json(e.body(), e.status);
 }
 
+/** The 200 answer of /v1/score: the JSON body (c.json: JSON.stringify + Response). */
+function scoreResponse(c: Context, body: { model: { version: string; quantization: string }; rank: unknown; items: unknown[]; coupons: unknown[] }): Response {
+  return c.json(body);
+}
+
 function unavailable(reason: string): ApiError {
   return new ApiError(503, 'model_unavailable', reason);
 }
@@ -98,7 +103,9 @@ export function createApp(host: ModelHost, cfg: Config): OpenAPIHono<AppEnv> {
   app.openAPIRegistry.registerPath(scoreRoute);
   app.openAPIRegistry.registerComponent('securitySchemes', 'bearer', { type: 'http', scheme: 'bearer' });
 
-  app.post('/v1/score', async (c) => {
+  // Named functions (scoreHandler, scoreResponse): CPU profiles attribute by function name
+  // (scripts/profile-worker.ts).
+  app.post('/v1/score', async function scoreHandler(c) {
     const t0 = performance.now();
     const body = await readJsonBody(c.req.raw, cfg.maxBodyBytes);
     if (!info) throw unavailable(host.manifestError ?? 'no manifest');
@@ -141,7 +148,7 @@ export function createApp(host: ModelHost, cfg: Config): OpenAPIHono<AppEnv> {
     c.header('X-User-Features', user.source);
     c.header('X-Model-Version', info.manifest.version);
     c.header('Cache-Control', 'no-store');
-    return c.json({
+    return scoreResponse(c, {
       model: { version: info.manifest.version, quantization: info.quantization },
       rank: settings,
       items: lists.items,

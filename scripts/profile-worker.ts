@@ -22,9 +22,10 @@
 //           models (fixed cost per run, per node, MatMul kernels), and session-option variants
 //           timed interleaved.
 //
-// --baseline REV: the node and workerd parts also load functions/ and model/ as of git
-// revision REV (exported into a temporary directory) and alternate requests between the two
-// versions, so before/after come from one run under the same load. Figures are medians.
+// --baseline REV: the node and workerd parts also load the worker's code (functions/ and
+// model/serving/) as of git revision REV (with the rest of model/ from this tree, exported into
+// a temporary directory) and alternate requests between the two versions, so before/after come
+// from one run under the same load. Figures are medians.
 // Profiles (.cpuprofile, open in Chrome DevTools) and a JSON summary go to --out (default: a
 // temporary directory, printed). Model: --model DIR (manifest.json, model.onnx,
 // model.int8.onnx), else artifacts/default, else one trained like the benchmark's quick model.
@@ -150,16 +151,17 @@ interface StageRule {
 }
 
 const STAGES: StageRule[] = [
-  { stage: 'JSON.parse (request)', fn: /^parseJsonText$/ },
-  { stage: 'body read + UTF-8 decode', fn: /^readJsonBody$/ },
-  { stage: 'validation', fn: /^(validateRequest|validateScoreRequest|fastValidate\w*|issueToError)$/ },
+  { stage: 'body read, UTF-8 decode, JSON.parse', fn: /^(readJsonBody|parseBody\d*|decodeUtf8|parseJsonText)$/ },
+  { stage: 'validation', fn: /^(validateRequest|fastValidate\w*|issueToError)$/ },
   { stage: 'settings + candidates', fn: /^(rankSettings|candidatesOf)$/ },
-  { stage: 'feature encoding', fn: /^(encode|assembleBatch|encodeBatch\w*|encodeRowInto|rawValueOf)$/ },
+  { stage: 'feature encoding', fn: /^(encode\d*|assembleBatch|encodeRowInto|encodeSlot|rawValueOf)$/ },
   { stage: 'tensor creation', fn: /^feedsOf$/ },
-  { stage: 'ranking', fn: /^(probabilities|rank|rankLists)$/ },
-  { stage: 'response JSON + headers', fn: /^(json|respond|scoreResponse|stringify)$/, url: /hono|functions\/app|app\.ts|index\.js/ },
-  { stage: 'session.run (ORT)', fn: /^(run|runInference)$/, url: /functions\/(model|score)|model\.ts|index\.js/ },
-  { stage: 'session.run (ORT)', url: /onnxruntime|ort\.|ort-wasm|^wasm:|wasm-function/ },
+  { stage: 'ranking', fn: /^(probabilities|rank)$/ },
+  { stage: 'response: JSON.stringify + Response', fn: /^scoreResponse$/ },
+  { stage: 'response: JSON.stringify + Response', fn: /^json$/, url: /hono/ },
+  { stage: 'session.run (ORT)', fn: /^run$/, url: /functions\/model/ },
+  { stage: 'session.run (ORT)', url: /onnxruntime|functions\/ort|ort-wasm|^wasm:|wasm-function/ },
+  { stage: 'handler: headers, Server-Timing, awaits', fn: /^scoreHandler$/ },
 ];
 
 function frameStage(cf: CpuProfileNode['callFrame']): string | null {
@@ -243,6 +245,36 @@ export function attribute(p: CpuProfile, topN = 25): Attribution {
   return { stages, top, totalMs: total, idleMs: idle };
 }
 
+/**
+ * An unminified wrangler bundle (index.js) holds every module in one file, each after a
+ * `// path` comment line (esbuild): rewrite the profile's index.js URLs to those module
+ * paths, so the stage rules (by URL: onnxruntime-web, hono, zod) apply as in Node.
+ */
+function remapBundleUrls(p: CpuProfile, bundleJs: string): void {
+  const starts: { line: number; path: string }[] = [];
+  readFileSync(bundleJs, 'utf8')
+    .split('\n')
+    .forEach((text, i) => {
+      const m = /^\/\/ (\S+\.(?:[cm]?js|ts))$/.exec(text);
+      if (m) starts.push({ line: i, path: m[1].replace(/^(\.\.\/)+work\/main\//, '') });
+    });
+  for (const n of p.nodes) {
+    const cf = n.callFrame;
+    if (!cf.url.endsWith('index.js')) continue;
+    let lo = 0;
+    let hi = starts.length - 1;
+    let found = -1;
+    while (lo <= hi) {
+      const mid = (lo + hi) >> 1;
+      if (starts[mid].line <= cf.lineNumber) {
+        found = mid;
+        lo = mid + 1;
+      } else hi = mid - 1;
+    }
+    if (found >= 0) cf.url = `${starts[found].path}#bundle`;
+  }
+}
+
 async function profileNode<T>(interval: number, body: () => Promise<T>): Promise<{ profile: CpuProfile; result: T }> {
   const s = new Session();
   s.connect();
@@ -287,13 +319,19 @@ interface WorkerCode {
   config: Mod;
 }
 
-/** functions/ and model/ (+ package.json, wrangler.toml) of git revision `rev` in a temporary directory. */
+/**
+ * The worker as of git revision `rev` in a temporary directory: functions/ and model/serving/
+ * (the worker's own code) from `rev`, everything else (model/features, model/onnx, ...,
+ * wrangler.toml) from this tree, so that only the worker's code differs between the two
+ * versions and both read the same model.
+ */
 function exportRevision(rev: string, into: string): string {
   const dir = join(into, `rev-${rev.replace(/[^\w.-]/g, '_')}`);
   mkdirSync(dir, { recursive: true });
-  const tar = execFileSync('git', ['archive', '--format=tar', rev, 'functions', 'model', 'package.json', 'wrangler.toml', 'tsconfig.json'], { cwd: ROOT, maxBuffer: 1 << 30 });
+  for (const f of ['model', 'package.json', 'wrangler.toml', 'tsconfig.json']) cpSync(join(ROOT, f), join(dir, f), { recursive: true });
+  rmSync(join(dir, 'model', 'serving'), { recursive: true, force: true });
+  const tar = execFileSync('git', ['archive', '--format=tar', rev, 'functions', 'model/serving'], { cwd: ROOT, maxBuffer: 1 << 30 });
   execFileSync('tar', ['-x', '-C', dir], { input: tar });
-  // Untracked model code this tree has (e.g. data sources) is not needed by the worker.
   symlinkSync(join(ROOT, 'node_modules'), join(dir, 'node_modules'));
   return dir;
 }
@@ -587,6 +625,7 @@ function randomFeeds(ortLib: Ort, inputs: { name: string; type: string; dims: nu
     else if (x.type === 'int64') data = new BigInt64Array(size);
     else if (x.type === 'bool') data = new Uint8Array(size);
     else if (x.type === 'int8') data = new Int8Array(size);
+    else if (x.type === 'float16') data = new Uint16Array(size).fill(0x3c00); // 1.0
     else throw new Error(`no random data for ${x.type}`);
     out[x.name] = new ortLib.Tensor(x.type === 'float' ? 'float32' : x.type, data, x.dims);
   }
@@ -771,8 +810,7 @@ async function ortPart(bm: BenchModel, sizes: number[], bodies: Map<number, stri
       }
     }
     log(`ort n=${n}: timing ${rows.length} single-node models in both runtimes`);
-    const times = await timeRunners(runners, quick ? 3 : 5, quick ? 5 : 15);
-    for (const s of sessions) await s.release();
+    const times = await timeRunners(runners, quick ? 5 : 9, quick ? 5 : 10);
     const idW = times['web|(identity)'].median;
     const idN = times['native|(identity)'].median;
     for (const r of rows) {
@@ -789,15 +827,28 @@ async function ortPart(bm: BenchModel, sizes: number[], bodies: Map<number, stri
       o.shapes.add(r.shape);
       byOp.set(r.op, o);
     }
+    // Which wasm functions each of the costliest op types spends its time in (the release
+    // build has no names; this ties the anonymous functions of the whole-model profile to ops).
+    const wasmOf: Record<string, string> = {};
+    for (const [op] of [...byOp].sort((a, b) => b[1].web - a[1].web).slice(0, 5)) {
+      const keys = rows.filter((r) => r.op === op).map((r) => `web|${r.name}`);
+      const { profile: p1 } = await profileNode(interval, async () => {
+        const t1 = performance.now();
+        while (performance.now() - t1 < (quick ? 200 : 600)) for (const k of keys) await runners[k]();
+      });
+      const sp = wasmSplit(p1);
+      wasmOf[op] = sp.topWasm.slice(0, 2).map(([f, ms]) => `${f.replace('wasm-function', 'f')} ${pct(ms / sp.totalMs)}`).join(', ');
+    }
+    for (const sv of sessions) await sv.release();
     const sumW = rows.reduce((a, r) => a + r.webMs, 0);
     const sumN = rows.reduce((a, r) => a + r.nativeMs, 0);
     lines.push(`    native per-node profile (enableProfiling, ${prof.nodes.length} nodes of the optimised graph): model_run ${f3(prof.runUs / 1000)} ms with the profiler on; per node below`);
     lines.push(`    each node alone (its own one-node model, minus an Identity model's run: web ${f3(idW)} / native ${f3(idN)} ms per run):`);
-    lines.push(`      ${'op'.padEnd(26)} ${'nodes'.padStart(5)} ${'web ms'.padStart(8)} ${'native ms'.padStart(9)} ${'ratio'.padStart(6)} ${'native prof ms'.padStart(14)}  shapes`);
+    lines.push(`      ${'op'.padEnd(26)} ${'nodes'.padStart(5)} ${'web ms'.padStart(8)} ${'share'.padStart(6)} ${'native ms'.padStart(9)} ${'ratio'.padStart(6)} ${'native prof ms'.padStart(14)}  shapes`);
     for (const [op, o] of [...byOp].sort((a, b) => b[1].web - a[1].web)) {
-      lines.push(`      ${op.padEnd(26)} ${String(o.count).padStart(5)} ${f3(o.web).padStart(8)} ${f3(o.native).padStart(9)} ${(o.web / Math.max(o.native, 1e-6)).toFixed(1).padStart(6)} ${f3(o.prof).padStart(14)}  ${[...o.shapes].slice(0, 3).join('; ')}`);
+      lines.push(`      ${op.padEnd(26)} ${String(o.count).padStart(5)} ${f3(o.web).padStart(8)} ${pct(o.web / sumW).padStart(6)} ${f3(o.native).padStart(9)} ${(o.native > 0.001 ? (o.web / o.native).toFixed(1) : '-').padStart(6)} ${f3(o.prof).padStart(14)}  ${[...o.shapes].slice(0, 3).join('; ')}${wasmOf[op] ? `  (web profile: ${wasmOf[op]})` : ''}`);
     }
-    lines.push(`      ${'sum of nodes'.padEnd(26)} ${String(rows.length).padStart(5)} ${f3(sumW).padStart(8)} ${f3(sumN).padStart(9)} ${(sumW / sumN).toFixed(1).padStart(6)}`);
+    lines.push(`      ${'sum of nodes'.padEnd(26)} ${String(rows.length).padStart(5)} ${f3(sumW).padStart(8)} ${''.padStart(6)} ${f3(sumN).padStart(9)} ${(sumW / Math.max(sumN, 1e-6)).toFixed(1).padStart(6)}`);
     lines.push(`      (+ one run's fixed cost = the Identity model: web ${f3(idW)}, native ${f3(idN)}; whole model: web ${f3(t.web.median)}, native ${f3(t.native.median)})`);
     summary[`ort.n${n}.nodes`] = rows;
     summary[`ort.n${n}.identity`] = { web: idW, native: idN };
@@ -946,9 +997,11 @@ await main(async () => {
     if (parts.has('node')) {
       log('node: stage timings and CPU profile of the app in Node');
       const apps = await Promise.all(codes.map((c) => nodeApp(c, bm, env)));
-      // Same answers from every version.
+      // Same answers from every version (one after the other: the versions share one
+      // onnxruntime-web wasm instance, whose runs must not overlap).
       for (const n of sizes) {
-        const texts = await Promise.all(apps.map(async (x) => checkOk(await x.fetch(bodies.get(n)!))));
+        const texts: string[] = [];
+        for (const x of apps) texts.push(await checkOk(await x.fetch(bodies.get(n)!)));
         for (const t of texts.slice(1)) if (t !== texts[0]) throw new Error(`the versions answer differently at n=${n}`);
       }
       const reps = quick ? 5 : 11;
@@ -1069,7 +1122,7 @@ await main(async () => {
         for (let i = 0; i < names.length && !process.env.PROFILE_NO_INSPECTOR; i++) {
           for (const n of sizes) {
             const cdp = await cdpConnect(`ws://127.0.0.1:${port}/core:user:${names[i]}`);
-            const ms = Math.round((quick ? 0.3 : 1) * requests * Math.max(1, n / 100));
+            const ms = Math.min(10_000, Math.round((quick ? 0.3 : 1) * requests * Math.max(1, n / 100)));
             try {
               const init = () => ({ method: 'POST', headers: { 'content-type': 'application/json' }, body: bodies.get(n)! });
               const warm = (await mf.dispatchFetch(`http://${names[i]}.profile/__bench/stages?only=app&ms=200`, init() as never)) as unknown as Response;
@@ -1089,6 +1142,7 @@ await main(async () => {
               const calls = j.stages.app.calls;
               const file = join(outDir, `workerd-${codes[i].label.replace(/\W+/g, '_')}-n${n}.cpuprofile`);
               writeFileSync(file, JSON.stringify(profile));
+              remapBundleUrls(profile, join(bundles[i].outDir, 'index.js'));
               const attr = attribute(profile);
               summary[`workerd.n${n}.profile.${codes[i].label}`] = { ...attr, requests: calls, msPerCallIsolateClock: j.stages.app.ms_per_call };
               lines.push('');
@@ -1109,8 +1163,10 @@ await main(async () => {
   } finally {
     rmSync(scratch, { recursive: true, force: true });
     bm.cleanup();
+    // Whatever was measured, also when a part failed.
+    summary.loadEnd = os.loadavg();
+    lines.push('', `load ${os.loadavg()[0].toFixed(2)} at end`);
+    writeFileSync(join(outDir, 'summary.json'), JSON.stringify(summary, null, 2));
+    console.log(lines.join('\n'));
   }
-  summary.loadEnd = os.loadavg();
-  writeFileSync(join(outDir, 'summary.json'), JSON.stringify(summary, null, 2));
-  console.log(lines.join('\n'));
 });

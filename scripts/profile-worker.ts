@@ -93,7 +93,19 @@ async function timeLoop(f: () => unknown, reps: number, targetMs: number): Promi
 }
 
 /** Like timeLoop for several functions, round-robin per rep (A/B under the same load). */
-async function timeInterleaved(fs: Record<string, () => unknown>, reps: number, targetMs: number): Promise<Record<string, Summary>> {
+type Timed = Summary & { xs: number[] };
+
+/** Median of the per-round ratios a/b (paired by round: load drift cancels). */
+function pairedRatio(a: Timed, b: Timed): number {
+  return summarize(a.xs.map((x, i) => x / b.xs[i])).median;
+}
+
+/** Median of the per-round differences a - b. */
+function pairedDiff(a: Timed, b: Timed): number {
+  return summarize(a.xs.map((x, i) => x - b.xs[i])).median;
+}
+
+async function timeInterleaved(fs: Record<string, () => unknown>, reps: number, targetMs: number): Promise<Record<string, Timed>> {
   const ks: Record<string, number> = {};
   for (const [name, f] of Object.entries(fs)) {
     let k = 1;
@@ -117,7 +129,7 @@ async function timeInterleaved(fs: Record<string, () => unknown>, reps: number, 
       xs[name].push((performance.now() - t0) / k);
     }
   }
-  return Object.fromEntries(Object.entries(xs).map(([n, v]) => [n, summarize(v)]));
+  return Object.fromEntries(Object.entries(xs).map(([n, v]) => [n, { ...summarize(v), xs: v }]));
 }
 
 // ---------------------------------------------------------------------------------------------
@@ -256,7 +268,13 @@ function remapBundleUrls(p: CpuProfile, bundleJs: string): void {
     .split('\n')
     .forEach((text, i) => {
       const m = /^\/\/ (\S+\.(?:[cm]?js|ts))$/.exec(text);
-      if (m) starts.push({ line: i, path: m[1].replace(/^(\.\.\/)+work\/main\//, '') });
+      if (!m) return;
+      // Paths are relative to the build's staging directory: keep what follows the repository
+      // root (or a baseline's export directory, or node_modules/).
+      let path = m[1].replace(/^(\.\.\/)+/, '/');
+      if (path.startsWith(ROOT + '/')) path = path.slice(ROOT.length + 1);
+      path = path.replace(/^.*\/rev-[^/]+\//, '').replace(/^.*\/node_modules\//, 'node_modules/');
+      starts.push({ line: i, path });
     });
   for (const n of p.nodes) {
     const cf = n.callFrame;
@@ -726,7 +744,7 @@ async function rewriteGraph(fp32: Uint8Array, opts: { fuseFirstLayer: boolean; g
   return onnx.ModelProto.encode(m).finish();
 }
 
-async function ortPart(bm: BenchModel, sizes: number[], bodies: Map<number, string>, outDir: string, quick: boolean, interval: number, lines: string[], summary: Record<string, unknown>) {
+async function ortPart(bm: BenchModel, sizes: number[], bodies: Map<number, string>, outDir: string, quick: boolean, interval: number, lines: string[], summary: Record<string, unknown>, fresh: boolean) {
   const { loadOrt, feedsOf: runFeeds } = await import('../model/onnx/run.ts');
   const { encodeRequest } = await import('./bench/requests.ts');
   const { SESSION_EXTRA } = await import('../model/onnx/inputs.ts');
@@ -734,16 +752,41 @@ async function ortPart(bm: BenchModel, sizes: number[], bodies: Map<number, stri
   // The worker's own loader (functions/ort.ts: onnxruntime-web/wasm, the precompiled module,
   // 1 thread, SESSION_EXTRA, level all), and the same onnxruntime-web instance for variants.
   const workerOrt = await import('../functions/ort.ts' as string);
-  const reps = quick ? 5 : 11;
-  const target = quick ? 20 : 60;
+  // Many short rounds, every variant once per round, and ratios paired by round: load from
+  // other processes comes in bursts of seconds, which then hit all variants alike.
+  const reps = quick ? 9 : 31;
+  const target = quick ? 10 : 15;
   const int8 = bm.int8;
   const first = await workerOrt.createSession(int8);
+  {
+    // As ModelHost.load: one warm-up row.
+    const { inputSpecs } = await import('../model/onnx/inputs.ts');
+    const ortW: Ort = await import('onnxruntime-web/wasm' as string);
+    const feeds: Record<string, unknown> = {};
+    for (const spec of inputSpecs(bm.layout)) feeds[spec.name] = new ortW.Tensor(spec.type, spec.type === 'int32' ? new Int32Array(spec.width) : new Float32Array(spec.width), [1, spec.width]);
+    await first.run(feeds);
+  }
   const ortWeb: Ort = await import('onnxruntime-web/wasm' as string);
   {
     // A fresh wasm instance runs its baseline (Liftoff) code until V8 has tiered the hot
     // functions up; measured only after that (several seconds of runs on a loaded machine).
     const f = runFeeds(ortWeb, bm.layout, encodeRequest(bm.layout, JSON.parse(bodies.get(sizes[0])!)));
-    await warmWasm(() => first.run(f), quick ? 3000 : 6000);
+    const t0 = performance.now();
+    const runs: { at: number; ms: number }[] = [];
+    while (performance.now() - t0 < (quick ? 3000 : 6000)) {
+      const a = performance.now();
+      await first.run(f);
+      runs.push({ at: a - t0, ms: performance.now() - a });
+    }
+    const windows = [0, 250, 500, 1000, 2000, 4000, 6000].filter((w) => w < (quick ? 3000 : 6000));
+    const curve = windows.map((w, i) => {
+      const end = windows[i + 1] ?? Infinity;
+      const xs = runs.filter((r) => r.at >= w && r.at < end).map((r) => r.ms);
+      return { from: w, runs: xs.length, median: xs.length ? summarize(xs).median : NaN };
+    });
+    lines.push('', `ort: ${fresh ? 'a fresh' : 'the (already used: --parts node ran first)'} onnxruntime-web instance (the worker's loader), n=${sizes[0]}: first run ${f3(runs[0].ms)} ms (session already warmed by one run), then ms per run, median by time since start:`);
+    lines.push(`  ${curve.map((c) => `${c.from / 1000}s: ${f3(c.median)} (${c.runs} runs)`).join(', ')}`);
+    summary['ort.warmup_curve'] = curve;
   }
   const feedsFor = (lib: Ort, n: number) => runFeeds(lib, bm.layout, encodeRequest(bm.layout, JSON.parse(bodies.get(n)!)));
   const maxDiff = (a: Record<string, any>, b: Record<string, any>) => {
@@ -759,7 +802,7 @@ async function ortPart(bm: BenchModel, sizes: number[], bodies: Map<number, stri
     // (1) The worker's session vs native, interleaved.
     const native = await ortNode.InferenceSession.create(int8, { intraOpNumThreads: 1, interOpNumThreads: 1, extra: SESSION_EXTRA });
     const t = await timeRunners({ native: () => native.run(fn), web: () => first.run(fw) }, reps, target);
-    lines.push(`  n=${n}: native ${f3(t.native.median)}  web (the worker's session) ${f3(t.web.median)}  ratio ${(t.web.median / t.native.median).toFixed(2)}x`);
+    lines.push(`  n=${n}: native ${f3(t.native.median)}  web (the worker's session) ${f3(t.web.median)}  web/native ${pairedRatio(t.web, t.native).toFixed(2)}x (median of per-round ratios)`);
     summary[`ort.n${n}.native_ms`] = t.native.median;
     summary[`ort.n${n}.web_ms`] = t.web.median;
 
@@ -810,12 +853,12 @@ async function ortPart(bm: BenchModel, sizes: number[], bodies: Map<number, stri
       }
     }
     log(`ort n=${n}: timing ${rows.length} single-node models in both runtimes`);
-    const times = await timeRunners(runners, quick ? 5 : 9, quick ? 5 : 10);
+    const times = await timeRunners(runners, quick ? 7 : 15, quick ? 3 : 5);
     const idW = times['web|(identity)'].median;
     const idN = times['native|(identity)'].median;
     for (const r of rows) {
-      r.webMs = Math.max(0, times[`web|${r.name}`].median - idW);
-      r.nativeMs = Math.max(0, times[`native|${r.name}`].median - idN);
+      r.webMs = Math.max(0, pairedDiff(times[`web|${r.name}`], times['web|(identity)']));
+      r.nativeMs = Math.max(0, pairedDiff(times[`native|${r.name}`], times['native|(identity)']));
     }
     const byOp = new Map<string, { count: number; web: number; native: number; prof: number; shapes: Set<string> }>();
     for (const r of rows) {
@@ -868,10 +911,10 @@ async function ortPart(bm: BenchModel, sizes: number[], bodies: Map<number, stri
     for (const [k, o] of Object.entries(variants)) vs[k] = await ortWeb.InferenceSession.create(int8, { executionProviders: ['wasm'], extra: SESSION_EXTRA, ...o });
     const ref = await first.run(fw);
     const vt = await timeRunners(Object.fromEntries(Object.entries(vs).map(([k, sv]) => [k, () => sv.run(fw)])), reps, target);
-    lines.push(`    onnxruntime-web session options (same int8 model, interleaved):`);
+    lines.push(`    onnxruntime-web session options (same int8 model, interleaved; x = median per-round ratio to the worker's options):`);
     for (const [k, sv] of Object.entries(vs)) {
       const d = maxDiff(ref, await sv.run(fw));
-      lines.push(`      ${k.padEnd(34)} ${f3(vt[k].median).padStart(7)} ms  ${(vt[k].median / vt['all (the worker)'].median).toFixed(3)}x  max|diff| ${d.toExponential(1)}`);
+      lines.push(`      ${k.padEnd(34)} ${f3(vt[k].median).padStart(7)} ms  ${pairedRatio(vt[k], vt['all (the worker)']).toFixed(3)}x  max|diff| ${d.toExponential(1)}`);
       await sv.release();
     }
     summary[`ort.n${n}.options`] = vt;
@@ -899,9 +942,12 @@ async function ortPart(bm: BenchModel, sizes: number[], bodies: Map<number, stri
     const et = await timeRunners(es, reps, target);
     for (const x of hold) await x.release();
     await native.release();
-    lines.push(`    export-side experiment (graph rewritten here, fp32; int8 runs the same float graph after folding):`);
+    lines.push(`    export-side experiment (graph rewritten here, fp32; int8 runs the same float graph after folding; (x) = per-round ratio to the graph as exported):`);
     for (const k of Object.keys(exps)) {
-      lines.push(`      ${k.padEnd(36)} web ${f3(et[`web|${k}`].median).padStart(6)}  native ${f3(et[`native|${k}`].median).padStart(6)}  web/native ${(et[`web|${k}`].median / et[`native|${k}`].median).toFixed(2)}x  max|diff| ${diffs[k].toExponential(1)}`);
+      const base = 'fp32 as exported';
+      lines.push(
+        `      ${k.padEnd(36)} web ${f3(et[`web|${k}`].median).padStart(6)} (${pairedRatio(et[`web|${k}`], et[`web|${base}`]).toFixed(3)}x)  native ${f3(et[`native|${k}`].median).padStart(6)} (${pairedRatio(et[`native|${k}`], et[`native|${base}`]).toFixed(3)}x)  web/native ${pairedRatio(et[`web|${k}`], et[`native|${k}`]).toFixed(2)}x  max|diff| ${diffs[k].toExponential(1)}`,
+      );
     }
     summary[`ort.n${n}.export_experiment`] = { times: et, diffs };
   }
@@ -1016,7 +1062,11 @@ await main(async () => {
         const times = await timeInterleaved(runners, reps, target);
         const names = [...new Set(Object.keys(runners).map((k) => k.slice(k.indexOf('|') + 1)))];
         lines.push(`  n=${n}: stages timed in isolation, interleaved${apps.length > 1 ? ` (${apps.map((x) => x.code.label).join(' | ')})` : ''}`);
-        for (const name of names) lines.push(`    ${name.padEnd(44)} ${apps.map((x) => f3(times[`${x.code.label}|${name}`]?.median ?? NaN).padStart(8)).join(' ')}`);
+        for (const name of names) {
+          const cells = apps.map((x) => f3(times[`${x.code.label}|${name}`]?.median ?? NaN).padStart(8)).join(' ');
+          const ratio = apps.length === 2 ? `   after/before ${pairedRatio(times[`${apps[1].code.label}|${name}`], times[`${apps[0].code.label}|${name}`]).toFixed(2)}` : '';
+          lines.push(`    ${name.padEnd(44)} ${cells}${ratio}`);
+        }
         summary[`node.n${n}.stages`] = times;
         // CPU profile of whole requests.
         for (const x of apps) {
@@ -1081,18 +1131,43 @@ await main(async () => {
         // Warm-up: each isolate's wasm runs its baseline code until V8 tiers it up.
         for (const name of names) await warmWasm(() => call(name, '/v1/score', bodies.get(sizes[0])!), quick ? 2000 : 5000);
         for (let r = 0; r < 10; r++) for (const k of kinds) await k.go();
+        // Server-Timing of the score requests: the isolate's clock ticks in whole milliseconds
+        // locally, so single values are coarse, but the mean over many requests is not.
+        const timing: Record<string, Record<string, number[]>> = {};
         for (let r = 0; r < rounds; r++) {
           for (const k of kinds) {
             const t0 = performance.now();
-            await k.go();
+            const out = (await k.go()) as { res?: Response } | undefined;
             wall[k.key].push(performance.now() - t0);
+            const st = out?.res?.headers.get('server-timing');
+            if (st) {
+              for (const part of st.split(',')) {
+                const m = /^\s*([\w-]+);dur=([\d.]+)/.exec(part);
+                if (m) ((timing[k.key] ??= {})[m[1]] ??= []).push(Number(m[2]));
+              }
+            }
           }
         }
         const ws = Object.fromEntries(Object.entries(wall).map(([k, v]) => [k, summarize(v)]));
         summary['workerd.wall'] = ws;
-        lines.push('', `workerd (Miniflare dispatchFetch, unminified bundle), wall ms over ${rounds} interleaved rounds: p50 [p10-p90]`);
+        summary['workerd.server_timing_mean'] = Object.fromEntries(Object.entries(timing).map(([k, v]) => [k, Object.fromEntries(Object.entries(v).map(([n, xs]) => [n, xs.reduce((a, b) => a + b, 0) / xs.length]))]));
+        lines.push('', `workerd (Miniflare dispatchFetch, unminified bundle), wall ms over ${rounds} interleaved rounds: p50 [p10-p90]; Server-Timing means (isolate clock, 1 ms ticks)`);
         const q = (xs: number[], p: number) => [...xs].sort((x, y) => x - y)[Math.min(xs.length - 1, Math.floor(p * xs.length))];
-        for (const k of kinds) lines.push(`  ${k.key.padEnd(52)} ${f3(ws[k.key].median).padStart(7)}  [${f3(q(wall[k.key], 0.1))}-${f3(q(wall[k.key], 0.9))}]`);
+        const mean = (xs: number[]) => xs.reduce((a, b) => a + b, 0) / xs.length;
+        for (const k of kinds) {
+          const st = timing[k.key] ? Object.entries(timing[k.key]).map(([n, xs]) => `${n} ${f3(mean(xs))}`).join(', ') : '';
+          lines.push(`  ${k.key.padEnd(52)} ${f3(ws[k.key].median).padStart(7)}  [${f3(q(wall[k.key], 0.1))}-${f3(q(wall[k.key], 0.9))}]`.padEnd(86) + st);
+        }
+        // Paired by round: score minus the floors, and after/before.
+        for (const n of sizes) {
+          const echo = wall[`POST /__bench/echo n=${n}`];
+          const noop = wall['GET /__bench/noop'];
+          const per = codes.map((c) => wall[`POST /v1/score n=${n} [${c.label}]`]);
+          const med = (f: (i: number) => number) => summarize(per[0].map((_, i) => f(i))).median;
+          const parts = codes.map((c, j) => `${c.label}: -noop ${f3(med((i) => per[j][i] - noop[i]))}, -echo ${f3(med((i) => per[j][i] - echo[i]))}`);
+          if (codes.length === 2) parts.push(`after/before ${med((i) => per[1][i] / per[0][i]).toFixed(2)}, after-before ${f3(med((i) => per[1][i] - per[0][i]))} ms`);
+          lines.push(`  n=${n}, medians of per-round differences: ${parts.join('; ')}`);
+        }
         // Each stage in a loop inside the isolate (POST /__bench/stages), where a version has it.
         const stageReps = quick ? 3 : 7;
         for (const n of sizes) {
@@ -1112,7 +1187,12 @@ await main(async () => {
           if (!labels.length) continue;
           lines.push('', `workerd: stages in a loop inside the isolate (POST /__bench/stages), n=${n}, ms per call, median of ${stageReps}${labels.length > 1 ? ` (${labels.join(' | ')})` : ` (${labels[0]})`}`);
           const stageNames = [...new Set(labels.flatMap((l) => Object.keys(per[l])))];
-          for (const st of stageNames) lines.push(`    ${st.padEnd(44)} ${labels.map((l) => f3(per[l][st] ? summarize(per[l][st]).median : NaN).padStart(8)).join(' ')}`);
+          for (const st of stageNames) {
+            const cells = labels.map((l) => f3(per[l][st] ? summarize(per[l][st]).median : NaN).padStart(8)).join(' ');
+            const [b, a2] = labels.map((l) => per[l][st]);
+            const ratio = labels.length === 2 && a2 && b ? `   after/before ${summarize(a2.map((x, i) => x / b[i])).median.toFixed(2)}` : '';
+            lines.push(`    ${st.padEnd(44)} ${cells}${ratio}`);
+          }
           summary[`workerd.n${n}.stages`] = Object.fromEntries(labels.map((l) => [l, Object.fromEntries(Object.entries(per[l]).map(([k, v]) => [k, summarize(v)]))]));
         }
         // CPU profile of each isolate over the inspector, during one long POST
@@ -1158,7 +1238,7 @@ await main(async () => {
     }
     if (parts.has('ort')) {
       log('ort: inference alone');
-      await ortPart(bm, sizes, bodies, outDir, quick, interval, lines, summary);
+      await ortPart(bm, sizes, bodies, outDir, quick, interval, lines, summary, !parts.has('node'));
     }
   } finally {
     rmSync(scratch, { recursive: true, force: true });

@@ -8,6 +8,11 @@ export function hash32(s: string, seed = 0x811c9dc5): number {
     h ^= s.charCodeAt(i);
     h = Math.imul(h, 0x01000193);
   }
+  return fmix32(h);
+}
+
+/** murmur3's fmix32: a bijective 32-bit mixer. */
+export function fmix32(h: number): number {
   h ^= h >>> 16;
   h = Math.imul(h, 0x85ebca6b);
   h ^= h >>> 13;

@@ -3,15 +3,9 @@
 // alias tables for Zipf / arbitrary discrete distributions). Pure integer / float math,
 // no node: imports, identical results everywhere.
 
-/** murmur3 fmix32: a bijective 32-bit mixer. */
-export function fmix32(h: number): number {
-  h ^= h >>> 16;
-  h = Math.imul(h, 0x85ebca6b);
-  h ^= h >>> 13;
-  h = Math.imul(h, 0xc2b2ae35);
-  h ^= h >>> 16;
-  return h >>> 0;
-}
+import { fmix32 } from '../../features/hash.ts';
+
+export { fmix32 };
 
 /** Any JS number (integer or not, up to 2^53) folded into 32 bits. */
 export function seed32(seed: number): number {

@@ -94,7 +94,12 @@ function slotsOf(layout: FeatureLayout): Map<string, Slot> {
   return slots;
 }
 
-/** Writes one raw value into its slot of row i, as encodeRowInto (features/encode.ts) encodes it. */
+/**
+ * Writes one raw value into its slot of row i, as encodeRowInto (features/encode.ts) encodes
+ * it: this mirrors encodeRowInto's per-field code (the value-level functions are the shared
+ * ones), so a change there needs the same change here; test/worker-unit.test.ts compares
+ * assembleBatch with encodeRows.
+ */
 function encodeSlot(layout: FeatureLayout, batch: EncodedBatch, i: number, slot: Slot, raw: RawValue): void {
   if (slot.kind === 'categorical') {
     batch.cat[i * layout.categorical.length + slot.index] = embeddingRow(layout, slot.spec.name, raw, slot.spec.buckets);

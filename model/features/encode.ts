@@ -49,6 +49,32 @@ export function multiValues(spec: MultiFeature, raw: RawValue): string[] {
   return out;
 }
 
+export type FieldKind = 'categorical' | 'multi' | 'numeric';
+
+/**
+ * Writes field `index` (within its kind's list in the layout) of row `i` from one raw value:
+ * the per-field step of encodeRowInto, exported so that callers that resolve values in
+ * their own order (the worker's per-request templates) encode exactly the same way.
+ */
+export function encodeFieldInto(layout: FeatureLayout, batch: EncodedBatch, i: number, kind: FieldKind, index: number, raw: RawValue): void {
+  if (kind === 'categorical') {
+    const s = layout.categorical[index];
+    batch.cat[i * layout.categorical.length + index] = embeddingRow(layout, s.name, raw, s.buckets);
+  } else if (kind === 'numeric') {
+    batch.num[i * layout.numeric.length + index] = normalise(layout.numeric[index], raw);
+  } else {
+    const s = layout.multi[index];
+    const values = multiValues(s, raw);
+    const dst = batch.multi[index];
+    const base = i * s.maxLen;
+    // Keep the most recent values when truncating: callers list them oldest first.
+    const start = Math.max(0, values.length - s.maxLen);
+    let k = 0;
+    for (let v = start; v < values.length; v++) dst[base + k++] = embeddingRow(layout, s.name, values[v], s.buckets);
+    for (; k < s.maxLen; k++) dst[base + k] = PADDING_ROW;
+  }
+}
+
 /**
  * Write row `i` of `batch` from raw feature values. `get(name)` returns the raw value of a
  * feature (from the row itself, or from user / context / candidate objects in the worker).
@@ -59,24 +85,9 @@ export function encodeRowInto(
   i: number,
   get: (name: string) => RawValue,
 ): void {
-  const C = layout.categorical.length;
-  for (let c = 0; c < C; c++) {
-    const s = layout.categorical[c];
-    batch.cat[i * C + c] = embeddingRow(layout, s.name, get(s.name), s.buckets);
-  }
-  for (let m = 0; m < layout.multi.length; m++) {
-    const s = layout.multi[m];
-    const values = multiValues(s, get(s.name));
-    const dst = batch.multi[m];
-    const base = i * s.maxLen;
-    // Keep the most recent values when truncating: callers list them oldest first.
-    const start = Math.max(0, values.length - s.maxLen);
-    let k = 0;
-    for (let v = start; v < values.length; v++) dst[base + k++] = embeddingRow(layout, s.name, values[v], s.buckets);
-    for (; k < s.maxLen; k++) dst[base + k] = PADDING_ROW;
-  }
-  const D = layout.numeric.length;
-  for (let d = 0; d < D; d++) batch.num[i * D + d] = normalise(layout.numeric[d], get(layout.numeric[d].name));
+  for (let c = 0; c < layout.categorical.length; c++) encodeFieldInto(layout, batch, i, 'categorical', c, get(layout.categorical[c].name));
+  for (let m = 0; m < layout.multi.length; m++) encodeFieldInto(layout, batch, i, 'multi', m, get(layout.multi[m].name));
+  for (let d = 0; d < layout.numeric.length; d++) encodeFieldInto(layout, batch, i, 'numeric', d, get(layout.numeric[d].name));
 }
 
 export function encodeRows(layout: FeatureLayout, rows: readonly RawRow[]): EncodedBatch {

@@ -2,8 +2,8 @@
 // (items and coupons together), encoded by the shared feature module exactly as in training.
 // No node: imports (the worker runs this inside workerd).
 
-import { allocBatch, encodeRowInto, multiValues, normalise, type EncodedBatch } from '../features/encode.ts';
-import { embeddingRow, PADDING_ROW, type FeatureLayout } from '../features/layout.ts';
+import { allocBatch, encodeFieldInto, encodeRowInto, type EncodedBatch } from '../features/encode.ts';
+import type { FeatureLayout } from '../features/layout.ts';
 import {
   CANDIDATE_KIND_FEATURE,
   type CandidateKind,
@@ -94,28 +94,9 @@ function slotsOf(layout: FeatureLayout): Map<string, Slot> {
   return slots;
 }
 
-/**
- * Writes one raw value into its slot of row i, as encodeRowInto (features/encode.ts) encodes
- * it: this mirrors encodeRowInto's per-field code (the value-level functions are the shared
- * ones), so a change there needs the same change here; test/worker-unit.test.ts compares
- * assembleBatch with encodeRows.
- */
+/** Writes one raw value into its slot of row i, with the shared encoder's per-field step. */
 function encodeSlot(layout: FeatureLayout, batch: EncodedBatch, i: number, slot: Slot, raw: RawValue): void {
-  if (slot.kind === 'categorical') {
-    batch.cat[i * layout.categorical.length + slot.index] = embeddingRow(layout, slot.spec.name, raw, slot.spec.buckets);
-  } else if (slot.kind === 'numeric') {
-    batch.num[i * layout.numeric.length + slot.index] = normalise(slot.spec, raw);
-  } else {
-    const s = slot.spec;
-    const values = multiValues(s, raw);
-    const dst = batch.multi[slot.index];
-    const base = i * s.maxLen;
-    // Keep the most recent values when truncating: callers list them oldest first.
-    const start = Math.max(0, values.length - s.maxLen);
-    let k = 0;
-    for (let v = start; v < values.length; v++) dst[base + k++] = embeddingRow(layout, s.name, values[v], s.buckets);
-    for (; k < s.maxLen; k++) dst[base + k] = PADDING_ROW;
-  }
+  encodeFieldInto(layout, batch, i, slot.kind, slot.index, raw);
 }
 
 function copyRow(from: ArrayLike<number>, to: Int32Array | Float32Array, width: number, i: number): void {

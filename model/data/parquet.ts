@@ -11,6 +11,7 @@ import { MessageChannel, receiveMessageOnPort, Worker, type MessagePort } from '
 import type { TableSchema } from './schema.ts';
 import { TableSource, type TableReader, type TableRecord } from './table/source.ts';
 import type { Cell } from './table/cells.ts';
+import { requireFile } from './table/require-file.ts';
 
 /** How long one row group may take to read before the reader is presumed dead. */
 const ANSWER_TIMEOUT_MS = 10 * 60_000;
@@ -88,12 +89,6 @@ class ParquetTable implements TableReader {
 }
 
 export function parquetSource(path: string, schema: TableSchema): TableSource {
-  let st;
-  try {
-    st = statSync(path);
-  } catch (e) {
-    throw new Error(`cannot open ${path}: ${(e as NodeJS.ErrnoException).code === 'ENOENT' ? 'no such file' : (e as Error).message}`);
-  }
-  if (!st.isFile()) throw new Error(`${path} is not a file`);
+  requireFile(path);
   return new TableSource(`parquet:${path}`, new ParquetTable(path), schema);
 }

@@ -5,6 +5,7 @@ import { statSync } from 'node:fs';
 import type { TableSchema } from '../schema.ts';
 import { TableSource, type TableReader, type TableRecord } from '../table/source.ts';
 import { readCsvRecords, type CsvReadOptions } from './reader.ts';
+import { requireFile } from '../table/require-file.ts';
 
 const OTHER_DELIMITERS = [',', ';', '\t', '|'];
 
@@ -58,12 +59,6 @@ class CsvTable implements TableReader {
 }
 
 export function csvSource(path: string, schema: TableSchema, opts: Omit<CsvReadOptions, 'delimiter'> = {}): TableSource {
-  let st;
-  try {
-    st = statSync(path);
-  } catch (e) {
-    throw new Error(`cannot open ${path}: ${(e as NodeJS.ErrnoException).code === 'ENOENT' ? 'no such file' : (e as Error).message}`);
-  }
-  if (!st.isFile()) throw new Error(`${path} is not a file`);
+  requireFile(path);
   return new TableSource(`csv:${path}`, new CsvTable(path, schema, { ...opts, delimiter: schema.delimiter }), schema);
 }

@@ -29,6 +29,8 @@ export class Adam {
   readonly b2: number;
   readonly eps: number;
   readonly embeddingDecay: number;
+  /** Multiplier of the learning rate for the next step: the trainer's warm-up / decay schedule. */
+  scale = 1;
   private rowBuf = new Float32Array(0);
 
   constructor(
@@ -49,7 +51,7 @@ export class Adam {
   /** Advances the step count; returns the bias-corrected learning rate of this step. */
   nextStep(): number {
     this.step++;
-    return (this.lr * Math.sqrt(1 - this.b2 ** this.step)) / (1 - this.b1 ** this.step);
+    return (this.scale * this.lr * Math.sqrt(1 - this.b2 ** this.step)) / (1 - this.b1 ** this.step);
   }
 
   /** One update of every parameter from the shards' gradients, on this thread. */

@@ -18,6 +18,10 @@ export interface RunOptions extends Omit<TrainOptions, 'shards'> {
   dataInfo: Record<string, unknown>;
   /** The data source's baseline predictions on valid and test ([n, tasks]), scored as baseline_auc. */
   baseline?: { valid: Float32Array; test: Float32Array };
+  /** Recorded in the manifest: how the budget was chosen (e.g. which settings were given). */
+  budgetNote?: string;
+  /** Recorded in the manifest: quantile bins per numeric feature the data was prepared with. */
+  numericBins?: number;
 }
 
 export interface RunResult {
@@ -25,6 +29,8 @@ export interface RunResult {
   samplesPerSec: number;
   manifest: Manifest;
   dir: string;
+  /** metrics.json's `train` section. */
+  trainInfo: Record<string, unknown>;
 }
 
 const SHARDS = 2;
@@ -57,7 +63,14 @@ export async function trainToDir(data: PreparedData, o: RunOptions): Promise<Run
     training: {
       epochs: o.epochs,
       bestEpoch: result.bestEpoch,
+      steps: result.steps,
       batchSize: o.batchSize,
+      evalEvery: o.evalEvery,
+      patience: o.patience,
+      warmupSteps: o.warmupSteps,
+      minLrFactor: o.minLrFactor,
+      budget: o.budgetNote,
+      numericBins: o.numericBins,
       lr: o.lr,
       seed: o.seed,
       threads: o.threads,
@@ -73,8 +86,9 @@ export async function trainToDir(data: PreparedData, o: RunOptions): Promise<Run
     metrics: Object.fromEntries(Object.entries(metrics).map(([t, m]) => [t, { ...m.test, bayes_auc: m.bayes_auc ?? null }])),
   };
   writeFileSync(join(o.out, 'manifest.json'), JSON.stringify(manifest, null, 2) + '\n');
-  writeMetrics(o.out, metrics, { samples_per_sec: result.samplesPerSec, seconds: trainSeconds, best_epoch: result.bestEpoch, threads: o.threads, kernels: k.name });
-  return { metrics, samplesPerSec: result.samplesPerSec, manifest, dir: o.out };
+  const trainInfo = { samples_per_sec: result.samplesPerSec, seconds: trainSeconds, best_epoch: result.bestEpoch, steps: result.steps, threads: o.threads, kernels: k.name };
+  writeMetrics(o.out, metrics, trainInfo);
+  return { metrics, samplesPerSec: result.samplesPerSec, manifest, dir: o.out, trainInfo };
 }
 
 /** metrics.json: per task {test.*, valid.auc, bayes_auc, baseline_auc}, plus train.* (and int8.* after export). */

@@ -32,7 +32,7 @@ const features: FeatureSpec[] = [
   { name: 'hour', entity: 'context', kind: 'categorical', buckets: 24 },
   { name: 'recent', entity: 'user', kind: 'multi', buckets: 40, maxLen: 4, separator: '|' },
   { name: 'tags', entity: 'item', kind: 'multi', buckets: 13, maxLen: 2, separator: '|' },
-  { name: 'price', entity: 'item', kind: 'numeric', transform: 'log1p', mean: 0, std: 1 },
+  { name: 'price', entity: 'item', kind: 'numeric', transform: 'log1p', mean: 0, std: 1, edges: [1, 5, 20, 100] },
   { name: 'rating', entity: 'item', kind: 'numeric', transform: 'identity', mean: 0, std: 1 },
   { name: 'age', entity: 'user', kind: 'numeric', transform: 'identity', mean: 0, std: 1 },
 ];

@@ -264,7 +264,7 @@ test('every row encodes with the shared encoder, without NaN', () => {
   for (const v of b.cat) assert.ok(Number.isInteger(v) && v >= 0 && v < layout.tableRows);
   for (const m of b.multi) for (const v of m) assert.ok(v > 0 && v < layout.tableRows); // history always full
   // Missing item fields on coupon rows go to bucket 0 of their field.
-  const C = layout.categorical.length;
+  const C = layout.catWidth;
   const itemIdCol = layout.categorical.findIndex((s) => s.name === 'item_id');
   const couponIdCol = layout.categorical.findIndex((s) => s.name === 'coupon_id');
   for (let i = 0; i < rows.length; i++) {
@@ -319,7 +319,7 @@ test('diagnostics: Bayes ceiling vs baselines (printed)', () => {
     exs.forEach((ex, i) => encodeRowInto(layout, b, i, (name) => ex.features[name]));
     return b;
   };
-  const C = layout.categorical.length;
+  const C = layout.catWidth;
   const D = layout.numeric.length;
   const M = layout.multi;
   const btr = encode(train);

@@ -38,7 +38,7 @@ export class Workspace implements BackwardCtx {
     const T = graph.outputs.length;
     this.batch = {
       n: maxRows,
-      cat: k.allocInt(maxRows * layout.categorical.length),
+      cat: k.allocInt(maxRows * layout.catWidth),
       multi: layout.multi.map((m) => k.allocInt(maxRows * m.maxLen)),
       num: k.alloc(maxRows * layout.numeric.length),
     };
@@ -51,7 +51,7 @@ export class Workspace implements BackwardCtx {
     this.dIns = graph.nodes.map((nd) => nd.inputs.map((i) => this.grads[i.id]));
     this.params = graph.params();
     this.denseGrads = new Map(this.params.dense.map((p) => [p, k.alloc(p.size)]));
-    const idsPerRow = layout.categorical.length + layout.multi.reduce((a, m) => a + m.maxLen, 0);
+    const idsPerRow = layout.catWidth + layout.multi.reduce((a, m) => a + m.maxLen, 0);
     this.sparseGrads = new Map(this.params.tables.map((t) => [t, new SparseGrad(t.rows, t.dim, maxRows * idsPerRow, k)]));
   }
 

@@ -2,16 +2,33 @@
 // One table serves every categorical and multi-valued field: field f owns the rows
 // [offset_f, offset_f + buckets_f). Row 0 is the padding row: always zero, never trained,
 // so padded slots of multi-valued features contribute nothing to their mean. Fields that
-// declare the same vocabulary share one row range.
+// declare the same vocabulary share one row range. A numeric feature with bin edges also
+// owns rows (one per bin, after every hashed field's) and a column of the `cat` input, after
+// the categorical fields' columns: to the model its bin is one more single-valued field.
 
 import { bucketOf, fieldSeed } from './hash.ts';
 import type { CategoricalFeature, FeatureSpec, MultiFeature, NumericFeature } from './spec.ts';
+
+/** The bin field of a numeric feature that has edges. */
+export interface NumericBins {
+  readonly spec: NumericFeature;
+  /** Its column in a row of `cat` (after the categorical fields). */
+  readonly column: number;
+  /** Embedding row of bin 0 (missing); bin b is offset + b. */
+  readonly offset: number;
+  /** Bins including the missing one: edges.length + 2. */
+  readonly buckets: number;
+}
 
 export interface FeatureLayout {
   readonly specs: readonly FeatureSpec[];
   readonly categorical: readonly CategoricalFeature[];
   readonly multi: readonly MultiFeature[];
   readonly numeric: readonly NumericFeature[];
+  /** Per numeric feature (same index as `numeric`): its bin field, or null without edges. */
+  readonly numericBins: readonly (NumericBins | null)[];
+  /** Columns of a row of the `cat` input: categorical fields, then numeric bin fields. */
+  readonly catWidth: number;
   /** First embedding row of each categorical / multi field, by name. */
   readonly offsets: Readonly<Record<string, number>>;
   readonly seeds: Readonly<Record<string, number>>;
@@ -51,7 +68,17 @@ export function layoutOf(specs: readonly FeatureSpec[]): FeatureLayout {
     // Same vocabulary, same seed: a raw value lands in the same bucket in every such field.
     seeds[s.name] = fieldSeed(vocab ?? s.name);
   }
-  return { specs, categorical, multi, numeric, offsets, seeds, tableRows: next };
+  let column = categorical.length;
+  const numericBins = numeric.map((s): NumericBins | null => {
+    if (!s.edges) return null;
+    for (let i = 1; i < s.edges.length; i++) {
+      if (!(s.edges[i] > s.edges[i - 1])) throw new Error(`feature "${s.name}": bin edges must be strictly ascending`);
+    }
+    const bins = { spec: s, column: column++, offset: next, buckets: s.edges.length + 2 };
+    next += bins.buckets;
+    return bins;
+  });
+  return { specs, categorical, multi, numeric, numericBins, catWidth: column, offsets, seeds, tableRows: next };
 }
 
 /** Embedding row of one raw categorical value (missing -> the field's bucket 0). */

@@ -46,6 +46,14 @@ export interface NumericFeature {
   transform: 'log1p' | 'identity';
   mean: number;
   std: number;
+  /**
+   * Quantile bin edges fitted on the training split (ascending). With them the feature also
+   * gets an embedding per bin: raw value x falls in bin 1 + #(edges <= x), bin 0 = missing.
+   * A standardised number alone makes the network carve thresholds (price bands, "has any
+   * capital gain") out of ReLUs, which it does poorly; a bin embedding is such a threshold
+   * set, learned per bin and crossed with every other field by the dot interactions.
+   */
+  edges?: number[];
 }
 
 export type FeatureSpec = CategoricalFeature | MultiFeature | NumericFeature;

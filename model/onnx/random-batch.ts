@@ -11,10 +11,11 @@ import { Rng } from '../engine/rng.ts';
 export function randomBatch(layout: FeatureLayout, n: number, seed: number): EncodedBatch {
   const rng = new Rng(seed);
   const b = allocBatch(layout, n);
-  const C = layout.categorical.length;
+  const C = layout.catWidth;
   const D = layout.numeric.length;
   for (let i = 0; i < n; i++) {
     layout.categorical.forEach((c, j) => (b.cat[i * C + j] = layout.offsets[c.name] + (rng.nextU32() % c.buckets)));
+    for (const bins of layout.numericBins) if (bins) b.cat[i * C + bins.column] = bins.offset + (rng.nextU32() % bins.buckets);
     layout.multi.forEach((m, j) => {
       const L = m.maxLen;
       const real = rng.nextU32() % (L + 1);
@@ -30,7 +31,7 @@ export function randomBatch(layout: FeatureLayout, n: number, seed: number): Enc
 
 /** Rows [from, to) of a batch as a batch of their own (copies). */
 export function sliceBatch(layout: FeatureLayout, batch: EncodedBatch, from: number, to: number): EncodedBatch {
-  const C = layout.categorical.length;
+  const C = layout.catWidth;
   const D = layout.numeric.length;
   return {
     n: to - from,

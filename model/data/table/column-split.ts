@@ -42,21 +42,23 @@ export class ColumnSplit {
   /**
    * After the opening scan: decides whether to carve validation rows out of train and returns the
    * line that says so (undefined when the data has its own valid rows). Throws one line when a
-   * split stays empty; `why` (e.g. the bad rows) is appended so the cause is in the same line.
+   * split stays empty (`prefix` names the source; `why`, e.g. the bad rows, is appended so the
+   * cause is in the same line).
    */
-  finish(why: string): string | undefined {
+  finish(prefix: string, why: string): string | undefined {
     const g = this.given;
     const col = `split column "${this.col.name}"`;
+    const err = `${prefix}${col}`;
     const rows = `(train ${count(g.train)}, valid ${count(g.valid)}, test ${count(g.test)})`;
-    if (g.train === 0) throw new Error(`${col} gives no train rows ${rows}${why}`);
-    if (g.test === 0) throw new Error(`${col} gives no test rows ${rows}: a model cannot be scored without them${why}`);
+    if (g.train === 0) throw new Error(`${err} gives no train rows ${rows}${why}`);
+    if (g.test === 0) throw new Error(`${err} gives no test rows ${rows}: a model cannot be scored without them${why}`);
     if (g.valid > 0) {
-      if (this.col.validShare !== undefined) throw new Error(`${col} sets "validShare" but the data has its own ${count(g.valid)} valid rows: remove "validShare"`);
+      if (this.col.validShare !== undefined) throw new Error(`${err} sets "validShare" but the data has its own ${count(g.valid)} valid rows: remove "validShare"`);
       return undefined;
     }
     const how = `validShare ${this.share} of its ${trainRows(g.train)}`;
-    if (this.carvable === 0) throw new Error(`${col} gives no valid rows, and carving ${how} gave none: a model cannot be early-stopped without them (mark some rows valid, or raise "validShare")${why}`);
-    if (this.carvable === g.train) throw new Error(`${col} gives no valid rows, and carving ${how} left no train rows${why}`);
+    if (this.carvable === 0) throw new Error(`${err} gives no valid rows, and carving ${how} gave none: a model cannot be early-stopped without them (mark some rows valid, or raise "validShare")${why}`);
+    if (this.carvable === g.train) throw new Error(`${err} gives no valid rows, and carving ${how} left no train rows${why}`);
     this.carving = true;
     return `${col}: the data has no valid rows, so ${count(this.carvable)} of its ${trainRows(g.train)} (validShare ${this.share}, by a seeded hash of the row number, seed ${this.col.seed}) are the validation split`;
   }

@@ -81,12 +81,7 @@ export class TableSource implements AuditedSource {
     this.scan(bad);
     if (this.columnSplit) {
       const why = bad.total ? `; ${bad.total} of ${this.rowsRead} rows are bad: ${describeBadRows(bad.counts, bad.firstLine)}` : '';
-      let note;
-      try {
-        note = this.columnSplit.finish(why);
-      } catch (e) {
-        throw new Error(`data ${name}: ${(e as Error).message}`);
-      }
+      const note = this.columnSplit.finish(`data ${name}: `, why);
       if (note) (opts.log ?? ((l) => process.stderr.write(`${l}\n`)))(note);
     }
   }
@@ -96,7 +91,7 @@ export class TableSource implements AuditedSource {
     return this.schema.split ?? DEFAULT_SPLIT;
   }
 
-  /** The one full pass at open: bad rows, row count, time cut points. */
+  /** The one full pass at open: bad rows, row count, time cut points or rows per split column value. */
   private scan(bad: BadRows): void {
     const sample = this.timeCol ? new TimeSample(1_000_000, this.shares.seed) : undefined;
     let index = 0;

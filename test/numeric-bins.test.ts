@@ -67,29 +67,30 @@ test('layout and encoding: a binned numeric is one more cat column with its own 
   [{ price: 50 }, { price: null }, { price: '1000' }].forEach((row, i) => encodeRowInto(L, b, i, (n) => (row as Record<string, number | string | null>)[n]));
   assert.deepEqual([b.cat[1], b.cat[3], b.cat[5]], [bins.offset + 2, bins.offset + 0, bins.offset + 3]);
   assert.ok(Math.abs(b.num[1] - (Math.log1p(50) - 2)) < 1e-6); // the standardised value stays
-  assert.throws(() => layoutOf([{ ...specs[3], edges: [5, 5] }]), /strictly ascending/);
+  assert.throws(() => layoutOf([{ name: 'p', entity: 'item', kind: 'numeric', transform: 'identity', mean: 0, std: 1, edges: [5, 5] }]), /strictly ascending/);
 });
 
 /** A source of n rows per split: x numeric, label from `label(i, split)`. */
-function source(label: (i: number, split: string) => number | null): DataSource {
+function source(label: (i: number, split: string) => 0 | 1 | null): DataSource {
   return {
     name: 'toy',
     features: [{ name: 'x', entity: 'item', kind: 'numeric', transform: 'identity', mean: 0, std: 1 }],
     tasks: [{ name: 'click', appliesTo: 'item' }],
     *examples(split): Iterable<Example> {
-      for (let i = 0; i < 400; i++) yield { features: { x: i % 97 }, labels: [label(i, split)], group: String(i) };
+      for (let i = 0; i < 400; i++) yield { features: { x: i % 97 }, labels: [label(i, split)], kind: 'item', group: String(i), time: i };
     },
     describe: () => ({}),
   } as DataSource;
 }
 
 test('prepare fits bin edges on train, and refuses a split where a task has one class only', () => {
-  const ok = prepare(source((i) => i % 2));
+  const odd = (i: number) => (i % 2 ? 1 : 0);
+  const ok = prepare(source(odd));
   const x = ok.features[0];
   assert.equal(x.kind, 'numeric');
   assert.ok(x.kind === 'numeric' && x.edges && x.edges.length === 7, JSON.stringify(x)); // 400 rows / 50 = 8 bins
-  assert.equal(prepare(source((i) => i % 2), { numericBins: 0 }).features[0].kind === 'numeric' && 'edges' in prepare(source((i) => i % 2), { numericBins: 0 }).features[0], false);
-  assert.throws(() => prepare(source((i, s) => (s === 'valid' ? 0 : i % 2))), /task "click" has no positive label in the valid split \(0 positive, 400 negative of 400 rows\): it cannot be scored/);
-  assert.throws(() => prepare(source((i, s) => (s === 'train' ? 1 : i % 2))), /no negative label in the train split.*cannot be learned/);
-  assert.throws(() => prepare(source((i, s) => (s === 'test' ? null : i % 2))), /test split \(0 positive, 0 negative/);
+  assert.equal('edges' in prepare(source(odd), { numericBins: 0 }).features[0], false);
+  assert.throws(() => prepare(source((i, s) => (s === 'valid' ? 0 : odd(i)))), /task "click" has no positive label in the valid split \(0 positive, 400 negative of 400 rows\): it cannot be scored/);
+  assert.throws(() => prepare(source((i, s) => (s === 'train' ? 1 : odd(i)))), /no negative label in the train split.*cannot be learned/);
+  assert.throws(() => prepare(source((i, s) => (s === 'test' ? null : odd(i)))), /test split \(0 positive, 0 negative/);
 });

@@ -5,15 +5,14 @@
 import { parseArgs } from 'node:util';
 import { DEFAULT_ARCH_CONFIG } from '../model/arch/builder.ts';
 import { ARCHITECTURES, isArchName, type ArchName } from '../model/arch/index.ts';
-import { checkBadShare, describeBadRows, isAudited } from '../model/data/bad-rows.ts';
-import { openDataSource } from '../model/data/index.ts';
 import type { KernelKind } from '../model/engine/kernels/index.ts';
 import type { DataSource } from '../model/data/source.ts';
-import { DEFAULT_NUMERIC_BINS, prepare, type PreparedData } from '../model/train/prepare.ts';
+import { DEFAULT_NUMERIC_BINS, type PreparedData } from '../model/train/prepare.ts';
 import { trainToDir, type RunOptions } from '../model/train/run.ts';
 import { afterTraining, comparisonTable, type ArchResult } from '../model/train/compare.ts';
 import { chooseBudget, describeBudget, fewStepsWarning, type BudgetOverrides } from '../model/train/budget.ts';
 import { fail, int, main, nonNegative, positive, progressBar } from './lib/cli.ts';
+import { openData, prepareReported } from './lib/open-data.ts';
 import { helpText, parseOptions, TRAIN_FLAGS } from './lib/train-flags.ts';
 
 const HELP = helpText('usage: npm run train -- --data synthetic --arch mmoe --out DIR [options]', TRAIN_FLAGS);
@@ -36,8 +35,6 @@ await main(async () => {
   const seed = int('seed', args.seed, 42, 0);
   const seedCount = int('seeds', args.seeds, 1);
   const numericBins = int('numeric-bins', args['numeric-bins'], DEFAULT_NUMERIC_BINS, 0);
-  const maxBadShare = args['max-bad-share'] === undefined ? 0.01 : Number(args['max-bad-share']);
-  if (!(maxBadShare >= 0 && maxBadShare <= 1)) fail(`--max-bad-share must be a number in [0, 1], got "${args['max-bad-share']}"`);
   const overrides: BudgetOverrides = {
     batchSize: optInt('batch-size', args['batch-size'], 1),
     epochs: optInt('epochs', args.epochs, 1),
@@ -45,14 +42,7 @@ await main(async () => {
     patience: optInt('patience', args.patience, 1),
     warmupSteps: optInt('warmup', args.warmup, 0),
   };
-  const source = openDataSource(args.data!, { rows: args.rows === undefined ? undefined : int('rows', args.rows, 0, 100), seed, schema: args.schema });
-  // File-backed sources read every row when opened: report bad rows, and stop before training
-  // on a file that is mostly unreadable.
-  if (isAudited(source)) {
-    const bad = Object.values(source.badRows).reduce((a, b) => a + b, 0);
-    if (bad) process.stderr.write(`bad rows: ${bad} of ${source.rowsRead} (${((bad / source.rowsRead) * 100).toFixed(2)}%): ${describeBadRows(source.badRows, source.badRowLines)}\n`);
-    checkBadShare(source, maxBadShare);
-  }
+  const source = openData({ data: args.data, schema: args.schema, rows: args.rows, 'max-bad-share': args['max-bad-share'] }, seed);
   let taskWeights: number[] | undefined;
   if (args['task-weights'] !== undefined) {
     taskWeights = args['task-weights'].split(',').map((x) => Number(x));
@@ -62,16 +52,7 @@ await main(async () => {
   }
   const hasParents = source.tasks.some((t) => t.parent);
   if (arch === 'esmm' && !hasParents) fail(`--arch esmm needs tasks with a "parent" (a funnel such as purchase -> click); the tasks of ${source.name} have none`);
-  const t0 = performance.now();
-  const data = prepare(source, { numericBins });
-  const bad = Object.entries(source.badRows ?? {});
-  if (bad.length && !isAudited(source)) process.stderr.write(`skipped bad rows: ${bad.map(([k, v]) => `${k} ${v}`).join(', ')}\n`);
-  const binned = data.layout.numericBins.filter((b) => b !== null).length;
-  process.stderr.write(
-    `data ${source.name}: train ${data.splits.train.n.toLocaleString('en-US')}, valid ${data.splits.valid.n.toLocaleString('en-US')}, test ${data.splits.test.n.toLocaleString('en-US')} rows (${((performance.now() - t0) / 1000).toFixed(1)} s)` +
-      (data.layout.numeric.length ? `; ${binned} of ${data.layout.numeric.length} numeric features binned (up to ${numericBins} quantile bins)` : '') +
-      '\n',
-  );
+  const data = prepareReported(source, numericBins);
   const budget = chooseBudget(data.splits.train.n, overrides);
   const given = Object.entries(overrides).filter(([, v]) => v !== undefined).map(([k]) => k);
   const budgetNote = given.length ? `defaults from ${data.splits.train.n} training rows; given: ${given.join(', ')}` : `defaults from ${data.splits.train.n} training rows`;

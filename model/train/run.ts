@@ -33,7 +33,8 @@ export interface RunResult {
   trainInfo: Record<string, unknown>;
 }
 
-const SHARDS = 2;
+/** A step's batch is cut into this many shards whatever the thread count (results depend on it). */
+export const SHARDS = 2;
 
 export async function trainToDir(data: PreparedData, o: RunOptions): Promise<RunResult> {
   const k = await createKernels(o.kernels);

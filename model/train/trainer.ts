@@ -17,6 +17,7 @@ import { lrFactor } from './budget.ts';
 import { gatherRows, type EncodedSplit } from './dataset.ts';
 import { EarlyStopping } from './early-stop.ts';
 import { validationAuc } from './predict.ts';
+import { mean } from './seeds.ts';
 import { InlineRunner, type ShardRunner } from './runner.ts';
 import { TaskWeights, type Weighting } from './task-weights.ts';
 import { isWasmKernels, ThreadRunner } from './threads.ts';
@@ -163,16 +164,16 @@ export async function train(k: Kernels, data: TrainData, o: TrainOptions): Promi
         stepInEpoch++;
         adam.scale = lrFactor(step, maxSteps, schedule);
         await runner.step(rows, adam, params);
-        const mean: number[] = [];
+        const taskLoss: number[] = [];
         let stepLoss = 0;
         for (let t = 0; t < T; t++) {
           let l = 0;
           for (const w of shards) l += w.lossSum[t];
-          mean.push(counts[t] ? l / counts[t] : NaN);
-          if (counts[t]) stepLoss += mean[t];
+          taskLoss.push(counts[t] ? l / counts[t] : NaN);
+          if (counts[t]) stepLoss += taskLoss[t];
         }
         if (!Number.isFinite(stepLoss)) throw new Error(`training diverged at epoch ${epoch}, step ${step}: loss is ${stepLoss}; try a lower --lr`);
-        weights.update(mean);
+        weights.update(taskLoss);
         lossSum += stepLoss;
         lossN++;
         const now = performance.now();
@@ -192,7 +193,9 @@ export async function train(k: Kernels, data: TrainData, o: TrainOptions): Promi
           trainedMark = to;
           lossSum = 0;
           lossN = 0;
-          if (stopper.observe(mean0(validAuc))) {
+          // The early-stopping score: mean validation AUC over tasks (prepare checked that
+          // every task can be scored).
+          if (stopper.observe(mean(validAuc))) {
             bestEpoch = position;
             bestSnap = snapshot(params);
           } else if (stopper.shouldStop) {
@@ -208,9 +211,4 @@ export async function train(k: Kernels, data: TrainData, o: TrainOptions): Promi
   }
   restore(params, bestSnap);
   return { graph, bestEpoch, steps: step, history, samplesPerSec: trained / trainSeconds, taskWeights: weights.values() };
-}
-
-/** The early-stopping score: mean validation AUC over tasks (every task is scorable: prepare checks it). */
-function mean0(xs: number[]): number {
-  return xs.reduce((a, b) => a + b, 0) / xs.length;
 }

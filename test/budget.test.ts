@@ -9,7 +9,7 @@ import { mean, pairedDiff, sd, tCritical95 } from '../model/train/seeds.ts';
 
 test('budget: small data gets small batches, many epochs and patience in evaluations; large data keeps batch 512', () => {
   const uci = chooseBudget(10_136);
-  assert.deepEqual(uci, { batchSize: 128, epochs: 38, evalEvery: 80, patience: 10, warmupSteps: 61, minLrFactor: 0.1 });
+  assert.deepEqual(uci, { batchSize: 128, epochs: 38, evalEvery: 80, patience: 10, warmupSteps: 61, minLrFactor: 0.1, decaySteps: 2939 });
   assert.equal(stepsPerEpoch(10_136, 128), 80);
   const big = chooseBudget(1_200_000);
   assert.equal(big.batchSize, 512);
@@ -17,6 +17,7 @@ test('budget: small data gets small batches, many epochs and patience in evaluat
   assert.equal(big.evalEvery, 586); // a quarter epoch
   assert.equal(big.patience, 2);
   assert.equal(big.warmupSteps, 141);
+  assert.equal(big.decaySteps, 3000 - 141); // the rate is low before the second pass over the data
   const tiny = chooseBudget(100);
   assert.equal(tiny.batchSize, 32);
   assert.equal(tiny.epochs, 200);
@@ -40,15 +41,15 @@ test('budget: explicit settings win, and are the only ones changed', () => {
   assert.match(fewStepsWarning(100, chooseBudget(100, { batchSize: 512, epochs: 3 }))!, /only 3 optimizer steps/);
 });
 
-test('learning-rate schedule: linear warm-up, cosine from 1 to the floor at the last step', () => {
-  const o = { warmupSteps: 9, minLrFactor: 0.1 };
-  assert.equal(lrFactor(1, 109, o), 0.1);
-  assert.equal(lrFactor(9, 109, o), 0.9);
-  assert.ok(Math.abs(lrFactor(10, 109, o) - (0.1 + 0.9 * 0.5 * (1 + Math.cos(Math.PI / 100)))) < 1e-12);
-  assert.ok(Math.abs(lrFactor(59, 109, o) - 0.55) < 1e-12); // half way: (1 + 0.1) / 2
-  assert.ok(Math.abs(lrFactor(109, 109, o) - 0.1) < 1e-12);
-  assert.equal(lrFactor(500, 109, o), 0.1 + 0.9 * 0.5 * (1 + Math.cos(Math.PI)));
-  assert.equal(lrFactor(5, 100, { warmupSteps: 0, minLrFactor: 1 }), 1); // constant
+test('learning-rate schedule: linear warm-up, cosine from 1 to the floor, then the floor', () => {
+  const o = { warmupSteps: 9, minLrFactor: 0.1, decaySteps: 100 };
+  assert.equal(lrFactor(1, o), 0.1);
+  assert.equal(lrFactor(9, o), 0.9);
+  assert.ok(Math.abs(lrFactor(10, o) - (0.1 + 0.9 * 0.5 * (1 + Math.cos(Math.PI / 100)))) < 1e-12);
+  assert.ok(Math.abs(lrFactor(59, o) - 0.55) < 1e-12); // half way: (1 + 0.1) / 2
+  assert.ok(Math.abs(lrFactor(109, o) - 0.1) < 1e-12);
+  assert.ok(Math.abs(lrFactor(500, o) - 0.1) < 1e-12);
+  assert.equal(lrFactor(5, { warmupSteps: 0, minLrFactor: 1, decaySteps: 100 }), 1); // constant
 });
 
 test('early stopping counts validation passes since the best one', () => {

@@ -15,8 +15,10 @@ export interface Budget {
   patience: number;
   /** Steps of linear learning-rate warm-up from 0. */
   warmupSteps: number;
-  /** The learning rate decays along a cosine to this fraction of itself at the last possible step. */
+  /** The learning rate decays along a cosine to this fraction of itself ... */
   minLrFactor: number;
+  /** ... over this many steps after the warm-up (then stays there). */
+  decaySteps: number;
 }
 
 export type BudgetOverrides = Partial<Budget>;
@@ -47,7 +49,10 @@ const clamp = (x: number, lo: number, hi: number) => Math.min(hi, Math.max(lo, x
  *   evalEvery  a quarter epoch, but at least min(one epoch, 100 steps): small splits are cheap
  *              to validate, and a validation pass per 20 steps would mostly measure noise;
  *   patience   about 1,000 steps of no improvement, within [2, 10] validation passes;
- *   warm-up    2% of the possible steps, at most 200; cosine decay to 10%.
+ *   warm-up    2% of the possible steps, at most 200; then a cosine decay to 10% that ends
+ *              after TARGET_STEPS steps or with the budget, whichever is first: large ID-heavy
+ *              data peaks late in its first epoch and overfits on the second pass (the
+ *              "one-epoch phenomenon" of CTR models), so the rate must be low by then.
  */
 export function chooseBudget(rows: number, o: BudgetOverrides = {}): Budget {
   const batchSize = o.batchSize ?? clamp(pow2Floor(rows / 64), MIN_BATCH, MAX_BATCH);
@@ -58,7 +63,8 @@ export function chooseBudget(rows: number, o: BudgetOverrides = {}): Budget {
   const maxSteps = perEpoch * epochs;
   const warmupSteps = o.warmupSteps ?? Math.min(200, Math.ceil(0.02 * maxSteps));
   const minLrFactor = o.minLrFactor ?? 0.1;
-  return { batchSize, epochs, evalEvery, patience, warmupSteps, minLrFactor };
+  const decaySteps = o.decaySteps ?? Math.max(1, Math.min(maxSteps, TARGET_STEPS) - warmupSteps);
+  return { batchSize, epochs, evalEvery, patience, warmupSteps, minLrFactor, decaySteps };
 }
 
 /** The line a training command prints before it starts. */
@@ -66,7 +72,7 @@ export function describeBudget(rows: number, b: Budget): string {
   const steps = stepsPerEpoch(rows, b.batchSize) * b.epochs;
   return (
     `${rows.toLocaleString('en-US')} training rows: batch ${b.batchSize}, up to ${b.epochs} epochs (${steps.toLocaleString('en-US')} steps), ` +
-    `validation every ${b.evalEvery} steps, patience ${b.patience} evaluations, warm-up ${b.warmupSteps} steps, cosine decay to ${b.minLrFactor} x lr`
+    `validation every ${b.evalEvery} steps, patience ${b.patience} evaluations, warm-up ${b.warmupSteps} steps, cosine decay to ${b.minLrFactor} x lr over ${b.decaySteps} steps`
   );
 }
 
@@ -78,12 +84,11 @@ export function fewStepsWarning(rows: number, b: Budget): string | null {
 }
 
 /**
- * Learning-rate multiplier at step s (1-based) of at most maxSteps: linear warm-up, then a
- * cosine from 1 down to minLrFactor at maxSteps.
+ * Learning-rate multiplier at step s (1-based): linear warm-up, then a cosine from 1 down to
+ * minLrFactor over decaySteps, then minLrFactor.
  */
-export function lrFactor(s: number, maxSteps: number, b: Pick<Budget, 'warmupSteps' | 'minLrFactor'>): number {
+export function lrFactor(s: number, b: Pick<Budget, 'warmupSteps' | 'minLrFactor' | 'decaySteps'>): number {
   if (s <= b.warmupSteps) return s / (b.warmupSteps + 1);
-  const span = Math.max(1, maxSteps - b.warmupSteps);
-  const t = Math.min(1, (s - b.warmupSteps) / span);
+  const t = Math.min(1, (s - b.warmupSteps) / Math.max(1, b.decaySteps));
   return b.minLrFactor + (1 - b.minLrFactor) * 0.5 * (1 + Math.cos(Math.PI * t));
 }

@@ -70,6 +70,7 @@ export async function trainToDir(data: PreparedData, o: RunOptions): Promise<Run
       patience: o.patience,
       warmupSteps: o.warmupSteps,
       minLrFactor: o.minLrFactor,
+      decaySteps: o.decaySteps,
       budget: o.budgetNote,
       numericBins: o.numericBins,
       lr: o.lr,

@@ -48,6 +48,8 @@ export interface TrainOptions {
   /** Learning-rate schedule (budget.ts lrFactor); without it the rate is constant. */
   warmupSteps?: number;
   minLrFactor?: number;
+  /** Steps of the cosine decay after the warm-up (default: to the last possible step). */
+  decaySteps?: number;
   /** Stop after this many optimizer steps (a tuning trial's budget); default: epochs allow. */
   maxSteps?: number;
   /** Threads computing shards (1 = this thread only; more needs the wasm-simd kernels). */
@@ -125,7 +127,8 @@ export async function train(k: Kernels, data: TrainData, o: TrainOptions): Promi
   const perEpoch = Math.ceil(n / o.batchSize);
   const maxSteps = Math.min(o.maxSteps ?? Infinity, perEpoch * o.epochs);
   const evalEvery = o.evalEvery ?? Math.ceil(perEpoch / 4);
-  const schedule = { warmupSteps: o.warmupSteps ?? 0, minLrFactor: o.minLrFactor ?? 1 };
+  const warmupSteps = o.warmupSteps ?? 0;
+  const schedule = { warmupSteps, minLrFactor: o.minLrFactor ?? 1, decaySteps: o.decaySteps ?? Math.max(1, maxSteps - warmupSteps) };
   const stopper = new EarlyStopping(o.patience);
   const order = new Int32Array(n).map((_, i) => i);
   const history: EpochLog[] = [];
@@ -162,7 +165,7 @@ export async function train(k: Kernels, data: TrainData, o: TrainOptions): Promi
         for (const w of shards) for (let t = 0; t < T; t++) w.taskScale[t] = counts[t] ? weights.weight(t) / counts[t] : 0;
         step++;
         stepInEpoch++;
-        adam.scale = lrFactor(step, maxSteps, schedule);
+        adam.scale = lrFactor(step, schedule);
         await runner.step(rows, adam, params);
         const taskLoss: number[] = [];
         let stepLoss = 0;

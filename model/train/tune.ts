@@ -90,8 +90,13 @@ export interface TuneOptions {
 }
 
 /** The budget of a trial's settings on `rows` training rows. */
-export function budgetOf(rows: number, s: TrialSettings): Budget {
-  return chooseBudget(rows, { batchSize: s.batchSize });
+export function budgetOf(rows: number, s: TrialSettings, maxSteps?: number): Budget {
+  const b = chooseBudget(rows, { batchSize: s.batchSize });
+  // A short rung runs the whole warm-up / decay schedule within its steps: it scores what the
+  // settings reach on that budget, not the start of a longer run.
+  if (maxSteps === undefined) return b;
+  const decaySteps = Math.max(1, Math.min(b.decaySteps, maxSteps - b.warmupSteps));
+  return { ...b, decaySteps };
 }
 
 export async function tune(k: Kernels, o: TuneOptions): Promise<{ trials: Trial[]; best: Trial }> {
@@ -102,9 +107,9 @@ export async function tune(k: Kernels, o: TuneOptions): Promise<{ trials: Trial[
     alive = alive.slice(0, sizes[r]);
     for (const t of alive) {
       const data = o.dataFor(t.settings.numericBins);
-      const b = budgetOf(data.splits.train.n, t.settings);
-      const full = stepsPerEpoch(data.splits.train.n, b.batchSize) * b.epochs;
-      const maxSteps = Math.max(1, Math.ceil(full / 3 ** (sizes.length - 1 - r)));
+      const full = budgetOf(data.splits.train.n, t.settings);
+      const maxSteps = Math.max(1, Math.ceil((stepsPerEpoch(data.splits.train.n, full.batchSize) * full.epochs) / 3 ** (sizes.length - 1 - r)));
+      const b = budgetOf(data.splits.train.n, t.settings, maxSteps);
       const t0 = performance.now();
       const res = await train(
         k,
@@ -113,8 +118,6 @@ export async function tune(k: Kernels, o: TuneOptions): Promise<{ trials: Trial[
           arch: o.arch,
           cfg: { ...o.cfg, embeddingDim: t.settings.embeddingDim, expertDims: t.settings.expertDims, towerDims: t.settings.towerDims },
           ...b,
-          // A short rung runs the whole warm-up / decay schedule within its steps: it scores
-          // what the settings reach on that budget, not the start of a longer run.
           maxSteps,
           lr: t.settings.lr,
           embeddingDecay: t.settings.embeddingDecay,

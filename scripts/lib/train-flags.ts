@@ -18,7 +18,7 @@ export interface Flag {
 
 export const TRAIN_FLAGS: readonly Flag[] = [
   { name: 'data', value: 'NAME', parseDefault: 'synthetic', help: `${DATA_SOURCES.join(' | ')} (default synthetic)` },
-  { name: 'schema', value: 'PATH', help: 'column roles of a csv:PATH / parquet:PATH source, including a "split" column for the data'"'"'s own train / valid / test (see docs/data.md)' },
+  { name: 'schema', value: 'PATH', help: 'column roles of a csv:PATH / parquet:PATH source, including a "split" column for the own train / valid / test of the data (see docs/data.md)' },
   { name: 'max-bad-share', value: 'X', help: 'stop when more than this share of the rows read are bad (default 0.01)' },
   { name: 'arch', value: 'NAME', parseDefault: 'mmoe', help: `${Object.keys(ARCHITECTURES).join(' | ')} | all (default mmoe)` },
   { name: 'out', value: 'DIR', help: 'output directory (default artifacts/<arch>)' },

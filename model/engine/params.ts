@@ -48,8 +48,11 @@ export class EmbeddingTable {
   }
 }
 
+/** Every parameter of a graph: dense weights and embedding tables (see Graph.params()). */
+export type Params = { dense: DenseParam[]; tables: EmbeddingTable[] };
+
 /** Seeded initialisation of every parameter (Glorot-uniform weights, normal embeddings). */
-export function initParams(params: { dense: DenseParam[]; tables: EmbeddingTable[] }, rng: Rng): void {
+export function initParams(params: Params, rng: Rng): void {
   for (const p of params.dense) {
     const init = p.init;
     if (init.kind === 'glorot') {

@@ -2,7 +2,7 @@
 // (training) and walked to emit ONNX (export). Nodes are in topological order by construction.
 
 import type { EncodedBatch } from '../features/encode.ts';
-import type { OnnxEmitter } from '../onnx/emitter.ts';
+import type { OnnxEmitter } from './onnx-emitter.ts';
 import type { Kernels } from './kernels/types.ts';
 import type { DenseParam, EmbeddingTable, Params } from './params.ts';
 import type { SparseGrad } from './sparse-grad.ts';

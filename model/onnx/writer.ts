@@ -22,7 +22,7 @@
 import type { Graph, GraphNode } from '../engine/graph.ts';
 import type { EmbeddingTable } from '../engine/params.ts';
 import type { FeatureLayout } from '../features/layout.ts';
-import type { AttrValue, OnnxEmitter } from './emitter.ts';
+import type { AttrValue, OnnxEmitter } from '../engine/onnx-emitter.ts';
 import { BATCH_DIM, checkOutputNames, inputSpecs } from './inputs.ts';
 import { attribute, DataType, int64Bytes, onnx, tensor, valueInfo, type NodeProto, type TensorProto } from './proto.ts';
 import { quantizeMatrix, quantizeTable, type WeightGranularity } from './quantize.ts';

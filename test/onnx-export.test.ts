@@ -17,7 +17,7 @@ import type { FeatureSpec, TaskSpec } from '../model/features/spec.ts';
 import { inputSpecs } from '../model/onnx/inputs.ts';
 import { DataType, decodeModel, type ValueInfoProto } from '../model/onnx/proto.ts';
 import { fromFloat16Bits, quantizeTable, toFloat16Bits } from '../model/onnx/quantize.ts';
-import { randomBatch, sliceBatch } from '../model/onnx/random-batch.ts';
+import { randomBatch, sliceBatch } from '../scripts/bench/random-batch.ts';
 import { createRunner, runOnnx, type OrtRuntime } from '../model/onnx/run.ts';
 import { DEFAULT_INT8_SCHEME, exportOnnx, OPSET, type Int8Scheme } from '../model/onnx/writer.ts';
 

@@ -138,7 +138,7 @@ export async function exportExperimentPart(run: ProfileRun): Promise<void> {
     for (const k of Object.keys(exps)) {
       const base = 'fp32 as exported';
       lines.push(
-        `      ${k.padEnd(36)} web ${f3(et[`web|${k}`].median).padStart(6)} (${pairedRatio(et[`web|${k}`], et[`web|${base}`]).toFixed(3)}x)  native ${f3(et[`native|${k}`].median).padStart(6)} (${pairedRatio(et[`native|${k}`], et[`native|${base}`]).toFixed(3)}x)  web/native ${pairedRatio(et[`web|${k}`], et[`native|${k}`]).toFixed(2)}x  max|diff| ${diffs[k].toExponential(1)}`,
+        `    ${k.padEnd(36)} web ${f3(et[`web|${k}`].median).padStart(6)} (${pairedRatio(et[`web|${k}`], et[`web|${base}`]).toFixed(3)}x)  native ${f3(et[`native|${k}`].median).padStart(6)} (${pairedRatio(et[`native|${k}`], et[`native|${base}`]).toFixed(3)}x)  web/native ${pairedRatio(et[`web|${k}`], et[`native|${k}`]).toFixed(2)}x  max|diff| ${diffs[k].toExponential(1)}`,
       );
     }
     summary[`ort.n${n}.export_experiment`] = { times: et, diffs };

@@ -3,10 +3,10 @@
 // some rows are all padding) and, in some rows, padding between real values; standard
 // normal numerics.
 
-import type { EncodedBatch } from '../features/encode.ts';
-import { allocBatch } from '../features/encode.ts';
-import { PADDING_ROW, type FeatureLayout } from '../features/layout.ts';
-import { Rng } from '../engine/rng.ts';
+import type { EncodedBatch } from '../../model/features/encode.ts';
+import { allocBatch } from '../../model/features/encode.ts';
+import { PADDING_ROW, type FeatureLayout } from '../../model/features/layout.ts';
+import { Rng } from '../../model/engine/rng.ts';
 
 export function randomBatch(layout: FeatureLayout, n: number, seed: number): EncodedBatch {
   const rng = new Rng(seed);

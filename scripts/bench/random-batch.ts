@@ -14,13 +14,13 @@ export function randomBatch(layout: FeatureLayout, n: number, seed: number): Enc
   const C = layout.categorical.length;
   const D = layout.numeric.length;
   for (let i = 0; i < n; i++) {
-    layout.categorical.forEach((c, j) => (b.cat[i * C + j] = layout.offsets[c.name] + (rng.nextU32() % c.buckets)));
+    layout.categorical.forEach((c, j) => (b.cat[i * C + j] = layout.offsets[c.name] + (rng.u32() % c.buckets)));
     layout.multi.forEach((m, j) => {
       const L = m.maxLen;
-      const real = rng.nextU32() % (L + 1);
+      const real = rng.u32() % (L + 1);
       const row = b.multi[j].subarray(i * L, i * L + L);
       row.fill(PADDING_ROW);
-      for (let s = 0; s < real; s++) row[s] = layout.offsets[m.name] + (rng.nextU32() % m.buckets);
+      for (let s = 0; s < real; s++) row[s] = layout.offsets[m.name] + (rng.u32() % m.buckets);
       if (rng.next() < 0.5) rng.shuffle(row);
     });
     for (let d = 0; d < D; d++) b.num[i * D + d] = rng.next() < 0.05 ? 0 : rng.normal();

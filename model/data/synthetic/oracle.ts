@@ -6,7 +6,7 @@
 // lower bound on the reachable AUC; the gap to the Bayes AUC (from the true latents) shows
 // how much of the signal is hidden in the latents.
 
-import { couponLogit, itemLogits, itemProbs } from './behaviour.ts';
+import { CART, CLICK, couponLogit, itemLogits, itemProbs, PURCHASE } from './behaviour.ts';
 import {
   affinity,
   GENDERS,
@@ -85,7 +85,7 @@ export function observableOracle(shop: SyntheticShop): (imp: Impression) => numb
       const quality = Number.isNaN(r) ? 0 : shrinkQ * (r - RATING_MEAN);
       itemLogits(c, imp.item, { aff: aff(k), histShare: imp.histCount[k] / HISTORY_LEN, sens, quality }, imp.hour, weekend, imp.device, x3);
       itemProbs(x3, shop.intercepts, p3);
-      return [p3[0], p3[1], p3[2], 0];
+      return [p3[CLICK], p3[CART], p3[PURCHASE], 0];
     }
     const s = c.couponScope[imp.coupon];
     const lat = {

@@ -198,11 +198,6 @@ export function zipfWeights(n: number, s: number, q = 0): Float64Array {
   return w;
 }
 
-/** A Zipf(-Mandelbrot) sampler over ranks 0..n-1 (rank 0 most frequent). */
-export function zipfSampler(n: number, s: number, q = 0): AliasTable {
-  return new AliasTable(zipfWeights(n, s, q));
-}
-
 export function sigmoid(x: number): number {
   return x >= 0 ? 1 / (1 + Math.exp(-x)) : Math.exp(x) / (1 + Math.exp(x));
 }

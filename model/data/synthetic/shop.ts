@@ -41,16 +41,20 @@ import {
   type CatalogSizes,
 } from './catalog.ts';
 import {
+  CART,
+  CLICK,
   couponLogit,
   itemLogits,
   itemProbs,
+  PURCHASE,
+  REDEEM,
   solveIntercept,
   TARGET_RATES,
   type CouponLatents,
   type Intercepts,
   type ItemLatents,
 } from './behaviour.ts';
-import { Rng, seed32, sigmoid, subSeed } from './rng.ts';
+import { Rng, sampleCdf, seed32, sigmoid, subSeed } from './rng.ts';
 
 // 1.2M training rows: MMoE and PLE peak within the first epoch here (a second pass over the
 // same impressions memorises ids), so the ceiling is approached with more rows, not more
@@ -86,6 +90,7 @@ const TAG_HISTORY = 2;
 const TAG_CALIBRATION = 3;
 const CALIBRATION_ROWS = 60_000;
 
+/** In the order of the task indices CLICK, CART, PURCHASE, REDEEM (behaviour.ts). */
 export const TASKS: TaskSpec[] = [
   { name: 'click', appliesTo: 'item' },
   { name: 'cart', appliesTo: 'item', parent: 'click' },
@@ -204,7 +209,7 @@ export interface Impression {
   history: Uint8Array;
   /** Category counts in `history`. */
   histCount: Uint8Array;
-  /** Logits without intercepts: click, cart|click, purchase|click, redeem. */
+  /** Logits without intercepts, by task index (behaviour.ts): click, cart|click, purchase|click, redeem. */
   x: Float64Array;
   /** True probabilities per task (0 where the task is masked). */
   p: Float64Array;
@@ -250,7 +255,6 @@ export class SyntheticShop implements DataSource {
   private readonly s32: number;
   private readonly timeline = new Timeline();
   private readonly historyRng = new Rng();
-  private readonly histCdf = new Float64Array(N_CATEGORIES);
 
   constructor(opts: SyntheticShopOptions = {}) {
     const rows = opts.rows ?? DEFAULT_ROWS;
@@ -274,32 +278,21 @@ export class SyntheticShop implements DataSource {
   /** The recent-view history of a user on a day (deterministic from (seed, user, day)). */
   historyOf(user: number, day: number, out: Uint8Array, counts: Uint8Array): void {
     const c = this.catalog;
-    const K = N_CATEGORIES;
     const rng = this.historyRng.reseed(subSeed(this.s32, TAG_HISTORY, user, day));
     counts.fill(0);
-    const base = user * K;
     for (let j = 0; j < out.length; j++) {
       let k: number;
-      if (rng.next() < HISTORY_FROM_TASTE) {
-        const x = rng.next() * c.userTasteCdf[base + K - 1];
-        k = 0;
-        while (k < K - 1 && c.userTasteCdf[base + k] <= x) k++;
-      } else {
-        k = c.catAlias.sample(rng);
-      }
+      if (rng.next() < HISTORY_FROM_TASTE) k = this.sampleTaste(rng, user);
+      else k = c.catAlias.sample(rng);
       out[j] = k;
       counts[k]++;
     }
   }
 
+  /** A category drawn from the user's taste. */
   private sampleTaste(rng: Rng, user: number): number {
-    const c = this.catalog;
-    const K = N_CATEGORIES;
-    const base = user * K;
-    const x = rng.next() * c.userTasteCdf[base + K - 1];
-    let k = 0;
-    while (k < K - 1 && c.userTasteCdf[base + k] <= x) k++;
-    return k;
+    const base = user * N_CATEGORIES;
+    return sampleCdf(rng, this.catalog.userTasteCdf, base, base + N_CATEGORIES);
   }
 
   /**
@@ -341,7 +334,7 @@ export class SyntheticShop implements DataSource {
         quality: c.itemQuality[item],
       };
       itemLogits(c, item, lat, imp.hour, weekend, imp.device, imp.x);
-      imp.x[3] = 0;
+      imp.x[REDEEM] = 0;
     } else {
       let coupon = -1;
       if (rng.next() < COUPON_TARGETED) {
@@ -359,8 +352,8 @@ export class SyntheticShop implements DataSource {
         sens: c.userSens[user],
         quality: c.couponQuality[coupon],
       };
-      imp.x[0] = imp.x[1] = imp.x[2] = 0;
-      imp.x[3] = couponLogit(c, coupon, lat, imp.hour, weekend, imp.device);
+      imp.x[CLICK] = imp.x[CART] = imp.x[PURCHASE] = 0;
+      imp.x[REDEEM] = couponLogit(c, coupon, lat, imp.hour, weekend, imp.device);
     }
   }
 
@@ -375,11 +368,11 @@ export class SyntheticShop implements DataSource {
     for (let i = 0; i < CALIBRATION_ROWS; i++) {
       rng.reseed(subSeed(this.s32, TAG_CALIBRATION, i));
       this.simulate(rng, rng.next(), imp);
-      if (imp.isCoupon) xr.push(imp.x[3]);
+      if (imp.isCoupon) xr.push(imp.x[REDEEM]);
       else {
-        xc.push(imp.x[0]);
-        xcart.push(imp.x[1]);
-        xpur.push(imp.x[2]);
+        xc.push(imp.x[CLICK]);
+        xcart.push(imp.x[CART]);
+        xpur.push(imp.x[PURCHASE]);
       }
     }
     const click = solveIntercept(xc, null, TARGET_RATES.click);
@@ -417,22 +410,22 @@ export class SyntheticShop implements DataSource {
     const b = this.intercepts;
     if (!imp.isCoupon) {
       itemProbs(imp.x, b, imp.p);
-      imp.p[3] = 0;
-      const click = rng.next() < imp.p[0];
+      imp.p[REDEEM] = 0;
+      const click = rng.next() < imp.p[CLICK];
       // Conditional probabilities of the children given a click.
-      const cartGivenClick = imp.p[1] / imp.p[0];
-      const purchaseGivenClick = imp.p[2] / imp.p[0];
+      const cartGivenClick = imp.p[CART] / imp.p[CLICK];
+      const purchaseGivenClick = imp.p[PURCHASE] / imp.p[CLICK];
       const u1 = rng.next();
       const u2 = rng.next();
-      imp.y[0] = click ? 1 : 0;
-      imp.y[1] = click && u1 < cartGivenClick ? 1 : 0;
-      imp.y[2] = click && u2 < purchaseGivenClick ? 1 : 0;
-      imp.y[3] = -1;
+      imp.y[CLICK] = click ? 1 : 0;
+      imp.y[CART] = click && u1 < cartGivenClick ? 1 : 0;
+      imp.y[PURCHASE] = click && u2 < purchaseGivenClick ? 1 : 0;
+      imp.y[REDEEM] = -1;
     } else {
-      imp.p[0] = imp.p[1] = imp.p[2] = 0;
-      imp.p[3] = sigmoid(b.redeem + imp.x[3]);
-      imp.y[0] = imp.y[1] = imp.y[2] = -1;
-      imp.y[3] = rng.next() < imp.p[3] ? 1 : 0;
+      imp.p[CLICK] = imp.p[CART] = imp.p[PURCHASE] = 0;
+      imp.p[REDEEM] = sigmoid(b.redeem + imp.x[REDEEM]);
+      imp.y[CLICK] = imp.y[CART] = imp.y[PURCHASE] = -1;
+      imp.y[REDEEM] = rng.next() < imp.p[REDEEM] ? 1 : 0;
     }
     return imp;
   }
@@ -474,11 +467,11 @@ export class SyntheticShop implements DataSource {
     const lab = (v: number): 0 | 1 | null => (v < 0 ? null : v === 1 ? 1 : 0);
     return {
       features: this.rowOf(imp),
-      labels: [lab(imp.y[0]), lab(imp.y[1]), lab(imp.y[2]), lab(imp.y[3])],
+      labels: [lab(imp.y[CLICK]), lab(imp.y[CART]), lab(imp.y[PURCHASE]), lab(imp.y[REDEEM])],
       kind: imp.isCoupon ? 'coupon' : 'item',
       group: this.catalog.userName[imp.user],
       time: imp.time,
-      trueProb: [imp.p[0], imp.p[1], imp.p[2], imp.p[3]],
+      trueProb: [imp.p[CLICK], imp.p[CART], imp.p[PURCHASE], imp.p[REDEEM]],
     };
   }
 

@@ -4,8 +4,11 @@
 
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
+import { CART, CLICK, PURCHASE, REDEEM } from '../model/data/synthetic/behaviour.ts';
 import { HISTORY_LEN } from '../model/data/synthetic/catalog.ts';
-import { DAYS, syntheticShop, T0, VOCABULARIES, type SyntheticShop } from '../model/data/synthetic/shop.ts';
+import { VOCABULARIES } from '../model/data/synthetic/features.ts';
+import { syntheticShop, type SyntheticShop } from '../model/data/synthetic/shop.ts';
+import { DAYS, T0 } from '../model/data/synthetic/timeline.ts';
 import type { Example, Split } from '../model/data/source.ts';
 import { bucketOf, fieldSeed } from '../model/features/hash.ts';
 import { layoutOf } from '../model/features/layout.ts';
@@ -51,6 +54,8 @@ test('tasks and features follow the contract', () => {
       ['redeem', 'coupon', undefined],
     ],
   );
+  // The simulator's per-task arrays are indexed by these constants, in the order of the tasks.
+  assert.deepEqual([CLICK, CART, PURCHASE, REDEEM].map((i) => shop.tasks[i].name), ['click', 'cart', 'purchase', 'redeem']);
   const names = shop.features.map((f) => f.name);
   for (const n of ['user_id', 'user_recent_categories', 'candidate_kind', 'item_id', 'item_price', 'coupon_id', 'coupon_min_spend']) {
     assert.ok(names.includes(n), n);

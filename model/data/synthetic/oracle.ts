@@ -23,7 +23,8 @@ import {
   TASTE_CONCENTRATION,
 } from './catalog.ts';
 import { sigmoid } from './rng.ts';
-import type { Impression, SyntheticShop } from './shop.ts';
+import type { Impression } from './impression.ts';
+import type { SyntheticShop } from './shop.ts';
 
 /** log Gamma(x) for x > 0 (Lanczos, g = 7). */
 export function lnGamma(x: number): number {

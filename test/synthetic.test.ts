@@ -5,7 +5,7 @@
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
 import { CART, CLICK, PURCHASE, REDEEM } from '../model/data/synthetic/behaviour.ts';
-import { HISTORY_LEN } from '../model/data/synthetic/catalog.ts';
+import { HISTORY_LEN } from '../model/data/synthetic/vocabulary.ts';
 import { VOCABULARIES } from '../model/data/synthetic/features.ts';
 import { syntheticShop, type SyntheticShop } from '../model/data/synthetic/shop.ts';
 import { DAYS, T0 } from '../model/data/synthetic/timeline.ts';

@@ -10,14 +10,8 @@
 // The functions take the latent quantities (affinity, sensitivity, quality) as arguments
 // so a diagnostic can plug in estimates made from observable features only.
 
-import {
-  COUPON_AMOUNT,
-  COUPON_PERCENT,
-  DEVICE_DESKTOP,
-  DEVICE_IOS,
-  SCOPE_ALL,
-  type Catalog,
-} from './catalog.ts';
+import { type Catalog } from './catalog.ts';
+import { COUPON_AMOUNT, COUPON_PERCENT, DEVICE_DESKTOP, DEVICE_IOS, SCOPE_ALL } from './vocabulary.ts';
 import { sigmoid } from './rng.ts';
 
 /** Intercepts, calibrated per seed so that the positive rates hit their targets. */

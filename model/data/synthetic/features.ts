@@ -2,18 +2,8 @@
 // the small categorical fields (for collision checks, docs and sample requests).
 
 import { CANDIDATE_KIND_FEATURE, type FeatureSpec } from '../../features/spec.ts';
-import {
-  AGE_BANDS,
-  CATEGORIES,
-  CITY_TIERS,
-  COUPON_KINDS,
-  DEFAULT_SIZES,
-  DEVICES,
-  GENDERS,
-  HISTORY_LEN,
-  N_CATEGORIES,
-  type CatalogSizes,
-} from './catalog.ts';
+import { type CatalogSizes, DEFAULT_SIZES } from './catalog.ts';
+import { AGE_BANDS, CATEGORIES, CITY_TIERS, COUPON_KINDS, DEVICES, GENDERS, HISTORY_LEN, N_CATEGORIES } from './vocabulary.ts';
 import { WEEKDAYS } from './timeline.ts';
 
 const num = (name: string, entity: FeatureSpec['entity'], transform: 'log1p' | 'identity'): FeatureSpec => ({

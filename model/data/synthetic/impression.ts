@@ -2,7 +2,7 @@
 // it in place, so streaming allocates nothing per row). Per-task arrays are indexed by the task
 // indices of behaviour.ts (CLICK, CART, PURCHASE, REDEEM).
 
-import { HISTORY_LEN, N_CATEGORIES } from './catalog.ts';
+import { HISTORY_LEN, N_CATEGORIES } from './vocabulary.ts';
 
 /** One simulated impression, as indices into the catalogue (reused between rows). */
 export interface Impression {

@@ -7,21 +7,9 @@
 // how much of the signal is hidden in the latents.
 
 import { CART, CLICK, couponLogit, itemLogits, itemProbs, PURCHASE } from './behaviour.ts';
-import {
-  affinity,
-  GENDERS,
-  HISTORY_LEN,
-  N_CATEGORIES,
-  QUALITY_SD,
-  RATING_MEAN,
-  RATING_NOISE,
-  RATING_SLOPE,
-  SCOPE_ALL,
-  SEGMENTS,
-  SENS_NOISE,
-  SENS_SPREAD,
-  TASTE_CONCENTRATION,
-} from './catalog.ts';
+import { QUALITY_SD, RATING_MEAN, RATING_NOISE, RATING_SLOPE } from './catalog.ts';
+import { affinity, SEGMENTS, SENS_NOISE, SENS_SPREAD, TASTE_CONCENTRATION } from './users.ts';
+import { GENDERS, HISTORY_LEN, N_CATEGORIES, SCOPE_ALL } from './vocabulary.ts';
 import { sigmoid } from './rng.ts';
 import type { Impression } from './impression.ts';
 import type { SyntheticShop } from './shop.ts';

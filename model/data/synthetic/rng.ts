@@ -143,6 +143,18 @@ export function sampleCdf(rng: Rng, cdf: ArrayLike<number>, from = 0, to = cdf.l
   return lo - from;
 }
 
+/** Index drawn from weights w[from .. from + n), relative to `from` (a linear walk: small n). */
+export function pickWeighted(rng: Rng, w: ArrayLike<number>, from = 0, n = w.length - from): number {
+  let total = 0;
+  for (let i = 0; i < n; i++) total += w[from + i];
+  let x = rng.next() * total;
+  for (let i = 0; i < n; i++) {
+    x -= w[from + i];
+    if (x < 0) return i;
+  }
+  return n - 1;
+}
+
 /** Walker/Vose alias table: O(1) sampling from a fixed discrete distribution. */
 export class AliasTable {
   readonly n: number;
@@ -200,4 +212,10 @@ export function zipfWeights(n: number, s: number, q = 0): Float64Array {
 
 export function sigmoid(x: number): number {
   return x >= 0 ? 1 / (1 + Math.exp(-x)) : Math.exp(x) / (1 + Math.exp(x));
+}
+
+/** x rounded to `digits` decimals (prices, ratings and observed values as a shop shows them). */
+export function roundTo(x: number, digits: number): number {
+  const f = 10 ** digits;
+  return Math.round(x * f) / f;
 }

@@ -41,20 +41,18 @@ import {
   type Intercepts,
   type ItemLatents,
 } from './behaviour.ts';
+import { buildCatalog, type Catalog, DEFAULT_SIZES } from './catalog.ts';
 import {
   AGE_BANDS,
-  buildCatalog,
   CITY_TIERS,
   COUPON_KINDS,
-  DEFAULT_SIZES,
   DEVICE_DESKTOP,
   DEVICES,
   GENDERS,
   HISTORY_LEN,
   N_CATEGORIES,
   SCOPE_ALL,
-  type Catalog,
-} from './catalog.ts';
+} from './vocabulary.ts';
 import { syntheticFeatures } from './features.ts';
 import { newImpression, type Impression } from './impression.ts';
 import { Rng, sampleCdf, seed32, sigmoid, subSeed } from './rng.ts';

@@ -81,6 +81,11 @@ function otherStage(leaf: CpuProfileNode['callFrame']): string {
   return 'other JS';
 }
 
+/** The ms sample i stands for: timeDeltas[i] is the time before it, so the interval after it. */
+function sampleMs(p: CpuProfile, i: number): number {
+  return (p.timeDeltas[i + 1] ?? p.timeDeltas[i] ?? 0) / 1000;
+}
+
 export interface Attribution {
   /** ms of samples per stage (over the whole profile). */
   stages: Record<string, number>;
@@ -111,8 +116,7 @@ export function attribute(p: CpuProfile, topN = 25): Attribution {
   let total = 0;
   let idle = 0;
   for (let i = 0; i < p.samples.length; i++) {
-    // timeDeltas[i] is the time before sample i; the sample stands for the interval after it.
-    const dt = (p.timeDeltas[i + 1] ?? p.timeDeltas[i] ?? 0) / 1000;
+    const dt = sampleMs(p, i);
     const node = byId.get(p.samples[i])!;
     const st = stageFor(node.id);
     if (st === '(idle)') {
@@ -212,7 +216,7 @@ export function wasmSplit(p: CpuProfile) {
   let idle = 0;
   const fns = new Map<string, number>();
   for (let i = 0; i < p.samples.length; i++) {
-    const dt = (p.timeDeltas[i + 1] ?? p.timeDeltas[i] ?? 0) / 1000;
+    const dt = sampleMs(p, i);
     const cf = byId.get(p.samples[i])!.callFrame;
     const fn = cf.functionName;
     if (fn.startsWith('wasm-function')) {

@@ -6,7 +6,6 @@ import { cpSync, mkdirSync, rmSync, symlinkSync } from 'node:fs';
 import { join } from 'node:path';
 import { pathToFileURL } from 'node:url';
 import { ROOT } from '../build-worker.ts';
-// Loading the worker's code (this tree, or --baseline REV exported into a temporary directory)
 
 // The worker's modules are loaded at run time (two versions with --baseline) and typed loosely
 // here: functions/ is type-checked on its own against the workers types (npm run typecheck:worker).

@@ -12,7 +12,6 @@ import { pairedRatio, runFor, timeInterleaved } from '../bench/timing.ts';
 import { attribute, printAttribution, profileNode } from './attribution.ts';
 import type { WorkerCode } from './code.ts';
 import { f3, log, type ProfileRun } from './context.ts';
-// Part 1: the app in Node
 
 interface NodeApp {
   code: WorkerCode;

@@ -15,7 +15,6 @@ import { summarize } from '../bench/stats.ts';
 import { pairedDiff, pairedRatio, timeInterleaved } from '../bench/timing.ts';
 import { profileNode, wasmSplit } from './attribution.ts';
 import { f3, log, pct, type ProfileRun } from './context.ts';
-// Part 3: inference alone, onnxruntime-web (wasm) vs onnxruntime-node (native)
 
 export type Ort = any;
 type OnnxModel = any;

@@ -16,7 +16,6 @@ import { runFor } from '../bench/timing.ts';
 import { attribute, printAttribution, remapBundleUrls, type CpuProfile } from './attribution.ts';
 import type { WorkerCode } from './code.ts';
 import { f3, log, type ProfileRun } from './context.ts';
-// Part 2: the bundle in workerd (Miniflare), with workerd's inspector
 
 type ModuleType = 'ESModule' | 'CompiledWasm' | 'Data' | 'Text';
 interface Bundle {

@@ -48,7 +48,7 @@ async function ensureModel(): Promise<void> {
 /** Plausible raw values for the sample request: the synthetic shop's vocabularies when available. */
 async function vocabularies(): Promise<Record<string, readonly string[]>> {
   try {
-    const shop = (await import('../model/data/synthetic/shop.ts')) as { VOCABULARIES?: Record<string, readonly string[]> };
+    const shop = (await import('../model/data/synthetic/features.ts')) as { VOCABULARIES?: Record<string, readonly string[]> };
     return shop.VOCABULARIES ?? {};
   } catch {
     return {};

@@ -23,7 +23,7 @@ function toySource(): DataSource {
   const effects = LEVELS.map((k) => Array.from({ length: k }, () => rng.normal() * 0.8));
   const rows: Record<Split, Example[]> = { train: [], valid: [], test: [] };
   for (let i = 0; i < 8000; i++) {
-    const c = LEVELS.map((k) => rng.nextU32() % k);
+    const c = LEVELS.map((k) => rng.u32() % k);
     const x1 = rng.normal();
     const x2 = Math.exp(rng.normal());
     const logit = -0.7 + c.reduce((a, v, f) => a + effects[f][v], 0) + 0.9 * x1 - 0.4 * Math.log1p(x2);

@@ -5,10 +5,8 @@
 // An update can be split into parts (by parameter and by row) that threads apply at once.
 
 import type { Kernels } from './kernels/types.ts';
-import type { DenseParam, EmbeddingTable } from './params.ts';
+import type { EmbeddingTable, Params } from './params.ts';
 import type { Workspace } from './workspace.ts';
-
-type Params = { dense: DenseParam[]; tables: EmbeddingTable[] };
 
 export interface AdamOptions {
   lr: number;

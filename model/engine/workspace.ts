@@ -6,7 +6,7 @@ import type { EncodedBatch } from '../features/encode.ts';
 import type { FeatureLayout } from '../features/layout.ts';
 import type { BackwardCtx, Graph } from './graph.ts';
 import type { Kernels } from './kernels/types.ts';
-import type { DenseParam, EmbeddingTable } from './params.ts';
+import type { DenseParam, EmbeddingTable, Params } from './params.ts';
 import { SparseGrad } from './sparse-grad.ts';
 
 /** Predictions are clipped here before the log-loss, as every metric does. */
@@ -27,7 +27,7 @@ export class Workspace implements BackwardCtx {
   readonly sparseGrads: Map<EmbeddingTable, SparseGrad>;
   private readonly ins: Float32Array[][];
   private readonly dIns: Float32Array[][];
-  readonly params: { dense: DenseParam[]; tables: EmbeddingTable[] };
+  readonly params: Params;
 
   constructor(
     readonly graph: Graph,

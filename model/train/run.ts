@@ -6,7 +6,7 @@ import { mkdirSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { createKernels, type KernelKind } from '../engine/kernels/index.ts';
 import { MANIFEST_FORMAT, type Manifest } from '../manifest.ts';
-import { serializeWeights } from './checkpoint.ts';
+import { serializeWeights } from '../engine/weights-file.ts';
 import { evaluateGraph, metricsOf, type TaskMetrics } from './evaluate.ts';
 import type { PreparedData } from './prepare.ts';
 import { train, type TrainOptions } from './trainer.ts';

@@ -3,10 +3,8 @@
 // threads. Both leave identical gradients in the same workspaces.
 
 import type { Adam } from '../engine/optimizer.ts';
-import type { DenseParam, EmbeddingTable } from '../engine/params.ts';
+import type { Params } from '../engine/params.ts';
 import type { Workspace } from '../engine/workspace.ts';
-
-export type Params = { dense: DenseParam[]; tables: EmbeddingTable[] };
 
 export interface ShardRunner {
   readonly shards: readonly Workspace[];

@@ -42,7 +42,7 @@ export interface Trial {
   rungs: RungResult[];
 }
 
-const pick = <T>(rng: Rng, xs: readonly T[]): T => xs[rng.nextU32() % xs.length];
+const pick = <T>(rng: Rng, xs: readonly T[]): T => xs[rng.u32() % xs.length];
 
 /**
  * Trial 0 is the defaults (so tuning cannot end below them on validation); the others draw

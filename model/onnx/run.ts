@@ -20,6 +20,7 @@
 import type { EncodedBatch } from '../features/encode.ts';
 import type { FeatureLayout } from '../features/layout.ts';
 import { CAT_INPUT, inputSpecs, NUM_INPUT, SESSION_CONFIG } from './inputs.ts';
+import { requestFeedsOf, takesRequestInputs } from './request-inputs.ts';
 
 export type OrtRuntime = 'node' | 'web';
 
@@ -72,8 +73,11 @@ export function loadOrt(runtime: OrtRuntime): Promise<Ort> {
   }));
 }
 
-/** The input tensors of rows [from, to) of a batch (copies: kernel memory may be shared). */
-export function feedsOf(ort: Ort, layout: FeatureLayout, batch: EncodedBatch, from = 0, to = batch.n): Record<string, Tensor> {
+/**
+ * The input tensors of rows [from, to) of a batch (copies: kernel memory may be shared). With
+ * the input names of a request-shared model, also its request-level inputs (request-inputs.ts).
+ */
+export function feedsOf(ort: Ort, layout: FeatureLayout, batch: EncodedBatch, from = 0, to = batch.n, inputNames: readonly string[] = []): Record<string, Tensor> {
   const n = to - from;
   const specs = inputSpecs(layout);
   const feeds: Record<string, Tensor> = {};
@@ -86,6 +90,11 @@ export function feedsOf(ort: Ort, layout: FeatureLayout, batch: EncodedBatch, fr
     if (!src || src.length < to * w) throw new Error(`onnx run: input ${s.name} holds ${src?.length ?? 0} values, need ${to * w}`);
     const data = src.slice(from * w, to * w);
     feeds[s.name] = data instanceof Int32Array ? new ort.Tensor('int32', data, [n, w]) : new ort.Tensor('float32', data, [n, w]);
+  }
+  if (takesRequestInputs(inputNames)) {
+    for (const [name, t] of Object.entries(requestFeedsOf(layout, batch, from, to).tensors)) {
+      feeds[name] = t.data instanceof Int32Array ? new ort.Tensor('int32', t.data, t.dims) : new ort.Tensor('float32', t.data, t.dims);
+    }
   }
   return feeds;
 }
@@ -103,7 +112,7 @@ export async function createRunner(model: Uint8Array, layout: FeatureLayout, opt
       const out: Record<string, Float32Array> = Object.fromEntries(outputNames.map((t) => [t, new Float32Array(n)]));
       for (let from = 0; from < n; from += chunk) {
         const to = Math.min(n, from + chunk);
-        const feeds = feedsOf(ort, layout, batch, from, to);
+        const feeds = feedsOf(ort, layout, batch, from, to, session.inputNames);
         const res = await session.run(feeds);
         for (const t of outputNames) {
           const data = res[t].data as Float32Array;

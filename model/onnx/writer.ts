@@ -23,7 +23,11 @@ import type { Graph, GraphNode } from '../engine/graph.ts';
 import type { EmbeddingTable } from '../engine/params.ts';
 import type { FeatureLayout } from '../features/layout.ts';
 import type { AttrValue, OnnxEmitter } from '../engine/onnx-emitter.ts';
+import { Dense } from '../engine/ops/dense.ts';
+import { featureColumns } from './feature-columns.ts';
+import { emitDenseGroup, type LayerWriter } from './first-layer.ts';
 import { BATCH_DIM, checkOutputNames, inputSpecs } from './inputs.ts';
+import { requestInputSpecs } from './request-inputs.ts';
 import { attribute, DataType, int64Bytes, onnx, tensor, valueInfo, type NodeProto, type TensorProto } from './proto.ts';
 import { quantizeMatrix, quantizeTable, type WeightGranularity } from './quantize.ts';
 
@@ -57,8 +61,18 @@ export type Int8Scheme = 'dynamic' | 'weight-only';
  */
 export const DEFAULT_INT8_SCHEME: Int8Scheme = 'weight-only';
 
+/**
+ * 'per-row': every candidate row is computed on its own (inputs.ts). 'request' (the default):
+ * the per-request part of the first layers is computed once per request (first-layer.ts,
+ * request-inputs.ts); same probabilities within float rounding. The dynamic int8 scheme is
+ * always per-row (it quantizes the activations of the whole batch at once).
+ */
+export type Sharing = 'per-row' | 'request';
+
 export interface ExportOptions {
   quantization: Quantization;
+  /** Default 'request' (fp32, weight-only int8); see Sharing. */
+  sharing?: Sharing;
   /** int8 only: how the dense layers run (default DEFAULT_INT8_SCHEME). */
   scheme?: Int8Scheme;
   /** int8 only: dense weight scales per output column (default) or one per matrix. */
@@ -78,7 +92,7 @@ export function quantizationLabel(o: ExportOptions): string {
 // external data, which onnxruntime-web at the edge cannot load from a single file anyway).
 const MAX_MODEL_BYTES = 2 ** 31 - 2 ** 24;
 
-class Writer implements OnnxEmitter {
+class Writer implements LayerWriter {
   readonly inputs: { cat: string; multi: string[]; num: string };
   private readonly nodes: NodeProto[] = [];
   private readonly inits: TensorProto[] = [];
@@ -90,6 +104,9 @@ class Writer implements OnnxEmitter {
   private initBytes = 0;
   readonly scheme: Int8Scheme;
   readonly int8: boolean;
+  /** Dense layers reading one input are emitted as one MatMul (not with the dynamic scheme). */
+  readonly fuse: boolean;
+  readonly sharing: Sharing;
 
   constructor(
     readonly layout: FeatureLayout,
@@ -100,9 +117,32 @@ class Writer implements OnnxEmitter {
     this.int8 = opts.quantization === 'int8';
     this.scheme = opts.scheme ?? DEFAULT_INT8_SCHEME;
     if (this.scheme !== 'dynamic' && this.scheme !== 'weight-only') throw new Error(`onnx: unknown int8 scheme ${String(opts.scheme)}`);
-    for (const s of inputSpecs(layout)) this.names.add(s.name);
+    this.fuse = !this.int8 || this.scheme === 'weight-only';
+    this.sharing = opts.sharing ?? (this.fuse ? 'request' : 'per-row');
+    if (this.sharing !== 'request' && this.sharing !== 'per-row') throw new Error(`onnx: unknown sharing ${String(opts.sharing)}`);
+    if (this.sharing === 'request' && !this.fuse) throw new Error('onnx: the dynamic int8 scheme cannot be request-shared (it quantizes the whole batch at once); use sharing per-row');
+    for (const s of this.inputSpecs()) this.names.add(s.name);
     for (const r of reserved) this.names.add(r);
     this.inputs = { cat: 'cat', multi: layout.multi.map((m) => `multi_${m.name}`), num: 'num' };
+  }
+
+  /** The graph inputs: inputs.ts, and request-inputs.ts when request-shared. */
+  inputSpecs() {
+    const own = inputSpecs(this.layout).map((s) => ({ ...s, rank: 2 as 1 | 2 }));
+    return this.sharing === 'request' ? [...own, ...requestInputSpecs(this.layout)] : own;
+  }
+
+  withInputs(inputs: OnnxEmitter['inputs']): OnnxEmitter {
+    return {
+      inputs,
+      node: (...a) => this.node(...a),
+      nodeMulti: (...a) => this.nodeMulti(...a),
+      floatConst: (...a) => this.floatConst(...a),
+      int32Const: (...a) => this.int32Const(...a),
+      int64Const: (...a) => this.int64Const(...a),
+      matmul: (...a) => this.matmul(...a),
+      embedding: (...a) => this.embedding(...a),
+    };
   }
 
   /** A tensor name not used yet, derived from `hint`. */
@@ -165,19 +205,28 @@ class Writer implements OnnxEmitter {
     return this.constant(`i64_${values.join('_')}`, DataType.INT64, [values.length], int64Bytes(values));
   }
 
-  matmul(x: string, w: Float32Array, inDim: number, outDim: number, hint: string): string {
+  private quantized(w: Float32Array, inDim: number, outDim: number, hint: string): { q: string; scale: string; perTensor: boolean } | null {
     if (w.length !== inDim * outDim) throw new Error(`onnx: weight ${hint} has ${w.length} values, expected ${inDim}x${outDim}`);
-    if (!this.int8 || outDim < (this.opts.minQuantizedColumns ?? 2)) {
-      return this.node('MatMul', [x, this.init(hint, DataType.FLOAT, [inDim, outDim], w)]);
-    }
+    if (!this.int8 || outDim < (this.opts.minQuantizedColumns ?? 2)) return null;
     const granularity = this.opts.weights ?? 'per-column';
     const { q, scales } = quantizeMatrix(w, inDim, outDim, granularity);
-    const qName = this.init(`${hint}.q`, DataType.INT8, [inDim, outDim], q);
-    const sName = this.init(`${hint}.scale`, DataType.FLOAT, granularity === 'per-tensor' ? [] : [outDim], scales);
-    if (this.scheme === 'weight-only') {
-      const wf = this.node('DequantizeLinear', [qName, sName], granularity === 'per-tensor' ? {} : { axis: 1 });
-      return this.node('MatMul', [x, wf]);
-    }
+    const perTensor = granularity === 'per-tensor';
+    return { q: this.init(`${hint}.q`, DataType.INT8, [inDim, outDim], q), scale: this.init(`${hint}.scale`, DataType.FLOAT, perTensor ? [] : [outDim], scales), perTensor };
+  }
+
+  weight(w: Float32Array, inDim: number, outDim: number, hint: string): string {
+    if (this.int8 && this.scheme !== 'weight-only') throw new Error('onnx: a float weight tensor of the dynamic scheme');
+    const qw = this.quantized(w, inDim, outDim, hint);
+    if (!qw) return this.init(hint, DataType.FLOAT, [inDim, outDim], w);
+    return this.node('DequantizeLinear', [qw.q, qw.scale], qw.perTensor ? {} : { axis: 1 });
+  }
+
+  matmul(x: string, w: Float32Array, inDim: number, outDim: number, hint: string): string {
+    if (this.fuse) return this.node('MatMul', [x, this.weight(w, inDim, outDim, hint)]);
+    const qw = this.quantized(w, inDim, outDim, hint);
+    if (!qw) return this.node('MatMul', [x, this.init(hint, DataType.FLOAT, [inDim, outDim], w)]);
+    const qName = qw.q;
+    const sName = qw.scale;
     // One DynamicQuantizeLinear per activation tensor, shared by every matmul reading it.
     let xq = this.quantizedInputs.get(x);
     if (!xq) this.quantizedInputs.set(x, (xq = this.nodeMulti('DynamicQuantizeLinear', [x], 3)));
@@ -221,10 +270,15 @@ class Writer implements OnnxEmitter {
       for (const x of n.input!) needed.add(x);
     }
     kept.reverse();
-    const specs = inputSpecs(this.layout);
+    const specs = this.inputSpecs();
+    const dimsOf = (s: { name: string; width: number; rank: 1 | 2 }) => {
+      const first = s.name.startsWith('req_') ? 'R' : s.rank === 1 ? 'K' : BATCH_DIM;
+      return s.rank === 1 ? [first] : [first, s.width];
+    };
     const metadata: Record<string, string> = {
       quantization: quantizationLabel(this.opts),
-      inputs: specs.map((s) => `${s.name}:${s.type}[${BATCH_DIM},${s.width}]`).join(' '),
+      sharing: this.sharing,
+      inputs: specs.map((s) => `${s.name}:${s.type}[${dimsOf(s).join(',')}]`).join(' '),
       outputs: outputs.map((o) => `${o.task}:float32[${BATCH_DIM},1]`).join(' '),
       ...this.opts.metadata,
     };
@@ -240,7 +294,7 @@ class Writer implements OnnxEmitter {
         name: graphName,
         node: kept,
         initializer: this.inits.filter((t) => needed.has(t.name!)),
-        input: specs.map((s) => valueInfo(s.name, s.type === 'int32' ? DataType.INT32 : DataType.FLOAT, [BATCH_DIM, s.width])),
+        input: specs.map((s) => valueInfo(s.name, s.type === 'int32' ? DataType.INT32 : DataType.FLOAT, dimsOf(s))),
         output: outputs.map((o) => valueInfo(o.task, DataType.FLOAT, [BATCH_DIM, 1])),
       },
       metadataProps: Object.entries(metadata).map(([key, value]) => ({ key, value })),
@@ -258,8 +312,18 @@ export function exportOnnx(graph: Graph, layout: FeatureLayout, opts: ExportOpti
   checkOutputNames(layout, tasks);
   const w = new Writer(layout, opts, tasks);
   const names = new Map<GraphNode, string>();
+  // Dense layers by the node they read: emitted together (first-layer.ts).
+  const readers = new Map<GraphNode, GraphNode[]>();
+  if (w.fuse) for (const n of graph.nodes) if (n.op instanceof Dense) (readers.get(n.inputs[0]) ?? readers.set(n.inputs[0], []).get(n.inputs[0])!).push(n);
   for (const n of graph.nodes) {
+    if (names.has(n)) continue;
     const ins = n.inputs.map((i) => names.get(i) ?? fail(`node ${n.id} (${n.op.type}) reads node ${i.id} before it is emitted`));
+    const group = n.op instanceof Dense ? readers.get(n.inputs[0]) : undefined;
+    const cols = group && w.sharing === 'request' ? featureColumns(n.inputs[0], layout) : null;
+    if (group && (group.length > 1 || cols)) {
+      emitDenseGroup(w, group, ins[0], cols).forEach((y, i) => names.set(group[i], y));
+      continue;
+    }
     names.set(n, n.op.onnx(w, ins));
   }
   return w.finish(

@@ -1,0 +1,144 @@
+// The export of the Dense layers that read one input: all of them as ONE MatMul (the weights
+// side by side, one Add, one Split), and, when that input is a features row and the export is
+// request-shared (request-inputs.ts), the product split by the row's columns:
+//
+//   x W = x_req W_req                          user / context embeddings, their dots, numerics
+//       + x_cand W_cand                        candidate embeddings, their dots, numerics
+//       + sum_{a req, j cand} (v_a . v_j) W_aj  the dots across the two
+//
+// The first term is the same for every candidate: it is computed once per request row. The
+// third is linear in each candidate embedding v_j: with M_j = sum_a v_a W_aj^T (per request)
+// it is v_j M_j, so it folds into the candidate product's weights (W_cand + M). Every
+// candidate is scored with request row 0; the candidates listed in ovr_rows then get the exact
+// difference to their own request row added (both terms that depend on it) and are written
+// back with ScatterND. The weights are the same tensors as the per-row graph's (rows gathered
+// from the one fused matrix, int8 per-column scales untouched), so only float rounding differs.
+
+import type { OnnxEmitter } from '../engine/onnx-emitter.ts';
+import type { GraphNode } from '../engine/graph.ts';
+import type { Dense } from '../engine/ops/dense.ts';
+import { EmbedFields } from '../engine/ops/embed.ts';
+import { DotInteraction } from '../engine/ops/interaction.ts';
+import type { FeatureColumns } from './feature-columns.ts';
+import { DataType } from './proto.ts';
+import { isPerRequest, OVERRIDE_REQUEST, OVERRIDE_ROWS, REQUEST_PREFIX } from './request-inputs.ts';
+
+export interface LayerWriter extends OnnxEmitter {
+  /** The float weight [inDim, outDim] as a tensor: an fp32 constant, or DequantizeLinear of its int8 form. */
+  weight(w: Float32Array, inDim: number, outDim: number, hint: string): string;
+  /** This writer, reading other graph inputs. */
+  withInputs(inputs: OnnxEmitter['inputs']): OnnxEmitter;
+}
+
+/** Emits `nodes` (a topologically ordered closed subgraph) with emitter e; returns the last one's output. */
+function emitSubgraph(e: OnnxEmitter, nodes: readonly GraphNode[]): string {
+  const names = new Map<GraphNode, string>();
+  for (const n of nodes) names.set(n, n.op.onnx(e, n.inputs.map((i) => names.get(i)!)));
+  return names.get(nodes[nodes.length - 1])!;
+}
+
+const range = (start: number, n: number) => Array.from({ length: n }, (_, k) => start + k);
+
+/**
+ * Emits the Dense nodes `dense` (all reading the tensor `x`) as one MatMul; with `cols` (the
+ * column map of their input) the request-shared form. Returns each node's output, in order.
+ */
+export function emitDenseGroup(e: LayerWriter, dense: readonly GraphNode[], x: string, cols: FeatureColumns | null): string[] {
+  const ops = dense.map((n) => n.op as Dense);
+  const widths = ops.map((op) => op.outDim);
+  const O = widths.reduce((a, b) => a + b, 0);
+  const weights = ops.map((op) => e.weight(op.w.data, op.inDim, op.outDim, op.w.name));
+  const W = weights.length === 1 ? weights[0] : e.node('Concat', weights, { axis: 1 });
+  const biasData = new Float32Array(O);
+  let off = 0;
+  for (const op of ops) {
+    biasData.set(op.b.data, off);
+    off += op.outDim;
+  }
+  const bias = e.floatConst(`${ops[0].b.name}.fused`, biasData, [O]);
+  const z = (cols && requestShared(e, W, bias, O, cols)) || e.node('Add', [e.node('MatMul', [x, W]), bias]);
+  const outs = ops.length === 1 ? [z] : e.nodeMulti('Split', [z, e.int64Const(widths)], ops.length, { axis: 1 });
+  return outs.map((y, i) => (ops[i].act === 'relu' ? e.node('Relu', [y]) : y));
+}
+
+/** z = x W + bias of the features row `cols` in the request-shared form, or null when nothing is shared. */
+function requestShared(e: LayerWriter, W: string, bias: string, O: number, cols: FeatureColumns): string | null {
+  const { dim: d, fields, pairColumn } = cols;
+  const req = fields.map((f, i) => (f.perRequest ? i : -1)).filter((i) => i >= 0);
+  const cand = fields.map((f, i) => (f.perRequest ? -1 : i)).filter((i) => i >= 0);
+  const numReq = cols.numerics.filter((n) => isPerRequest(n.spec));
+  const numCand = cols.numerics.filter((n) => !numReq.includes(n));
+  if (!req.length && !numReq.length) return null;
+  if (!cand.length && !numCand.length) return null;
+  const pairs = (as: number[], bs: number[], upper: boolean) => {
+    const out: number[] = [];
+    if (!pairColumn) return out;
+    for (const a of as) for (const b of bs) if (!upper || b > a) out.push(pairColumn(Math.min(a, b), Math.max(a, b)));
+    return out;
+  };
+  const embOf = (fs: number[]) => fs.flatMap((f) => range(fields[f].start, d));
+  const colsReq = [...embOf(req), ...pairs(req, req, true), ...numReq.map((n) => n.column)];
+  const colsCandRest = [...pairs(cand, cand, true), ...numCand.map((n) => n.column)];
+  const colsCross = pairs(req, cand, false);
+  const rows = (c: number[]) => e.node('Gather', [W, e.int64Const(c)], { axis: 0 });
+  const columns = (t: string, c: number[]) => e.node('Gather', [t, e.int64Const(c)], { axis: 1 });
+  const row0 = e.int64Const([0]);
+
+  // Per request row: the whole features row of the R request rows (cheap: R is 1 unless
+  // candidates override), of which the per-request columns are used.
+  const inputs = e.inputs;
+  const reqInputs = { cat: REQUEST_PREFIX + inputs.cat, multi: inputs.multi.map((m) => REQUEST_PREFIX + m), num: REQUEST_PREFIX + inputs.num };
+  const xReq = emitSubgraph(e.withInputs(reqInputs), cols.nodes);
+  const reqPart = e.node('MatMul', [columns(xReq, colsReq), rows(colsReq)]); // [R, O]
+  const reqPart0 = e.node('Gather', [reqPart, row0], { axis: 0 }); // [1, O]
+  const vReq = req.length ? columns(xReq, embOf(req)) : null; // [R, Fr * d]
+
+  // Per candidate: its own embeddings (the embedding ops of the graph, on its columns only),
+  // their dots and its numerics.
+  const parts: string[] = [];
+  const catCols = cand.filter((f) => fields[f].catColumn >= 0).map((f) => fields[f].catColumn);
+  if (catCols.length) {
+    const ids = columns(inputs.cat, catCols);
+    parts.push(new EmbedFields(cols.table, catCols.length).onnx(e.withInputs({ ...inputs, cat: ids })));
+  }
+  for (const f of cand) if (fields[f].multi >= 0) parts.push(fields[f].source.op.onnx(e, []));
+  const vCand = parts.length === 0 ? null : parts.length === 1 ? parts[0] : e.node('Concat', parts, { axis: 1 }); // [N, Fc * d]
+  const xParts = vCand ? [vCand] : [];
+  if (vCand && pairColumn && cand.length > 1) xParts.push(new DotInteraction(cand.length, d).onnx(e, [vCand]));
+  if (numCand.length) {
+    const idx = numCand.map((n) => cols.numerics.indexOf(n));
+    xParts.push(columns(inputs.num, idx));
+  }
+  const xCand = xParts.length === 1 ? xParts[0] : e.node('Concat', xParts, { axis: 1 });
+
+  const Fr = req.length;
+  const Fc = cand.length;
+  const cross = vReq && vCand && colsCross.length > 0;
+  let wEmb = vCand ? rows(embOf(cand)) : null;
+  if (cross) {
+    // M = v_0^T W_cross, rearranged to [Fc * d, O]: the candidate embeddings' extra weights.
+    const wCross = e.node('Reshape', [rows(colsCross), e.int64Const([Fr, Fc * O])]);
+    const v0 = e.node('Reshape', [e.node('Gather', [vReq, row0], { axis: 0 }), e.int64Const([Fr, d])]);
+    const m = e.node('MatMul', [e.node('Transpose', [v0], { perm: [1, 0] }), wCross]); // [d, Fc * O]
+    const mj = e.node('Transpose', [e.node('Reshape', [m, e.int64Const([d, Fc, O])])], { perm: [1, 0, 2] });
+    wEmb = e.node('Add', [wEmb!, e.node('Reshape', [mj, e.int64Const([Fc * d, O])])]);
+  }
+  const wParts = [...(wEmb ? [wEmb] : []), ...(colsCandRest.length ? [rows(colsCandRest)] : [])];
+  const wCand = wParts.length === 1 ? wParts[0] : e.node('Concat', wParts, { axis: 0 });
+  const zBase = e.node('Add', [e.node('MatMul', [xCand, wCand]), e.node('Add', [reqPart0, bias])]);
+
+  // The listed candidates: add the difference between their request row and row 0.
+  let upd = e.node('Add', [
+    e.node('Gather', [zBase, OVERRIDE_ROWS], { axis: 0 }),
+    e.node('Sub', [e.node('Gather', [reqPart, OVERRIDE_REQUEST], { axis: 0 }), reqPart0]),
+  ]);
+  if (cross) {
+    const delta = e.node('Sub', [e.node('Gather', [vReq, OVERRIDE_REQUEST], { axis: 0 }), e.node('Gather', [vReq, row0], { axis: 0 })]);
+    const dv = e.node('Reshape', [delta, e.int64Const([-1, Fr, d])]);
+    const vc = e.node('Transpose', [e.node('Reshape', [e.node('Gather', [vCand!, OVERRIDE_ROWS], { axis: 0 }), e.int64Const([-1, Fc, d])])], { perm: [0, 2, 1] });
+    const dots = e.node('Reshape', [e.node('MatMul', [dv, vc]), e.int64Const([-1, Fr * Fc])]);
+    upd = e.node('Add', [upd, e.node('MatMul', [dots, rows(colsCross)])]);
+  }
+  const at = e.node('Unsqueeze', [e.node('Cast', [OVERRIDE_ROWS], { to: DataType.INT64 }), e.int64Const([1])]);
+  return e.node('ScatterND', [zBase, at, upd]);
+}

@@ -16,6 +16,7 @@ import type { EncodedBatch } from '../model/features/encode.ts';
 import { layoutOf, type FeatureLayout } from '../model/features/layout.ts';
 import type { FeatureSpec, TaskSpec } from '../model/features/spec.ts';
 import { inputSpecs } from '../model/onnx/inputs.ts';
+import { requestColumns, requestFeedsOf, requestInputSpecs } from '../model/onnx/request-inputs.ts';
 import { DataType, decodeModel, type ValueInfoProto } from '../model/onnx/proto.ts';
 import { fromFloat16Bits, quantizeTable, toFloat16Bits } from '../model/onnx/quantize.ts';
 import { randomBatch, sliceBatch } from '../scripts/bench/random-batch.ts';
@@ -81,6 +82,48 @@ function maxDiff(g: Graph, a: Float32Array[], b: Record<string, Float32Array>): 
 
 const batch = randomBatch(layout, ROWS, 7);
 
+/**
+ * Rows of one request: every row gets row 0's per-request values (user, context), except,
+ * with `overrides`, that share of rows, which gets another row's value for one per-request
+ * column (a candidate overriding a context or user feature).
+ */
+function requestBatch(l: FeatureLayout, n: number, seed: number, overrides: number): EncodedBatch {
+  const b = randomBatch(l, n, seed);
+  const cols = requestColumns(l);
+  const C = l.catWidth;
+  const D = l.numeric.length;
+  const rng = new Rng(seed + 1);
+  for (let i = 1; i < n; i++) {
+    const from = rng.next() < overrides ? 1 + (rng.u32() % (n - 1)) : 0;
+    const which = rng.u32() % (cols.cat.length + cols.num.length + cols.multi.length);
+    const src = (k: number) => (k === which ? from : 0);
+    cols.cat.forEach((c, k) => (b.cat[i * C + c] = b.cat[src(k) * C + c]));
+    cols.num.forEach((d, k) => (b.num[i * D + d] = b.num[src(cols.cat.length + k) * D + d]));
+    cols.multi.forEach((m, k) => {
+      const L = l.multi[m].maxLen;
+      const f = src(cols.cat.length + cols.num.length + k);
+      b.multi[m].copyWithin(i * L, f * L, f * L + L);
+    });
+  }
+  return b;
+}
+
+/** Max abs difference between two runs' probabilities (same tasks, same rows). */
+function runDiff(a: Record<string, Float32Array>, b: Record<string, Float32Array>): number {
+  let m = 0;
+  for (const t of Object.keys(a)) {
+    assert.equal(a[t].length, b[t].length);
+    for (let i = 0; i < a[t].length; i++) m = Math.max(m, Math.abs(a[t][i] - b[t][i]));
+  }
+  return m;
+}
+
+const REQUEST_BATCHES: [string, EncodedBatch][] = [
+  ['one request, no override', requestBatch(layout, 500, 31, 0)],
+  ['one request, 10% of the candidates override a user / context value', requestBatch(layout, 500, 32, 0.1)],
+  ['training rows (every row its own user and context)', sliceBatch(layout, batch, 0, 500)],
+];
+
 test('the random rows cover padded slots and all-padding rows', () => {
   const L = layout.multi[0].maxLen;
   let allPad = 0;
@@ -123,6 +166,21 @@ for (const arch of Object.keys(ARCHITECTURES) as ArchName[]) {
       });
     }
 
+    for (const q of ['fp32', 'int8'] as const) {
+      test(`${q}: the request-shared export gives the per-row graph's probabilities (<= 1e-5)`, async (ctx) => {
+        const perRow = exportOnnx(g, layout, { quantization: q, sharing: 'per-row' });
+        const shared = exportOnnx(g, layout, { quantization: q, sharing: 'request' });
+        assert.ok(decodeModel(shared).graph.node.some((n) => n.opType === 'ScatterND'), 'the request-shared form was not emitted');
+        for (const runtime of RUNTIMES) {
+          for (const [label, b] of REQUEST_BATCHES) {
+            const d = runDiff(await runOnnx(perRow, layout, b, { runtime }), await runOnnx(shared, layout, b, { runtime }));
+            ctx.diagnostic(`${arch} ${q} ${runtime} ${label}: ${d.toExponential(2)}`);
+            assert.ok(d <= 1e-5, `${runtime}, ${label}: max abs diff ${d}`);
+          }
+        }
+      });
+    }
+
     for (const scheme of SCHEMES) {
       test(`int8 ${scheme} stays close to fp32 (onnxruntime-web)`, async (ctx) => {
         const int8 = exportOnnx(g, layout, { quantization: 'int8', scheme });
@@ -158,6 +216,33 @@ test('int8 weight-only scores each row on its own (batch of 1 = batch of 1000); 
   }
 });
 
+test('request inputs: one request row and a zero correction without overrides; each distinct override its own row', () => {
+  const none = requestFeedsOf(layout, requestBatch(layout, 50, 5, 0));
+  assert.equal(none.requests, 1);
+  assert.deepEqual([...none.tensors.ovr_rows.data, ...none.tensors.ovr_req.data], [0, 0]);
+  const b = requestBatch(layout, 50, 5, 0);
+  const C = layout.catWidth;
+  const userCol = requestColumns(layout).cat[0];
+  // Row 0 itself overrides (the majority is row 1's), rows 7 and 9 share another value.
+  b.cat[userCol] = b.cat[userCol] + 1;
+  b.cat[7 * C + userCol] = b.cat[9 * C + userCol] = b.cat[C + userCol] + 2;
+  const f = requestFeedsOf(layout, b);
+  assert.equal(f.requests, 3);
+  assert.deepEqual([...f.tensors.ovr_rows.data], [0, 7, 9]);
+  assert.deepEqual([...f.tensors.ovr_req.data], [1, 2, 2]);
+  assert.equal(f.tensors.req_cat.data[userCol], b.cat[C + userCol], 'row 0 is the majority');
+  assert.deepEqual(f.tensors.req_cat.dims, [3, C]);
+  assert.deepEqual(Object.keys(f.tensors), requestInputSpecs(layout).map((s) => s.name));
+});
+
+test('dense layers reading one input are one MatMul (MMoE: 3 experts and 3 gates)', () => {
+  const mmoe = decodeModel(exportOnnx(randomModel('mmoe', 2), layout, { quantization: 'fp32', sharing: 'per-row' }));
+  assert.equal(mmoe.graph.node.filter((n) => n.opType === 'Split').length, 1);
+  // 1 fused first layer + 3 second expert layers + 3 x 2 tower layers + 3 batched gate mixes
+  // + the dot interactions' Gram matrix (unfused: 6 first-layer MatMuls instead of 1).
+  assert.equal(mmoe.graph.node.filter((n) => n.opType === 'MatMul').length, 1 + 3 + 6 + 3 + 1);
+});
+
 test('int8 file size on a model with a big table is <= 30% of fp32', (ctx) => {
   const big = layoutOf([
     { name: 'user_id', entity: 'user', kind: 'categorical', buckets: 60_000 },
@@ -187,11 +272,14 @@ test('the model declares opset 15, the documented inputs and one [N, 1] output p
     );
     const graph = m.graph;
     const dims = (v: ValueInfoProto) => v.type!.tensorType!.shape!.dim!.map((d) => d.dimParam || Number(d.dimValue));
-    assert.deepEqual(
-      graph.input.map((v) => [v.name, v.type!.tensorType!.elemType, dims(v)]),
-      inputSpecs(layout).map((s) => [s.name, s.type === 'int32' ? DataType.INT32 : DataType.FLOAT, ['N', s.width]]),
-    );
-    assert.deepEqual(['cat', 'multi_recent', 'multi_tags', 'num'], graph.input.map((v) => v.name));
+    const type = (s: { type: string }) => (s.type === 'int32' ? DataType.INT32 : DataType.FLOAT);
+    assert.deepEqual(graph.input.map((v) => [v.name, v.type!.tensorType!.elemType, dims(v)]), [
+      ...inputSpecs(layout).map((s) => [s.name, type(s), ['N', s.width]]),
+      // The default int8 scheme and fp32 are request-shared; the dynamic scheme is per-row.
+      ...(scheme === 'dynamic' ? [] : requestInputSpecs(layout).map((s) => [s.name, type(s), s.rank === 1 ? ['K'] : ['R', s.width]])),
+    ]);
+    assert.deepEqual(graph.input.map((v) => v.name).slice(0, 4), ['cat', 'multi_recent', 'multi_tags', 'num']);
+    if (scheme !== 'dynamic') assert.deepEqual(graph.input.map((v) => v.name).slice(4), ['req_cat', 'req_multi_recent', 'req_multi_tags', 'req_num', 'ovr_rows', 'ovr_req']);
     assert.deepEqual(
       graph.output.map((v) => [v.name, v.type!.tensorType!.elemType, dims(v)]),
       tasks.map((t) => [t.name, DataType.FLOAT, ['N', 1]]),
@@ -209,6 +297,7 @@ test('the model declares opset 15, the documented inputs and one [N, 1] output p
     if (scheme === 'weight-only') assert.ok(ops.has('DequantizeLinear') && !ops.has('MatMulInteger'));
     const meta = Object.fromEntries(m.metadataProps.map((p) => [p.key, p.value]));
     assert.equal(meta.quantization, q === 'fp32' ? 'fp32' : `int8-${scheme}`);
+    assert.equal(meta.sharing, scheme === 'dynamic' ? 'per-row' : 'request');
   }
   assert.equal(DEFAULT_INT8_SCHEME, 'weight-only');
 });
@@ -225,7 +314,7 @@ test('inputs a layout leaves empty are still declared and accepted (no categoric
   const b = randomBatch(l, 300, 2);
   const ref = reference(g, b, l);
   const bytes = exportOnnx(g, l, { quantization: 'fp32' });
-  assert.deepEqual(decodeModel(bytes).graph.input.map((v) => v.name), ['cat', 'multi_recent', 'num']);
+  assert.deepEqual(decodeModel(bytes).graph.input.map((v) => v.name).slice(0, 3), ['cat', 'multi_recent', 'num']);
   for (const runtime of RUNTIMES) assert.ok(maxDiff(g, ref, await runOnnx(bytes, l, b, { runtime })) <= 1e-5);
 });
 

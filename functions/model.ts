@@ -7,7 +7,9 @@
 import { layoutOf, type FeatureLayout } from '../model/features/layout.ts';
 import type { CandidateKind, TaskSpec } from '../model/features/spec.ts';
 import { checkManifest, type Manifest, type OnnxFileRecord } from '../model/manifest.ts';
-import { inputSpecs } from '../model/onnx/inputs.ts';
+import type { EncodedBatch } from '../model/features/encode.ts';
+import { CAT_INPUT, inputSpecs, multiInputName, NUM_INPUT } from '../model/onnx/inputs.ts';
+import { requestFeedsOf, requestInputSpecs, takesRequestInputs } from '../model/onnx/request-inputs.ts';
 import type { ModelBundle } from './bundle.ts';
 import { createSession, Tensor, type OrtSession, type OrtTensor } from './ort.ts';
 
@@ -136,7 +138,9 @@ export class ModelHost {
     } catch (e) {
       throw new Error(`onnxruntime could not load the model: ${describe(e)}`);
     }
-    const want = inputSpecs(info.layout).map((s) => s.name);
+    // A request-shared export (model/onnx/request-inputs.ts) also takes the request rows.
+    const shared = takesRequestInputs(session.inputNames);
+    const want = [...inputSpecs(info.layout), ...(shared ? requestInputSpecs(info.layout) : [])].map((s) => s.name);
     const missingIn = want.filter((n) => !session.inputNames.includes(n));
     const extraIn = session.inputNames.filter((n) => !want.includes(n));
     if (missingIn.length || extraIn.length) {
@@ -151,7 +155,7 @@ export class ModelHost {
       for (const spec of inputSpecs(info.layout)) {
         feeds[spec.name] = new Tensor(spec.type, spec.type === 'int32' ? new Int32Array(spec.width) : new Float32Array(spec.width), [1, spec.width]);
       }
-      const out = await session.run(feeds);
+      const out = await session.run(withRequestInputs(info.layout, session, feeds));
       for (const t of info.tasks) {
         const d = out[t.name]?.data;
         if (!(d instanceof Float32Array) || d.length !== 1) throw new Error(`output ${t.name} is not one float32 per row`);
@@ -162,10 +166,33 @@ export class ModelHost {
     return session;
   }
 
-  /** Runs one inference; runs are serialised per isolate (one ORT session, one wasm heap). */
+  /**
+   * Runs one inference on the per-candidate feeds (score.ts); runs are serialised per isolate
+   * (one ORT session, one wasm heap).
+   */
   run(session: OrtSession, feeds: Record<string, OrtTensor>): Promise<Record<string, OrtTensor>> {
-    const p = this.queue.then(() => session.run(feeds));
+    const all = this.info ? withRequestInputs(this.info.layout, session, feeds) : feeds;
+    const p = this.queue.then(() => session.run(all));
     this.queue = p.catch(() => undefined);
     return p as Promise<Record<string, OrtTensor>>;
   }
+}
+
+/**
+ * The feeds of a request-shared model: the per-candidate inputs plus the request rows and the
+ * overriding candidates, derived from the encoded candidates themselves (requestFeedsOf); other
+ * models get the feeds unchanged.
+ */
+export function withRequestInputs(layout: FeatureLayout, session: OrtSession, feeds: Record<string, OrtTensor>): Record<string, OrtTensor> {
+  if (!takesRequestInputs(session.inputNames)) return feeds;
+  const cat = feeds[CAT_INPUT];
+  const batch: EncodedBatch = {
+    n: cat.dims[0],
+    cat: cat.data as Int32Array,
+    multi: layout.multi.map((m) => feeds[multiInputName(m.name)].data as Int32Array),
+    num: feeds[NUM_INPUT].data as Float32Array,
+  };
+  const out = { ...feeds };
+  for (const [name, t] of Object.entries(requestFeedsOf(layout, batch).tensors)) out[name] = new Tensor(t.data instanceof Int32Array ? 'int32' : 'float32', t.data, t.dims);
+  return out;
 }

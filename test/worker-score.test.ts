@@ -9,7 +9,9 @@ import { after, before, describe, test } from 'node:test';
 import { encodeRows } from '../model/features/encode.ts';
 import type { RawRow, RawValue } from '../model/features/spec.ts';
 import { createRunner, type OnnxRunner } from '../model/onnx/run.ts';
+import { decodeModel } from '../model/onnx/proto.ts';
 import { startWorkers, testWorker, type Harness, type TestWorker } from './helpers/worker-harness.ts';
+import { buildTestModelBytes } from './helpers/worker-model.ts';
 
 type Features = Record<string, RawValue>;
 interface Cand {
@@ -87,10 +89,13 @@ function rowsOf(body: ScoreBody, userFeatures: Features | undefined): RawRow[] {
 // it native and wasm compute the same graph (~1e-7 apart); without it native onnxruntime
 // rewrites int8 DequantizeLinear + MatMul pairs into its own integer kernels and drifts by
 // ~1e-4 from what the worker (wasm) computes.
+// The reference is the PER-ROW export of the same weights: the worker serves the
+// request-shared one (user and context computed once per request, overriding candidates
+// corrected), which must give the per-row graph's probabilities.
 let runner: Promise<OnnxRunner> | null = null;
 
 async function reference(w: TestWorker, body: ScoreBody, userFeatures: Features | undefined): Promise<Record<string, Float32Array>> {
-  runner ??= createRunner(w.model.onnx, w.model.layout, { runtime: 'node' });
+  runner ??= createRunner(buildTestModelBytes(7, { quantization: 'int8', sharing: 'per-row' }), w.model.layout, { runtime: 'node' });
   return (await runner).run(encodeRows(w.model.layout, rowsOf(body, userFeatures)));
 }
 
@@ -174,6 +179,29 @@ describe('scores', () => {
     // Default product fusion with weight 1 per task (wrangler vars are not set in this worker).
     for (const it of json.items) assert.ok(Math.abs(it.score - it.click * it.cart * it.purchase) < 1e-12);
     for (const c of json.coupons) assert.ok(Math.abs(c.score - c.redeem) < 1e-12);
+  });
+
+  test('the served model is the request-shared export', () => {
+    const inputs = decodeModel(w.model.onnx).graph.input.map((v) => v.name);
+    assert.ok(inputs.includes('req_cat') && inputs.includes('ovr_rows'), inputs.join(', '));
+  });
+
+  test('request-shared path: no candidate overrides a user or context feature (1e-5 to the per-row graph)', async () => {
+    const body = richRequest(80, 20, 11);
+    for (const c of body.items!) delete c.features!.device;
+    const { json } = await scoreOk('main', body);
+    assertMatches(json, body, await reference(w, body, body.user!.features));
+  });
+
+  test('override path: candidates override context features, many of them differently (1e-5 to the per-row graph)', async () => {
+    const body = richRequest(40, 10, 12);
+    body.items!.forEach((c, i) => {
+      if (i % 3 === 0) c.features!.hour = i % 24;
+      if (i % 4 === 0) c.features!.device = i % 8 === 0 ? 'web' : 'android';
+    });
+    body.coupons![0].features!.device = 'web';
+    const { json } = await scoreOk('main', body);
+    assertMatches(json, body, await reference(w, body, body.user!.features));
   });
 
   test('a request with only coupons, and one with a single item, also match', async () => {

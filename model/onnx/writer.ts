@@ -73,6 +73,11 @@ export interface ExportOptions {
   quantization: Quantization;
   /** Default 'request' (fp32, weight-only int8); see Sharing. */
   sharing?: Sharing;
+  /**
+   * Dense layers reading the same input as one MatMul (default true; never with the dynamic
+   * scheme). false = one MatMul per layer, as before (kept for measurements: 'request' needs it).
+   */
+  fuse?: boolean;
   /** int8 only: how the dense layers run (default DEFAULT_INT8_SCHEME). */
   scheme?: Int8Scheme;
   /** int8 only: dense weight scales per output column (default) or one per matrix. */
@@ -117,10 +122,12 @@ class Writer implements LayerWriter {
     this.int8 = opts.quantization === 'int8';
     this.scheme = opts.scheme ?? DEFAULT_INT8_SCHEME;
     if (this.scheme !== 'dynamic' && this.scheme !== 'weight-only') throw new Error(`onnx: unknown int8 scheme ${String(opts.scheme)}`);
-    this.fuse = !this.int8 || this.scheme === 'weight-only';
+    this.fuse = (opts.fuse ?? true) && (!this.int8 || this.scheme === 'weight-only');
     this.sharing = opts.sharing ?? (this.fuse ? 'request' : 'per-row');
     if (this.sharing !== 'request' && this.sharing !== 'per-row') throw new Error(`onnx: unknown sharing ${String(opts.sharing)}`);
-    if (this.sharing === 'request' && !this.fuse) throw new Error('onnx: the dynamic int8 scheme cannot be request-shared (it quantizes the whole batch at once); use sharing per-row');
+    if (this.sharing === 'request' && !this.fuse) {
+      throw new Error(opts.fuse === false ? 'onnx: sharing request needs fuse' : 'onnx: the dynamic int8 scheme cannot be request-shared (it quantizes the whole batch at once); use sharing per-row');
+    }
     for (const s of this.inputSpecs()) this.names.add(s.name);
     for (const r of reserved) this.names.add(r);
     this.inputs = { cat: 'cat', multi: layout.multi.map((m) => `multi_${m.name}`), num: 'num' };
@@ -222,7 +229,7 @@ class Writer implements LayerWriter {
   }
 
   matmul(x: string, w: Float32Array, inDim: number, outDim: number, hint: string): string {
-    if (this.fuse) return this.node('MatMul', [x, this.weight(w, inDim, outDim, hint)]);
+    if (this.scheme === 'weight-only' || !this.int8) return this.node('MatMul', [x, this.weight(w, inDim, outDim, hint)]);
     const qw = this.quantized(w, inDim, outDim, hint);
     if (!qw) return this.node('MatMul', [x, this.init(hint, DataType.FLOAT, [inDim, outDim], w)]);
     const qName = qw.q;

@@ -23,9 +23,22 @@ import type { FeatureColumns } from './feature-columns.ts';
 import { DataType } from './proto.ts';
 import { isPerRequest, OVERRIDE_REQUEST, OVERRIDE_ROWS, REQUEST_PREFIX } from './request-inputs.ts';
 
+/** One dense layer's weight [inDim, outDim] (row-major). */
+export interface WeightPart {
+  w: Float32Array;
+  inDim: number;
+  outDim: number;
+  hint: string;
+}
+
 export interface LayerWriter extends OnnxEmitter {
-  /** The float weight [inDim, outDim] as a tensor: an fp32 constant, or DequantizeLinear of its int8 form. */
-  weight(w: Float32Array, inDim: number, outDim: number, hint: string): string;
+  /**
+   * The weights of `parts` side by side ([inDim, sum outDim]), as one float tensor per set of
+   * rows: fp32 constants, or DequantizeLinear of int8 rows with each layer's own column scales
+   * (so every value equals that layer's own export). The rows are cut here, in the file, so
+   * the session has nothing to fold for them at start-up.
+   */
+  weightRows(parts: readonly WeightPart[], rowSets: readonly (readonly number[])[]): string[];
   /** This writer, reading other graph inputs. */
   withInputs(inputs: OnnxEmitter['inputs']): OnnxEmitter;
 }
@@ -47,8 +60,7 @@ export function emitDenseGroup(e: LayerWriter, dense: readonly GraphNode[], x: s
   const ops = dense.map((n) => n.op as Dense);
   const widths = ops.map((op) => op.outDim);
   const O = widths.reduce((a, b) => a + b, 0);
-  const weights = ops.map((op) => e.weight(op.w.data, op.inDim, op.outDim, op.w.name));
-  const W = weights.length === 1 ? weights[0] : e.node('Concat', weights, { axis: 1 });
+  const parts = ops.map((op): WeightPart => ({ w: op.w.data, inDim: op.inDim, outDim: op.outDim, hint: op.w.name }));
   const biasData = new Float32Array(O);
   let off = 0;
   for (const op of ops) {
@@ -56,13 +68,13 @@ export function emitDenseGroup(e: LayerWriter, dense: readonly GraphNode[], x: s
     off += op.outDim;
   }
   const bias = e.floatConst(`${ops[0].b.name}.fused`, biasData, [O]);
-  const z = (cols && requestShared(e, W, bias, O, cols)) || e.node('Add', [e.node('MatMul', [x, W]), bias]);
+  const z = (cols && requestShared(e, parts, bias, O, cols)) || e.node('Add', [e.node('MatMul', [x, e.weightRows(parts, [range(0, parts[0].inDim)])[0]]), bias]);
   const outs = ops.length === 1 ? [z] : e.nodeMulti('Split', [z, e.int64Const(widths)], ops.length, { axis: 1 });
   return outs.map((y, i) => (ops[i].act === 'relu' ? e.node('Relu', [y]) : y));
 }
 
 /** z = x W + bias of the features row `cols` in the request-shared form, or null when nothing is shared. */
-function requestShared(e: LayerWriter, W: string, bias: string, O: number, cols: FeatureColumns): string | null {
+function requestShared(e: LayerWriter, parts: readonly WeightPart[], bias: string, O: number, cols: FeatureColumns): string | null {
   const { dim: d, fields, pairColumn } = cols;
   const req = fields.map((f, i) => (f.perRequest ? i : -1)).filter((i) => i >= 0);
   const cand = fields.map((f, i) => (f.perRequest ? -1 : i)).filter((i) => i >= 0);
@@ -80,7 +92,10 @@ function requestShared(e: LayerWriter, W: string, bias: string, O: number, cols:
   const colsReq = [...embOf(req), ...pairs(req, req, true), ...numReq.map((n) => n.column)];
   const colsCandRest = [...pairs(cand, cand, true), ...numCand.map((n) => n.column)];
   const colsCross = pairs(req, cand, false);
-  const rows = (c: number[]) => e.node('Gather', [W, e.int64Const(c)], { axis: 0 });
+  const colsCandEmb = embOf(cand);
+  const sets = [colsReq, colsCandEmb, colsCandRest, colsCross];
+  const cut = e.weightRows(parts, sets.filter((c) => c.length > 0));
+  const [wReq, wCandEmb, wCandRest, wCross] = sets.map((c) => (c.length ? cut.shift()! : null));
   const columns = (t: string, c: number[]) => e.node('Gather', [t, e.int64Const(c)], { axis: 1 });
   const row0 = e.int64Const([0]);
 
@@ -89,20 +104,20 @@ function requestShared(e: LayerWriter, W: string, bias: string, O: number, cols:
   const inputs = e.inputs;
   const reqInputs = { cat: REQUEST_PREFIX + inputs.cat, multi: inputs.multi.map((m) => REQUEST_PREFIX + m), num: REQUEST_PREFIX + inputs.num };
   const xReq = emitSubgraph(e.withInputs(reqInputs), cols.nodes);
-  const reqPart = e.node('MatMul', [columns(xReq, colsReq), rows(colsReq)]); // [R, O]
+  const reqPart = e.node('MatMul', [columns(xReq, colsReq), wReq!]); // [R, O]
   const reqPart0 = e.node('Gather', [reqPart, row0], { axis: 0 }); // [1, O]
   const vReq = req.length ? columns(xReq, embOf(req)) : null; // [R, Fr * d]
 
   // Per candidate: its own embeddings (the embedding ops of the graph, on its columns only),
   // their dots and its numerics.
-  const parts: string[] = [];
+  const vParts: string[] = [];
   const catCols = cand.filter((f) => fields[f].catColumn >= 0).map((f) => fields[f].catColumn);
   if (catCols.length) {
     const ids = columns(inputs.cat, catCols);
-    parts.push(new EmbedFields(cols.table, catCols.length).onnx(e.withInputs({ ...inputs, cat: ids })));
+    vParts.push(new EmbedFields(cols.table, catCols.length).onnx(e.withInputs({ ...inputs, cat: ids })));
   }
-  for (const f of cand) if (fields[f].multi >= 0) parts.push(fields[f].source.op.onnx(e, []));
-  const vCand = parts.length === 0 ? null : parts.length === 1 ? parts[0] : e.node('Concat', parts, { axis: 1 }); // [N, Fc * d]
+  for (const f of cand) if (fields[f].multi >= 0) vParts.push(fields[f].source.op.onnx(e, []));
+  const vCand = vParts.length === 0 ? null : vParts.length === 1 ? vParts[0] : e.node('Concat', vParts, { axis: 1 }); // [N, Fc * d]
   const xParts = vCand ? [vCand] : [];
   if (vCand && pairColumn && cand.length > 1) xParts.push(new DotInteraction(cand.length, d).onnx(e, [vCand]));
   if (numCand.length) {
@@ -114,16 +129,16 @@ function requestShared(e: LayerWriter, W: string, bias: string, O: number, cols:
   const Fr = req.length;
   const Fc = cand.length;
   const cross = vReq && vCand && colsCross.length > 0;
-  let wEmb = vCand ? rows(embOf(cand)) : null;
+  let wEmb = wCandEmb;
   if (cross) {
     // M = v_0^T W_cross, rearranged to [Fc * d, O]: the candidate embeddings' extra weights.
-    const wCross = e.node('Reshape', [rows(colsCross), e.int64Const([Fr, Fc * O])]);
+    const wCrossByReq = e.node('Reshape', [wCross!, e.int64Const([Fr, Fc * O])]);
     const v0 = e.node('Reshape', [e.node('Gather', [vReq, row0], { axis: 0 }), e.int64Const([Fr, d])]);
-    const m = e.node('MatMul', [e.node('Transpose', [v0], { perm: [1, 0] }), wCross]); // [d, Fc * O]
+    const m = e.node('MatMul', [e.node('Transpose', [v0], { perm: [1, 0] }), wCrossByReq]); // [d, Fc * O]
     const mj = e.node('Transpose', [e.node('Reshape', [m, e.int64Const([d, Fc, O])])], { perm: [1, 0, 2] });
     wEmb = e.node('Add', [wEmb!, e.node('Reshape', [mj, e.int64Const([Fc * d, O])])]);
   }
-  const wParts = [...(wEmb ? [wEmb] : []), ...(colsCandRest.length ? [rows(colsCandRest)] : [])];
+  const wParts = [wEmb, wCandRest].filter((w): w is string => w !== null);
   const wCand = wParts.length === 1 ? wParts[0] : e.node('Concat', wParts, { axis: 0 });
   const zBase = e.node('Add', [e.node('MatMul', [xCand, wCand]), e.node('Add', [reqPart0, bias])]);
 
@@ -137,7 +152,7 @@ function requestShared(e: LayerWriter, W: string, bias: string, O: number, cols:
     const dv = e.node('Reshape', [delta, e.int64Const([-1, Fr, d])]);
     const vc = e.node('Transpose', [e.node('Reshape', [e.node('Gather', [vCand!, OVERRIDE_ROWS], { axis: 0 }), e.int64Const([-1, Fc, d])])], { perm: [0, 2, 1] });
     const dots = e.node('Reshape', [e.node('MatMul', [dv, vc]), e.int64Const([-1, Fr * Fc])]);
-    upd = e.node('Add', [upd, e.node('MatMul', [dots, rows(colsCross)])]);
+    upd = e.node('Add', [upd, e.node('MatMul', [dots, wCross!])]);
   }
   const at = e.node('Unsqueeze', [e.node('Cast', [OVERRIDE_ROWS], { to: DataType.INT64 }), e.int64Const([1])]);
   return e.node('ScatterND', [zBase, at, upd]);

@@ -25,7 +25,7 @@ import type { FeatureLayout } from '../features/layout.ts';
 import type { AttrValue, OnnxEmitter } from '../engine/onnx-emitter.ts';
 import { Dense } from '../engine/ops/dense.ts';
 import { featureColumns } from './feature-columns.ts';
-import { emitDenseGroup, type LayerWriter } from './first-layer.ts';
+import { emitDenseGroup, type LayerWriter, type WeightPart } from './first-layer.ts';
 import { BATCH_DIM, checkOutputNames, inputSpecs } from './inputs.ts';
 import { requestInputSpecs } from './request-inputs.ts';
 import { attribute, DataType, int64Bytes, onnx, tensor, valueInfo, type NodeProto, type TensorProto } from './proto.ts';
@@ -212,13 +212,18 @@ class Writer implements LayerWriter {
     return this.constant(`i64_${values.join('_')}`, DataType.INT64, [values.length], int64Bytes(values));
   }
 
-  private quantized(w: Float32Array, inDim: number, outDim: number, hint: string): { q: string; scale: string; perTensor: boolean } | null {
+  /** int8 values and per-column scales of a dense weight, or null when it stays float32. */
+  private quantizedData(w: Float32Array, inDim: number, outDim: number, hint: string): { q: Int8Array; scales: Float32Array; perTensor: boolean } | null {
     if (w.length !== inDim * outDim) throw new Error(`onnx: weight ${hint} has ${w.length} values, expected ${inDim}x${outDim}`);
     if (!this.int8 || outDim < (this.opts.minQuantizedColumns ?? 2)) return null;
     const granularity = this.opts.weights ?? 'per-column';
-    const { q, scales } = quantizeMatrix(w, inDim, outDim, granularity);
-    const perTensor = granularity === 'per-tensor';
-    return { q: this.init(`${hint}.q`, DataType.INT8, [inDim, outDim], q), scale: this.init(`${hint}.scale`, DataType.FLOAT, perTensor ? [] : [outDim], scales), perTensor };
+    return { ...quantizeMatrix(w, inDim, outDim, granularity), perTensor: granularity === 'per-tensor' };
+  }
+
+  private quantized(w: Float32Array, inDim: number, outDim: number, hint: string): { q: string; scale: string; perTensor: boolean } | null {
+    const d = this.quantizedData(w, inDim, outDim, hint);
+    if (!d) return null;
+    return { q: this.init(`${hint}.q`, DataType.INT8, [inDim, outDim], d.q), scale: this.init(`${hint}.scale`, DataType.FLOAT, d.perTensor ? [] : [outDim], d.scales), perTensor: d.perTensor };
   }
 
   weight(w: Float32Array, inDim: number, outDim: number, hint: string): string {
@@ -226,6 +231,50 @@ class Writer implements LayerWriter {
     const qw = this.quantized(w, inDim, outDim, hint);
     if (!qw) return this.init(hint, DataType.FLOAT, [inDim, outDim], w);
     return this.node('DequantizeLinear', [qw.q, qw.scale], qw.perTensor ? {} : { axis: 1 });
+  }
+
+  weightRows(parts: readonly WeightPart[], rowSets: readonly (readonly number[])[]): string[] {
+    const inDim = parts[0].inDim;
+    if (parts.some((p) => p.inDim !== inDim)) throw new Error('onnx: weights side by side need the same rows');
+    const O = parts.reduce((a, p) => a + p.outDim, 0);
+    const hint = parts.length === 1 ? parts[0].hint : `${parts[0].hint}+${parts.length - 1}`;
+    const quant = parts.map((p) => this.quantizedData(p.w, p.inDim, p.outDim, p.hint));
+    // Rows `rows` of the members' matrices side by side: [rows.length, O].
+    const sideBySide = <T extends Int8Array | Float32Array>(make: (n: number) => T, data: (m: number) => ArrayLike<number>, rows: readonly number[]): T => {
+      const out = make(rows.length * O);
+      let off = 0;
+      parts.forEach((p, m) => {
+        const src = data(m);
+        rows.forEach((r, k) => {
+          for (let j = 0; j < p.outDim; j++) out[k * O + off + j] = src[r * p.outDim + j];
+        });
+        off += p.outDim;
+      });
+      return out;
+    };
+    if (quant.every((q) => q !== null)) {
+      // Per-column scales side by side (a per-tensor scale repeated over its columns): the same
+      // dequantized values as each layer's own DequantizeLinear.
+      const scales = new Float32Array(O);
+      let off = 0;
+      parts.forEach((p, m) => {
+        const s = quant[m]!;
+        for (let j = 0; j < p.outDim; j++) scales[off + j] = s.perTensor ? s.scales[0] : s.scales[j];
+        off += p.outDim;
+      });
+      const sName = this.init(`${hint}.scale`, DataType.FLOAT, [O], scales);
+      return rowSets.map((rows) => {
+        const q = this.init(`${hint}.q`, DataType.INT8, [rows.length, O], sideBySide((n) => new Int8Array(n), (m) => quant[m]!.q, rows));
+        return this.node('DequantizeLinear', [q, sName], { axis: 1 });
+      });
+    }
+    if (quant.every((q) => q === null)) {
+      return rowSets.map((rows) => this.init(hint, DataType.FLOAT, [rows.length, O], sideBySide((n) => new Float32Array(n), (m) => parts[m].w, rows)));
+    }
+    // Some quantized, some not (a 1-wide layer next to wider ones): each its own, side by side.
+    return rowSets.map((rows) => {
+      return this.node('Concat', parts.map((p) => this.weightRows([p], [rows])[0]), { axis: 1 });
+    });
   }
 
   matmul(x: string, w: Float32Array, inDim: number, outDim: number, hint: string): string {

@@ -4,6 +4,7 @@
 // ordinary 404.
 //
 //   GET  /__bench/noop        204, before the app (the transport + dispatch floor).
+//   GET  /__bench/load        the model's load timings (model.ts LoadTimings) once loaded, else null.
 //   POST /__bench/echo        200 with the request's body as the response body (JSON), before
 //                             the app: the floor for a request and response of that size
 //                             (scripts/profile-worker.ts compares /v1/score with it).
@@ -47,6 +48,7 @@ export async function benchRoute(request: Request, host: ModelHost, env?: BenchE
   const url = new URL(request.url);
   if (!url.pathname.startsWith('/__bench/')) return null;
   if (url.pathname === '/__bench/noop') return new Response(null, { status: 204 });
+  if (url.pathname === '/__bench/load') return Response.json({ ready: host.isReady(), timings: host.loadTimings });
   if (url.pathname === '/__bench/echo' && request.method === 'POST') return new Response(await request.text(), { headers: { 'content-type': 'application/json' } });
   if (url.pathname === '/__bench/stages' && request.method === 'POST' && env && app) return stages(request, url, host, env, app);
   if (url.pathname !== '/__bench/infer' || request.method !== 'POST') return new Response('no such bench route', { status: 404 });

@@ -11,7 +11,21 @@ import type { EncodedBatch } from '../model/features/encode.ts';
 import { CAT_INPUT, inputSpecs, multiInputName, NUM_INPUT } from '../model/onnx/inputs.ts';
 import { requestFeedsOf, requestInputSpecs, takesRequestInputs } from '../model/onnx/request-inputs.ts';
 import type { ModelBundle } from './bundle.ts';
-import { createSession, Tensor, type OrtSession, type OrtTensor } from './ort.ts';
+import { createSession, ortTimings, Tensor, type OrtSession, type OrtTensor } from './ort.ts';
+
+/** Where the load of the model spent its time (ms, the isolate's clock), for the benchmark. */
+export interface LoadTimings {
+  /** sha256 of the ONNX bytes against the manifest. */
+  checkMs: number;
+  /** Instantiating onnxruntime-web's wasm module (first session of the isolate only). */
+  wasmMs: number;
+  /** InferenceSession.create without the wasm instantiation: parse, optimise, allocate. */
+  sessionMs: number;
+  /** The one-row warm-up run. */
+  warmupMs: number;
+  /** Load start to ready. */
+  totalMs: number;
+}
 
 export interface ModelInfo {
   manifest: Manifest;
@@ -80,6 +94,8 @@ export class ModelHost {
   private failure: string | null = null;
   private ready = false;
   private queue: Promise<unknown> = Promise.resolve();
+  /** Set once the model is loaded (see LoadTimings). */
+  loadTimings: LoadTimings | null = null;
 
   constructor(private readonly bundle: ModelBundle) {
     let info: ModelInfo | null = null;
@@ -121,6 +137,7 @@ export class ModelHost {
   private async load(): Promise<OrtSession> {
     if (!this.info) throw new Error(this.manifestError ?? 'no manifest');
     const info = this.info;
+    const t0 = performance.now();
     const bytes = new Uint8Array(this.bundle.onnx);
     if (bytes.byteLength === 0) throw new Error('the ONNX file is empty');
     if (info.file) {
@@ -132,6 +149,7 @@ export class ModelHost {
         if (got !== info.file.sha256.toLowerCase()) throw new Error(`the ONNX file's sha256 ${got} does not match the manifest (${info.file.sha256})`);
       }
     }
+    const t1 = performance.now();
     let session: OrtSession;
     try {
       session = await createSession(bytes);
@@ -148,6 +166,7 @@ export class ModelHost {
     }
     const missingOut = info.tasks.map((t) => t.name).filter((n) => !session.outputNames.includes(n));
     if (missingOut.length) throw new Error(`model has no output for task(s) ${missingOut.join(', ')}`);
+    const t2 = performance.now();
     // One warm-up row (all padding / training means): the first run of a fresh wasm instance
     // is slow (lazy compilation, arena set-up); pay it here, so /healthz = ready to serve fast.
     try {
@@ -163,6 +182,9 @@ export class ModelHost {
     } catch (e) {
       throw new Error(`the model does not run: ${describe(e)}`);
     }
+    const t3 = performance.now();
+    const wasmMs = ortTimings.instantiateMs;
+    this.loadTimings = { checkMs: t1 - t0, wasmMs, sessionMs: Math.max(0, t2 - t1 - wasmMs), warmupMs: t3 - t2, totalMs: t3 - t0 };
     return session;
   }
 

@@ -19,6 +19,9 @@ export const Tensor = ort.Tensor;
 const SENTINEL = new ArrayBuffer(8);
 let configured = false;
 
+/** ms spent instantiating ORT's wasm module (once per isolate; 0 until it happened). */
+export const ortTimings = { instantiateMs: 0 };
+
 function isSentinel(source: unknown): boolean {
   if (source === SENTINEL) return true;
   return ArrayBuffer.isView(source) && source.buffer === SENTINEL;
@@ -30,7 +33,11 @@ function configure(): void {
   const original = WebAssembly.instantiate;
   const patched = function instantiate(source: unknown, imports?: WebAssembly.Imports): Promise<unknown> {
     if (isSentinel(source)) {
-      return original.call(WebAssembly, ortWasm, imports).then((instance: WebAssembly.Instance) => ({ instance, module: ortWasm }));
+      const t0 = performance.now();
+      return original.call(WebAssembly, ortWasm, imports).then((instance: WebAssembly.Instance) => {
+        ortTimings.instantiateMs = performance.now() - t0;
+        return { instance, module: ortWasm };
+      });
     }
     return (original as (s: unknown, i?: WebAssembly.Imports) => Promise<unknown>).call(WebAssembly, source, imports);
   };

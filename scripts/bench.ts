@@ -19,7 +19,7 @@ import { benchCold } from './bench/cold.ts';
 import { benchInference, type Runtime } from './bench/inference.ts';
 import { benchModel, type BenchModel } from './bench/model.ts';
 import { updateReadme } from './bench/readme.ts';
-import { benchRequests } from './bench/request.ts';
+import { benchIsolateRequests, benchRequests } from './bench/request.ts';
 import { scoreRequest, type ScoreRequest } from './bench/requests.ts';
 import type { Summary } from './bench/stats.ts';
 import { benchTraining } from './bench/train.ts';
@@ -28,7 +28,7 @@ import { startBenchWorkers, type BenchWorkers, type Quant } from './bench/worker
 const PARTS = ['train', 'inference', 'request', 'cold', 'bundle'] as const;
 const SIZES = [1, 100, 1000];
 const QUANTS: Quant[] = ['int8', 'fp32'];
-const RUNTIMES: Runtime[] = ['native', 'web', 'workerd'];
+const RUNTIMES: Runtime[] = ['native', 'native_per_row', 'web', 'workerd'];
 
 await main(async () => {
   const started = performance.now();
@@ -126,6 +126,8 @@ await main(async () => {
         json[`${p}.batches`] = c.perRunMs.n;
         const native = get('native', c.quant, c.n);
         if (c.runtime !== 'native' && native) json[`${p}.ratio_to_native`] = c.perRunMs.median / native.perRunMs.median;
+        const perRow = get('native_per_row', c.quant, c.n);
+        if ((c.runtime === 'web' || c.runtime === 'workerd') && perRow) json[`${p}.ratio_to_native_per_row`] = c.perRunMs.median / perRow.perRunMs.median;
         if (c.wallDiffMs) {
           json[`inference.workerd_wall.${c.quant}.n${c.n}.p50_ms`] = c.wallDiffMs.median;
           json[`inference.workerd_wall.${c.quant}.n${c.n}.min_ms`] = c.wallDiffMs.min;
@@ -141,7 +143,7 @@ await main(async () => {
         }
       }
       lines.push('', 'inference: one session.run, ms per call, median [min-max] over batches (x = ratio to native in this run)');
-      lines.push(`  ${'rows'.padStart(5)}  quant  ${'native (ORT-node, 1 thread)'.padEnd(28)} ${'web in Node'.padEnd(30)} ${'web in workerd'.padEnd(30)} workerd wall-diff`);
+      lines.push(`  ${'rows'.padStart(5)}  quant  ${'native (ORT-node, 1 thread)'.padEnd(28)} ${'native, per-row export'.padEnd(30)} ${'web in Node'.padEnd(30)} ${'web in workerd'.padEnd(30)} workerd wall-diff`);
       for (const n of SIZES) {
         for (const q of QUANTS) {
           const nat = get('native', q, n);
@@ -151,7 +153,7 @@ await main(async () => {
             return `${spread(c.perRunMs)}${rt === 'native' || !nat ? '' : ` ${(c.perRunMs.median / nat.perRunMs.median).toFixed(1)}x`}`.padEnd(rt === 'native' ? 28 : 30);
           };
           const wd = get('workerd', q, n)?.wallDiffMs;
-          lines.push(`  ${String(n).padStart(5)}  ${q.padEnd(5)}  ${cell('native')} ${cell('web')} ${cell('workerd')} ${wd ? f(wd.median) : '-'}`);
+          lines.push(`  ${String(n).padStart(5)}  ${q.padEnd(5)}  ${cell('native')} ${cell('native_per_row')} ${cell('web')} ${cell('workerd')} ${wd ? f(wd.median) : '-'}`);
         }
       }
       const clocks = new Set(cells.filter((c) => c.clock).map((c) => c.clock));
@@ -178,6 +180,13 @@ await main(async () => {
         json[`json.${key}.request_bytes`] = r.bodyBytes[key].request;
         json[`json.${key}.response_bytes`] = r.bodyBytes[key].response;
       }
+      const iso = await timed('isolate', () => benchIsolateRequests(workers!, requests, [100, 1000], quick ? 3 : 7, quick ? 100 : 300));
+      for (const [n, s] of Object.entries(iso)) {
+        json[`isolate.request.n${n}.cpu_ms`] = s.median;
+        json[`isolate.request.n${n}.min_ms`] = s.min;
+        json[`isolate.request.n${n}.max_ms`] = s.max;
+      }
+      lines.push('', `whole request through the app inside the isolate (POST /__bench/stages?only=app, the isolate's clock, no transport), ms of CPU per request: ${Object.entries(iso).map(([n, s]) => `n=${n} ${spread(s)}`).join(', ')}`);
       lines.push('', `whole request through the worker (Miniflare dispatchFetch on loopback, int8, ms over ${r.wallMs.noop.n} rounds)`);
       lines.push('  request                     p50      p99   [min-max]         worker Server-Timing p50 (coarse 1 ms clock)');
       const st = (key: string) =>
@@ -217,8 +226,12 @@ await main(async () => {
       json['cold_start.ready_p50_ms'] = c.readyMs.median;
       json['cold_start.first_request_p50_ms'] = c.firstRequestMs.median;
       json['cold_start.worker_load_p50_ms'] = c.loadMs.median;
+      json['cold_start.session_create_ms'] = c.sessionCreateMs.median;
+      json['cold_start.wasm_instantiate_ms'] = c.wasmMs.median;
+      json['cold_start.warmup_run_ms'] = c.warmupMs.median;
       lines.push('', `cold start: new Miniflare -> first 200 of POST /v1/score (100 candidates), ms, median [min-max] of ${c.totalMs.n}`);
       lines.push(`  total ${spread(c.totalMs)}  = workerd ready ${spread(c.readyMs)} + first request ${spread(c.firstRequestMs)} (of which model load, worker clock: ${f(c.loadMs.median)})`);
+      lines.push(`  in the isolate: session creation ${spread(c.sessionCreateMs)} (of which wasm instantiation ${spread(c.wasmMs)}), warm-up run ${spread(c.warmupMs)}`);
     }
   } finally {
     if (workers) await workers.dispose();

@@ -36,12 +36,12 @@
 // model.int8.onnx), else artifacts/default, else one trained like the benchmark's quick model.
 
 import './profile-worker/ort-wasm-hook.ts'; // first: before anything from functions/ loads
-import { mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import os, { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { parseArgs } from 'node:util';
 import { ROOT } from './build-worker.ts';
-import { benchModel, type BenchModel } from './bench/model.ts';
+import { benchModel, load as loadBenchModel, type BenchModel } from './bench/model.ts';
 import { scoreRequest } from './bench/requests.ts';
 import { fail, main } from './lib/cli.ts';
 import { exportRevision, loadCode, wranglerVars, type WorkerCode } from './profile-worker/code.ts';
@@ -83,19 +83,7 @@ await main(async () => {
   let bm: BenchModel;
   if (a.model) {
     const dir = resolve(a.model);
-    const { checkManifest } = await import('../model/manifest.ts');
-    const { layoutOf } = await import('../model/features/layout.ts');
-    const manifest = checkManifest(JSON.parse(readFileSync(join(dir, 'manifest.json'), 'utf8')));
-    bm = {
-      dir,
-      source: dir,
-      manifest,
-      layout: layoutOf(manifest.features),
-      fp32: new Uint8Array(readFileSync(join(dir, 'model.onnx'))),
-      int8: new Uint8Array(readFileSync(join(dir, 'model.int8.onnx'))),
-      trainSeconds: 0,
-      cleanup: () => undefined,
-    };
+    bm = loadBenchModel(dir, dir);
   } else bm = benchModel(true, log);
   lines.push(`model: ${bm.source} (${bm.manifest.architecture.name}, int8 ${(bm.int8.byteLength / 2 ** 20).toFixed(2)} MiB)`);
   const bodies = new Map<number, string>();

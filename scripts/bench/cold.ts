@@ -3,7 +3,8 @@
 // POST /v1/score (100 candidates) that answers 200; split into `ready` (workerd process up,
 // modules compiled: mf.ready) and `first request` (the isolate's first request: module
 // evaluation, ORT wasm instantiation, model parse + session creation + warm-up run, then the
-// scoring itself). Disposal is not timed. Runs one after another; median over the runs.
+// scoring itself), and the isolate's own clock for the load (GET /__bench/load: wasm
+// instantiation, session creation, warm-up run). Disposal is not timed. Runs one after another; median over the runs.
 
 import { Miniflare } from 'miniflare';
 import type { BuiltWorker } from '../build-worker.ts';
@@ -17,6 +18,11 @@ export interface ColdBench {
   firstRequestMs: Summary;
   /** Server-Timing `load` of the first request (waiting for the model session), coarse. */
   loadMs: Summary;
+  /** The isolate's own load timings (GET /__bench/load, functions/model.ts LoadTimings). */
+  wasmMs: Summary;
+  /** InferenceSession.create, wasm instantiation included: the session of a fresh isolate. */
+  sessionCreateMs: Summary;
+  warmupMs: Summary;
 }
 
 export async function benchCold(built: BuiltWorker, model: BenchModel, body: string, runs: number): Promise<ColdBench> {
@@ -25,6 +31,9 @@ export async function benchCold(built: BuiltWorker, model: BenchModel, body: str
   const ready: number[] = [];
   const first: number[] = [];
   const load: number[] = [];
+  const wasm: number[] = [];
+  const create: number[] = [];
+  const warm: number[] = [];
   for (let i = 0; i < runs; i++) {
     const t0 = performance.now();
     const mf = new Miniflare({ workers: [opts] });
@@ -40,9 +49,22 @@ export async function benchCold(built: BuiltWorker, model: BenchModel, body: str
       first.push(t2 - t1);
       const m = /load;dur=([\d.]+)/.exec(res.headers.get('server-timing') ?? '');
       load.push(m ? Number(m[1]) : 0);
+      const lt = (await (await mf.dispatchFetch('http://int8.bench/__bench/load')).json()) as { timings: { wasmMs: number; sessionMs: number; warmupMs: number } | null };
+      if (!lt.timings) throw new Error('cold start: the isolate reports no load timings after its first request');
+      wasm.push(lt.timings.wasmMs);
+      create.push(lt.timings.wasmMs + lt.timings.sessionMs);
+      warm.push(lt.timings.warmupMs);
     } finally {
       await mf.dispose();
     }
   }
-  return { totalMs: summarize(total), readyMs: summarize(ready), firstRequestMs: summarize(first), loadMs: summarize(load) };
+  return {
+    totalMs: summarize(total),
+    readyMs: summarize(ready),
+    firstRequestMs: summarize(first),
+    loadMs: summarize(load),
+    wasmMs: summarize(wasm),
+    sessionCreateMs: summarize(create),
+    warmupMs: summarize(warm),
+  };
 }

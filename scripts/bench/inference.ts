@@ -1,6 +1,8 @@
 // Inference time of one session.run on n rows (1 / 100 / 1,000), fp32 and int8, in three
 // runtimes, on the same rows (a /v1/score request encoded by the worker's encoder):
 //   native  onnxruntime-node, 1 intra-op thread (the ceiling)
+//   native_per_row  the same on the per-row export of the same weights (model.ts perRow):
+//           what serving the model natively, one row at a time through the graph, costs
 //   web     onnxruntime-web (wasm, 1 thread) under Node
 //   workerd onnxruntime-web inside the worker's isolate (functions/bench.ts)
 // All with the session options the project prescribes (model/onnx/run.ts sessionOptionsOf,
@@ -27,7 +29,7 @@ import { encodeRequest, type ScoreRequest } from './requests.ts';
 import { summarize, type Summary } from './stats.ts';
 import { fetchText, jsonPost, type BenchWorkers, type Quant } from './worker.ts';
 
-export type Runtime = 'native' | 'web' | 'workerd';
+export type Runtime = 'native' | 'native_per_row' | 'web' | 'workerd';
 
 export interface InferenceCell {
   runtime: Runtime;
@@ -72,7 +74,7 @@ interface Driver {
 async function nodeDriver(runtime: OrtRuntime, model: Uint8Array, bm: BenchModel, req: ScoreRequest): Promise<Driver> {
   const ort = await loadOrt(runtime);
   const session: Session = await ort.InferenceSession.create(model, sessionOptionsOf({ runtime, threads: 1 }) as never);
-  const feeds = feedsOf(ort, bm.layout, encodeRequest(bm.layout, req));
+  const feeds = feedsOf(ort, bm.layout, encodeRequest(bm.layout, req), 0, undefined, session.inputNames);
   return {
     async batch(k) {
       const t0 = performance.now();
@@ -152,12 +154,12 @@ export async function benchInference(bm: BenchModel, o: InferenceOptions, log: (
     for (const q of o.quants) {
       for (const rt of o.runtimes) {
         const req = o.requests.get(n)!;
-        const bytes = q === 'int8' ? bm.int8 : bm.fp32;
+        const bytes = rt === 'native_per_row' ? bm.perRow[q] : q === 'int8' ? bm.int8 : bm.fp32;
         let d: Driver;
         if (rt === 'workerd') {
           if (!o.workers) throw new Error('workerd inference needs the bench workers');
           d = workerdDriver(o.workers, q, req);
-        } else d = await nodeDriver(rt === 'native' ? 'node' : 'web', bytes, bm, req);
+        } else d = await nodeDriver(rt === 'web' ? 'web' : 'node', bytes, bm, req);
         const target = rt === 'workerd' ? Math.max(50, o.targetMs) : o.targetMs;
         const k = await calibrate(d, target, o.warmupMs);
         drivers.set(key(rt, q, n), { d, k, per: [], wall: [], moved: [] });

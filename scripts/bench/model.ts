@@ -11,6 +11,8 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { layoutOf, type FeatureLayout } from '../../model/features/layout.ts';
 import { checkManifest, type Manifest } from '../../model/manifest.ts';
+import { loadModelDir } from '../../model/onnx/export-dir.ts';
+import { exportOnnx } from '../../model/onnx/writer.ts';
 import { ROOT } from '../build-worker.ts';
 
 export interface BenchModel {
@@ -21,6 +23,11 @@ export interface BenchModel {
   layout: FeatureLayout;
   fp32: Uint8Array;
   int8: Uint8Array;
+  /**
+   * The per-row export of the same weights (sharing 'per-row': every candidate computed on its
+   * own), what serving the model natively would run.
+   */
+  perRow: { fp32: Uint8Array; int8: Uint8Array };
   /** Seconds spent training it (0 for artifacts/default). */
   trainSeconds: number;
   cleanup(): void;
@@ -28,9 +35,16 @@ export interface BenchModel {
 
 const FILES = ['manifest.json', 'model.onnx', 'model.int8.onnx'];
 
-function load(dir: string, source: string, trainSeconds: number, cleanup: () => void): BenchModel {
+/** The benchmark's view of a model directory (manifest, both files, the per-row exports). */
+export function load(dir: string, source: string, trainSeconds = 0, cleanup: () => void = () => undefined): BenchModel {
   const manifest = checkManifest(JSON.parse(readFileSync(join(dir, 'manifest.json'), 'utf8')));
+  const m = loadModelDir(dir);
+  const perRow = {
+    fp32: exportOnnx(m.graph, m.layout, { quantization: 'fp32', sharing: 'per-row' }),
+    int8: exportOnnx(m.graph, m.layout, { quantization: 'int8', sharing: 'per-row' }),
+  };
   return {
+    perRow,
     dir,
     source,
     manifest,

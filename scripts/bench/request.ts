@@ -98,3 +98,22 @@ export async function benchRequests(
     bodyBytes,
   };
 }
+
+/**
+ * The worker's CPU for a whole request, in the isolate: POST /__bench/stages?only=app runs the
+ * request through the app (in-isolate Request, app.fetch, body read) in a loop for about `ms`
+ * and reports ms per call on the isolate's clock; no transport, no I/O waits. `reps` loops per
+ * size, round-robin over the sizes; median [min-max] over the loops.
+ */
+export async function benchIsolateRequests(w: BenchWorkers, requests: Map<number, ScoreRequest>, sizes: number[], reps: number, ms: number): Promise<Record<number, Summary>> {
+  const bodies = new Map(sizes.map((n) => [n, JSON.stringify(requests.get(n))]));
+  const xs: Record<number, number[]> = Object.fromEntries(sizes.map((n) => [n, []]));
+  for (let r = 0; r <= reps; r++) {
+    for (const n of sizes) {
+      const { text } = await fetchText(w, 'int8', `/__bench/stages?only=app&ms=${ms}`, jsonPost(bodies.get(n)!), 200);
+      const app = (JSON.parse(text) as { stages: Record<string, { ms_per_call: number }> }).stages.app;
+      if (r > 0) xs[n].push(app.ms_per_call); // round 0 warms up
+    }
+  }
+  return Object.fromEntries(sizes.map((n) => [n, summarize(xs[n])]));
+}

@@ -87,3 +87,9 @@ export function encodeRequest(layout: FeatureLayout, req: ScoreRequest): Encoded
   ];
   return assembleBatch(layout, { userId: req.user.id, user: req.user.features as ServingCandidate['features'], context: req.context as ServingCandidate['features'], candidates });
 }
+
+/** The request with every 10th item (from the 6th on) overriding the context's device and hour. */
+export function withContextOverrides(req: ScoreRequest): ScoreRequest {
+  const items = (req.items ?? []).map((c, i) => (i % 10 === 5 ? { ...c, features: { ...c.features, device: i % 20 === 5 ? 'web' : 'android', hour: i % 24 } } : c));
+  return { ...req, items };
+}

@@ -16,7 +16,7 @@ import { loadModelDir } from '../../model/onnx/export-dir.ts';
 import { feedsOf, loadOrt, sessionOptionsOf, type OrtRuntime } from '../../model/onnx/run.ts';
 import { exportOnnx, type ExportOptions } from '../../model/onnx/writer.ts';
 import { main } from '../lib/cli.ts';
-import { encodeRequest, scoreRequest, type ScoreRequest } from './requests.ts';
+import { encodeRequest, scoreRequest, withContextOverrides } from './requests.ts';
 import { summarize } from './stats.ts';
 import { pairedRatio, runFor, timeInterleaved } from './timing.ts';
 
@@ -25,12 +25,6 @@ const FORMS: Record<string, Omit<ExportOptions, 'quantization'>> = {
   fused: { sharing: 'per-row' },
   request: { sharing: 'request' },
 };
-
-/** 10% of the items override the context's device and hour (each its own value). */
-function withOverrides(req: ScoreRequest): ScoreRequest {
-  const items = (req.items ?? []).map((c, i) => (i % 10 === 5 ? { ...c, features: { ...c.features, device: i % 20 === 5 ? 'web' : 'android', hour: i % 24 } } : c));
-  return { ...req, items };
-}
 
 await main(async () => {
   const a = parseArgs({ options: { model: { type: 'string' }, reps: { type: 'string', default: '7' }, sizes: { type: 'string', default: '1,100,1000' }, target: { type: 'string', default: '30' } } }).values;
@@ -68,7 +62,7 @@ await main(async () => {
         const base = await scoreRequest(manifest, n, n);
         const fns: Record<string, () => Promise<unknown>> = {};
         let maxDiff = 0;
-        for (const [label, req] of [['', base], ['+ovr', withOverrides(base)]] as const) {
+        for (const [label, req] of [['', base], ['+ovr', withContextOverrides(base)]] as const) {
           if (label && n < 10) continue;
           const batch = encodeRequest(layout, req);
           const outs: Record<string, Record<string, Float32Array>> = {};

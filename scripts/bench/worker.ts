@@ -24,23 +24,35 @@ async function wranglerVars(): Promise<Record<string, string>> {
 }
 
 export async function benchWorkerOptions(built: BuiltWorker, model: BenchModel, quant: Quant): Promise<WorkerOptions> {
+  if (quant === 'int8') return benchWorkerVariant(built, quant, null);
+  const m = model.manifest as { files?: { onnx?: unknown } };
+  if (!m.files?.onnx) throw new Error('the manifest has no files.onnx record (fp32)');
+  return benchWorkerVariant(built, quant, { manifest: model.manifest, onnx: model.fp32, record: m.files.onnx });
+}
+
+/**
+ * The built bundle as a Miniflare worker called `name` (routes http://<name>.bench/*), with
+ * `swap` its ONNX data module replaced by other bytes and the manifest's files.int8 record by
+ * `record` (the worker checks size and sha256 of what it loads): the same code serving another
+ * export of the model, without a second wrangler build.
+ */
+export async function benchWorkerVariant(built: BuiltWorker, name: string, swap: { manifest: unknown; onnx: Uint8Array; record: unknown } | null): Promise<WorkerOptions> {
   const bindings = { ...(await wranglerVars()), BENCH_ROUTES: '1' };
   let manifestText: string | undefined;
-  if (quant === 'fp32') {
-    const m = JSON.parse(JSON.stringify(model.manifest)) as { files?: { onnx?: unknown; int8?: unknown } };
-    if (!m.files?.onnx) throw new Error('the manifest has no files.onnx record (fp32)');
-    m.files.int8 = m.files.onnx;
+  if (swap) {
+    const m = JSON.parse(JSON.stringify(swap.manifest)) as { files: { int8?: unknown } };
+    m.files.int8 = swap.record;
     manifestText = JSON.stringify(m);
   }
   return {
-    name: quant,
-    // dispatchFetch picks the worker by host: http://<quant>.bench/...
-    routes: [`${quant}.bench/*`],
+    name,
+    // dispatchFetch picks the worker by host: http://<name>.bench/...
+    routes: [`${name}.bench/*`],
     modulesRoot: built.outDir,
-    modules: built.modules.map((m) => {
-      if (quant === 'fp32' && m.type === 'Data') return { type: m.type, path: m.path, contents: model.fp32 };
-      if (quant === 'fp32' && m.type === 'Text') return { type: m.type, path: m.path, contents: manifestText! };
-      return { type: m.type, path: m.path };
+    modules: built.modules.map((mod) => {
+      if (swap && mod.type === 'Data') return { type: mod.type, path: mod.path, contents: swap.onnx };
+      if (swap && mod.type === 'Text') return { type: mod.type, path: mod.path, contents: manifestText! };
+      return { type: mod.type, path: mod.path };
     }),
     compatibilityDate: built.compatibilityDate,
     compatibilityFlags: built.compatibilityFlags,

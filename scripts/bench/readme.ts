@@ -53,14 +53,18 @@ export function renderSection(j: J): string {
   }
   const sizes = [1, 100, 1000].filter((n) => num(j, `inference.native.int8.n${n}.p50_ms`) !== undefined || num(j, `inference.workerd.int8.n${n}.p50_ms`) !== undefined);
   if (sizes.length) {
-    out.push('**Inference**, one `session.run` (ms per call; × = ratio to native onnxruntime-node, 1 thread)', '');
-    out.push('| rows | quant | native | web (Node) | web in workerd |', '|---:|---|---:|---:|---:|');
+    out.push(
+      '**Inference**, one `session.run` (ms per call; × = ratio to native onnxruntime-node, 1 thread, on the same export; the per-row export computes every candidate on its own, as serving the model natively would)',
+      '',
+    );
+    out.push('| rows | quant | native | native, per-row export | web (Node) | web in workerd |', '|---:|---|---:|---:|---:|---:|');
     for (const n of sizes) {
       for (const q of ['int8', 'fp32']) {
         const g = (rt: string) => num(j, `inference.${rt}.${q}.n${n}.p50_ms`);
         if (g('native') === undefined && g('workerd') === undefined) continue;
         const r = (rt: string) => (g(rt) === undefined ? '–' : `${ms(g(rt))} (${ratio(num(j, `inference.${rt}.${q}.n${n}.ratio_to_native`))})`);
-        out.push(`| ${int(n)} | ${q} | ${ms(g('native'))} | ${r('web')} | ${r('workerd')} |`);
+        const perRow = g('native_per_row') === undefined ? '–' : `${ms(g('native_per_row'))} (workerd ${ratio(num(j, `inference.workerd.${q}.n${n}.ratio_to_native_per_row`))})`;
+        out.push(`| ${int(n)} | ${q} | ${ms(g('native'))} | ${perRow} | ${r('web')} | ${r('workerd')} |`);
       }
     }
     out.push('');
@@ -75,11 +79,16 @@ export function renderSection(j: J): string {
       const json = (num(j, `json.n${n}.request_parse_ms`) ?? NaN) + (num(j, `json.n${n}.response_stringify_ms`) ?? NaN);
       out.push(`| \`POST /v1/score\`, ${int(n)} candidate${n === 1 ? '' : 's'} | ${ms(num(j, `request.n${n}.p50_ms`))} | ${ms(num(j, `request.n${n}.p99_ms`))} | ${Number.isFinite(json) ? ms(json) : '–'} |`);
     }
+    const iso = [100, 1000].filter((n) => num(j, `isolate.request.n${n}.cpu_ms`) !== undefined);
+    if (iso.length) out.push('', `CPU of the whole request inside the isolate (through the app, no transport): ${iso.map((n) => `${ms(num(j, `isolate.request.n${n}.cpu_ms`))} ms at ${int(n)} candidates`).join(', ')}.`);
     out.push('');
   }
   if (num(j, 'cold_start.p50_ms') !== undefined) {
     out.push(
-      `**Cold start** (new workerd to the first scored response, median of ${num(j, 'cold_start.runs') ?? '?'}): ${ms(num(j, 'cold_start.p50_ms'))} ms, of which the isolate's first request ${ms(num(j, 'cold_start.first_request_p50_ms'))} ms.`,
+      `**Cold start** (new workerd to the first scored response, median of ${num(j, 'cold_start.runs') ?? '?'}): ${ms(num(j, 'cold_start.p50_ms'))} ms, of which the isolate's first request ${ms(num(j, 'cold_start.first_request_p50_ms'))} ms` +
+        (num(j, 'cold_start.session_create_ms') === undefined
+          ? '.'
+          : ` (creating the session ${ms(num(j, 'cold_start.session_create_ms'))} ms, of which wasm instantiation ${ms(num(j, 'cold_start.wasm_instantiate_ms'))}; warm-up run ${ms(num(j, 'cold_start.warmup_run_ms'))}).`),
       '',
     );
   }

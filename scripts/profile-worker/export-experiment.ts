@@ -1,5 +1,7 @@
 // Part "export": an experiment on the export side, kept so that the figures of
-// docs/performance.md ("Export-side experiment") can be reproduced until the exporter decides:
+// docs/performance.md ("Export-side experiment") can be reproduced. The exporter has since
+// adopted the fusion (model/onnx/first-layer.ts), so on today's exports it finds nothing left
+// to fuse; `npm run export`'s per-row, unfused form (writer option fuse: false) shows the old case:
 // the fp32 graph rewritten here (model/onnx is not changed) with the first layers of the experts
 // and gates fused into one MatMul + Split, and/or the gate mix as Mul + ReduceSum instead of a
 // batched MatMul, timed interleaved in onnxruntime-web and onnxruntime-node against the graph

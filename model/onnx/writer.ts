@@ -15,6 +15,10 @@
 //    heads) keep float32 weights: they are a few dozen bytes, so int8 saves nothing there
 //    (and in the dynamic scheme would add one more activation quantization per task).
 //
+// Dense layers that read the same tensor are written as one MatMul, and by default the first
+// layers are request-shared (first-layer.ts, request-inputs.ts): same probabilities as the
+// per-row graph (ExportOptions.sharing 'per-row'), the user and context part once per request.
+//
 // DEFAULT_INT8_SCHEME is 'weight-only': see the comment on the constant below for the
 // measurements behind the choice (scripts/bench/export-variants.ts reproduces them). Embedding tables are
 // quantized the same way in both schemes; they are most of the file (int8 / fp32 = 0.28).

@@ -20,6 +20,8 @@ import { requestColumns, requestFeedsOf, requestInputSpecs } from '../model/onnx
 import { DataType, decodeModel, type ValueInfoProto } from '../model/onnx/proto.ts';
 import { fromFloat16Bits, quantizeTable, toFloat16Bits } from '../model/onnx/quantize.ts';
 import { randomBatch, sliceBatch } from '../scripts/bench/random-batch.ts';
+import { assembleBatch, type ServingCandidate } from '../model/serving/assemble.ts';
+import { CANDIDATE_KIND_FEATURE } from '../model/features/spec.ts';
 import { createRunner, runOnnx, type OrtRuntime } from '../model/onnx/run.ts';
 import { DEFAULT_INT8_SCHEME, exportOnnx, OPSET, type Int8Scheme } from '../model/onnx/writer.ts';
 
@@ -195,6 +197,72 @@ for (const arch of Object.keys(ARCHITECTURES) as ArchName[]) {
   });
 }
 
+// With `candidate_kind` in the layout, rows are grouped by kind: an item row shares all but
+// its item fields with the other items of its request (first-layer.ts, request-inputs.ts).
+const kindLayout = layoutOf([
+  { name: 'user', entity: 'user', kind: 'categorical', buckets: 61 },
+  { name: 'age', entity: 'user', kind: 'numeric', transform: 'identity', mean: 30, std: 10, edges: [20, 30, 45] },
+  { name: 'recent', entity: 'user', kind: 'multi', buckets: 40, maxLen: 4, separator: '|' },
+  { name: 'hour', entity: 'context', kind: 'categorical', buckets: 24 },
+  CANDIDATE_KIND_FEATURE,
+  { name: 'item', entity: 'item', kind: 'categorical', buckets: 97 },
+  { name: 'tags', entity: 'item', kind: 'multi', buckets: 13, maxLen: 2, separator: '|' },
+  { name: 'price', entity: 'item', kind: 'numeric', transform: 'log1p', mean: 2, std: 1, edges: [1, 5, 20, 100] },
+  { name: 'coupon', entity: 'coupon', kind: 'categorical', buckets: 31 },
+  { name: 'discount', entity: 'coupon', kind: 'numeric', transform: 'identity', mean: 0.2, std: 0.1 },
+]);
+
+/** A /v1/score request encoded as the worker encodes it; `hourOverrides`: share of items with their own hour. */
+function servedBatch(nItems: number, nCoupons: number, hourOverrides: number, seed: number): EncodedBatch {
+  const rng = new Rng(seed);
+  const candidates: ServingCandidate[] = [];
+  for (let i = 0; i < nItems; i++) {
+    const features: Record<string, string | number | string[]> = { item: `i${rng.u32() % 200}`, tags: [`t${rng.u32() % 9}`], price: rng.next() * 80 };
+    if (rng.next() < hourOverrides) features.hour = rng.u32() % 24;
+    candidates.push({ id: `i${i}`, kind: 'item', features });
+  }
+  for (let i = 0; i < nCoupons; i++) candidates.push({ id: `c${i}`, kind: 'coupon', features: { coupon: `c${rng.u32() % 50}`, discount: rng.next() * 0.5 } });
+  return assembleBatch(kindLayout, { userId: 'u7', user: { age: 33, recent: ['a', 'b', 'c'] }, context: { hour: 20 }, candidates });
+}
+
+const KIND_BATCHES: [string, EncodedBatch][] = [
+  ['items and coupons', servedBatch(120, 30, 0, 41)],
+  ['items and coupons, 10% of the items override the hour', servedBatch(120, 30, 0.1, 42)],
+  ['items only', servedBatch(60, 0, 0.1, 43)],
+  ['coupons only', servedBatch(0, 25, 0, 44)],
+  ['one item', servedBatch(1, 0, 0, 45)],
+  ['training rows', randomBatch(kindLayout, 300, 46)],
+];
+
+test('kind groups: a served request has one request row per kind, the hour overrides their own', () => {
+  const f = requestFeedsOf(kindLayout, servedBatch(12, 3, 0, 1));
+  assert.equal(f.requests, 2);
+  assert.deepEqual([...f.tensors.rows_item.data], [...Array(12).keys()]);
+  assert.deepEqual([...f.tensors.rows_coupon.data], [12, 13, 14]);
+  const g = requestFeedsOf(kindLayout, servedBatch(0, 3, 0, 1));
+  assert.deepEqual([...g.tensors.rows_item.data], [3], 'an empty group scores the padding row');
+  const h = requestFeedsOf(kindLayout, servedBatch(40, 0, 0.2, 3));
+  assert.ok(h.overrides > 1 && h.requests > 2, `${h.overrides} overrides, ${h.requests} request rows`);
+});
+
+for (const arch of Object.keys(ARCHITECTURES) as ArchName[]) {
+  test(`${arch}, kind groups: the request-shared export gives the per-row graph's probabilities (<= 1e-5)`, async (ctx) => {
+    const g = randomModel(arch, 13, kindLayout);
+    for (const q of ['fp32', 'int8'] as const) {
+      const perRow = exportOnnx(g, kindLayout, { quantization: q, sharing: 'per-row' });
+      const shared = exportOnnx(g, kindLayout, { quantization: q, sharing: 'request' });
+      assert.ok(decodeModel(shared).graph.input.some((v) => v.name === 'rows_coupon'));
+      for (const runtime of RUNTIMES) {
+        for (const [label, b] of KIND_BATCHES) {
+          const d = runDiff(await runOnnx(perRow, kindLayout, b, { runtime }), await runOnnx(shared, kindLayout, b, { runtime }));
+          ctx.diagnostic(`${arch} ${q} ${runtime} ${label}: ${d.toExponential(2)}`);
+          assert.ok(d <= 1e-5, `${q} ${runtime}, ${label}: max abs diff ${d}`);
+        }
+      }
+    }
+  });
+}
+
 test('int8 weight-only scores each row on its own (batch of 1 = batch of 1000); dynamic does not', async (ctx) => {
   const g = randomModel('mmoe', 21);
   for (const scheme of SCHEMES) {
@@ -219,7 +287,7 @@ test('int8 weight-only scores each row on its own (batch of 1 = batch of 1000); 
 test('request inputs: one request row and a zero correction without overrides; each distinct override its own row', () => {
   const none = requestFeedsOf(layout, requestBatch(layout, 50, 5, 0));
   assert.equal(none.requests, 1);
-  assert.deepEqual([...none.tensors.ovr_rows.data, ...none.tensors.ovr_req.data], [0, 0]);
+  assert.deepEqual([...none.tensors.base_all.data, ...none.tensors.ovr_rows.data, ...none.tensors.ovr_req.data], [0, 0, 0]);
   const b = requestBatch(layout, 50, 5, 0);
   const C = layout.catWidth;
   const userCol = requestColumns(layout).cat[0];
@@ -229,8 +297,9 @@ test('request inputs: one request row and a zero correction without overrides; e
   const f = requestFeedsOf(layout, b);
   assert.equal(f.requests, 3);
   assert.deepEqual([...f.tensors.ovr_rows.data], [0, 7, 9]);
-  assert.deepEqual([...f.tensors.ovr_req.data], [1, 2, 2]);
-  assert.equal(f.tensors.req_cat.data[userCol], b.cat[C + userCol], 'row 0 is the majority');
+  assert.deepEqual([...f.tensors.ovr_req.data], [0, 2, 2]);
+  assert.deepEqual([...f.tensors.base_all.data], [1], 'the majority (row 1 on) is the base');
+  assert.equal(f.tensors.req_cat.data[C + userCol], b.cat[C + userCol]);
   assert.deepEqual(f.tensors.req_cat.dims, [3, C]);
   assert.deepEqual(Object.keys(f.tensors), requestInputSpecs(layout).map((s) => s.name));
 });
@@ -276,10 +345,10 @@ test('the model declares opset 15, the documented inputs and one [N, 1] output p
     assert.deepEqual(graph.input.map((v) => [v.name, v.type!.tensorType!.elemType, dims(v)]), [
       ...inputSpecs(layout).map((s) => [s.name, type(s), ['N', s.width]]),
       // The default int8 scheme and fp32 are request-shared; the dynamic scheme is per-row.
-      ...(scheme === 'dynamic' ? [] : requestInputSpecs(layout).map((s) => [s.name, type(s), s.rank === 1 ? ['K'] : ['R', s.width]])),
+      ...(scheme === 'dynamic' ? [] : requestInputSpecs(layout).map((s) => [s.name, type(s), s.rank === 2 ? ['R', s.width] : s.name.startsWith('base_') ? [1] : [`len_${s.name}`]])),
     ]);
     assert.deepEqual(graph.input.map((v) => v.name).slice(0, 4), ['cat', 'multi_recent', 'multi_tags', 'num']);
-    if (scheme !== 'dynamic') assert.deepEqual(graph.input.map((v) => v.name).slice(4), ['req_cat', 'req_multi_recent', 'req_multi_tags', 'req_num', 'ovr_rows', 'ovr_req']);
+    if (scheme !== 'dynamic') assert.deepEqual(graph.input.map((v) => v.name).slice(4), ['req_cat', 'req_multi_recent', 'req_multi_tags', 'req_num', 'base_all', 'ovr_rows', 'ovr_req']);
     assert.deepEqual(
       graph.output.map((v) => [v.name, v.type!.tensorType!.elemType, dims(v)]),
       tasks.map((t) => [t.name, DataType.FLOAT, ['N', 1]]),

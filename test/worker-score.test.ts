@@ -183,7 +183,7 @@ describe('scores', () => {
 
   test('the served model is the request-shared export', () => {
     const inputs = decodeModel(w.model.onnx).graph.input.map((v) => v.name);
-    assert.ok(inputs.includes('req_cat') && inputs.includes('ovr_rows'), inputs.join(', '));
+    assert.ok(inputs.includes('req_cat') && inputs.includes('rows_item') && inputs.includes('ovr_rows_coupon'), inputs.join(', '));
   });
 
   test('request-shared path: no candidate overrides a user or context feature (1e-5 to the per-row graph)', async () => {

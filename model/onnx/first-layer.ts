@@ -21,7 +21,9 @@ import { EmbedFields } from '../engine/ops/embed.ts';
 import { DotInteraction } from '../engine/ops/interaction.ts';
 import type { FeatureColumns } from './feature-columns.ts';
 import { DataType } from './proto.ts';
-import { isPerRequest, OVERRIDE_REQUEST, OVERRIDE_ROWS, REQUEST_PREFIX } from './request-inputs.ts';
+import type { FeatureLayout } from '../features/layout.ts';
+import type { FeatureSpec } from '../features/spec.ts';
+import { groupInputNames, REQUEST_PREFIX, requestGroups, type GroupInputNames } from './request-inputs.ts';
 
 /** One dense layer's weight [inDim, outDim] (row-major). */
 export interface WeightPart {
@@ -56,7 +58,7 @@ const range = (start: number, n: number) => Array.from({ length: n }, (_, k) => 
  * Emits the Dense nodes `dense` (all reading the tensor `x`) as one MatMul; with `cols` (the
  * column map of their input) the request-shared form. Returns each node's output, in order.
  */
-export function emitDenseGroup(e: LayerWriter, dense: readonly GraphNode[], x: string, cols: FeatureColumns | null): string[] {
+export function emitDenseGroup(e: LayerWriter, layout: FeatureLayout, dense: readonly GraphNode[], x: string, cols: FeatureColumns | null): string[] {
   const ops = dense.map((n) => n.op as Dense);
   const widths = ops.map((op) => op.outDim);
   const O = widths.reduce((a, b) => a + b, 0);
@@ -68,20 +70,78 @@ export function emitDenseGroup(e: LayerWriter, dense: readonly GraphNode[], x: s
     off += op.outDim;
   }
   const bias = e.floatConst(`${ops[0].b.name}.fused`, biasData, [O]);
-  const z = (cols && requestShared(e, parts, bias, O, cols)) || e.node('Add', [e.node('MatMul', [x, e.weightRows(parts, [range(0, parts[0].inDim)])[0]]), bias]);
+  const z = (cols && requestShared(e, layout, parts, bias, O, cols)) || e.node('Add', [e.node('MatMul', [x, e.weightRows(parts, [range(0, parts[0].inDim)])[0]]), bias]);
   const outs = ops.length === 1 ? [z] : e.nodeMulti('Split', [z, e.int64Const(widths)], ops.length, { axis: 1 });
   return outs.map((y, i) => (ops[i].act === 'relu' ? e.node('Relu', [y]) : y));
 }
 
 /** z = x W + bias of the features row `cols` in the request-shared form, or null when nothing is shared. */
-function requestShared(e: LayerWriter, parts: readonly WeightPart[], bias: string, O: number, cols: FeatureColumns): string | null {
+function requestShared(e: LayerWriter, layout: FeatureLayout, parts: readonly WeightPart[], bias: string, O: number, cols: FeatureColumns): string | null {
+  const groups = requestGroups(layout);
+  const inputs = e.inputs;
+  // Per request row: the whole features row of the R request rows (cheap: a few rows), of
+  // which each group uses its shared columns.
+  const reqInputs = { cat: REQUEST_PREFIX + inputs.cat, multi: inputs.multi.map((m) => REQUEST_PREFIX + m), num: REQUEST_PREFIX + inputs.num };
+  let xReq: string | null = null;
+  const requestRow = () => (xReq ??= emitSubgraph(e.withInputs(reqInputs), cols.nodes));
+  // One group: the weight rows are cut in the file. Several: each group needs every row in
+  // another arrangement, so the file holds the fused matrix once and the session cuts it.
+  let whole: string | null = null;
+  const rowsOf = (sets: number[][]): (string | null)[] => {
+    if (groups.length === 1) {
+      const cut = e.weightRows(parts, sets.filter((c) => c.length > 0));
+      return sets.map((c) => (c.length ? cut.shift()! : null));
+    }
+    whole ??= e.weightRows(parts, [range(0, parts[0].inDim)])[0];
+    return sets.map((c) => (c.length ? e.node('Gather', [whole!, e.int64Const(c)], { axis: 0 }) : null));
+  };
+  if (groups.length === 1) {
+    const g = groups[0];
+    return groupProduct(e, rowsOf, requestRow, bias, O, cols, g.shares, inputs, groupInputNames(g.name));
+  }
+  // Rows of each kind gathered, scored by its group, scattered back (every row is in one
+  // group). The inputs get one extra row (a copy of row 0) and z one extra row: a group
+  // without rows is given that row, so it writes nowhere that matters.
+  const first = (t: string) => e.node('Slice', [t, e.int64Const([0]), e.int64Const([1]), e.int64Const([0])]);
+  const padded = (t: string) => e.node('Concat', [t, first(t)], { axis: 0 });
+  const src = { cat: padded(inputs.cat), multi: inputs.multi.map(padded), num: padded(inputs.num) };
+  const rowCount = (t: string) => first(e.node('Shape', [t]));
+  let z = e.node('Expand', [bias, e.node('Concat', [rowCount(src.cat), e.int64Const([O])], { axis: 0 })]);
+  for (const g of groups) {
+    const names = groupInputNames(g.name);
+    const rows = (t: string) => e.node('Gather', [t, names.rows], { axis: 0 });
+    const gi = { cat: rows(src.cat), multi: src.multi.map(rows), num: rows(src.num) };
+    const zg =
+      groupProduct(e, rowsOf, requestRow, bias, O, cols, g.shares, gi, names) ??
+      e.node('Add', [e.node('MatMul', [emitSubgraph(e.withInputs(gi), cols.nodes), rowsOf([range(0, parts[0].inDim)])[0]!]), bias]);
+    const at = e.node('Unsqueeze', [e.node('Cast', [names.rows], { to: DataType.INT64 }), e.int64Const([1])]);
+    z = e.node('ScatterND', [z, at, zg]);
+  }
+  return e.node('Slice', [z, e.int64Const([0]), rowCount(inputs.cat), e.int64Const([0])]);
+}
+
+/**
+ * z = x W + bias for the rows of one group (inputs `gi`), whose fields split into shared ones
+ * (`shares`: the same for every row of the group unless a row is listed in the overrides) and
+ * the rows' own; null when the group shares nothing.
+ */
+function groupProduct(
+  e: LayerWriter,
+  rowsOf: (sets: number[][]) => (string | null)[],
+  requestRow: () => string,
+  bias: string,
+  O: number,
+  cols: FeatureColumns,
+  shares: (spec: FeatureSpec) => boolean,
+  gi: OnnxEmitter['inputs'],
+  names: GroupInputNames,
+): string | null {
   const { dim: d, fields, pairColumn } = cols;
-  const req = fields.map((f, i) => (f.perRequest ? i : -1)).filter((i) => i >= 0);
-  const cand = fields.map((f, i) => (f.perRequest ? -1 : i)).filter((i) => i >= 0);
-  const numReq = cols.numerics.filter((n) => isPerRequest(n.spec));
+  const req = fields.map((f, i) => (shares(f.spec) ? i : -1)).filter((i) => i >= 0);
+  const cand = fields.map((f, i) => (shares(f.spec) ? -1 : i)).filter((i) => i >= 0);
+  const numReq = cols.numerics.filter((n) => shares(n.spec));
   const numCand = cols.numerics.filter((n) => !numReq.includes(n));
   if (!req.length && !numReq.length) return null;
-  if (!cand.length && !numCand.length) return null;
   const pairs = (as: number[], bs: number[], upper: boolean) => {
     const out: number[] = [];
     if (!pairColumn) return out;
@@ -92,68 +152,64 @@ function requestShared(e: LayerWriter, parts: readonly WeightPart[], bias: strin
   const colsReq = [...embOf(req), ...pairs(req, req, true), ...numReq.map((n) => n.column)];
   const colsCandRest = [...pairs(cand, cand, true), ...numCand.map((n) => n.column)];
   const colsCross = pairs(req, cand, false);
-  const colsCandEmb = embOf(cand);
-  const sets = [colsReq, colsCandEmb, colsCandRest, colsCross];
-  const cut = e.weightRows(parts, sets.filter((c) => c.length > 0));
-  const [wReq, wCandEmb, wCandRest, wCross] = sets.map((c) => (c.length ? cut.shift()! : null));
+  const [wReq, wCandEmb, wCandRest, wCross] = rowsOf([colsReq, embOf(cand), colsCandRest, colsCross]);
   const columns = (t: string, c: number[]) => e.node('Gather', [t, e.int64Const(c)], { axis: 1 });
-  const row0 = e.int64Const([0]);
+  const base = names.base;
 
-  // Per request row: the whole features row of the R request rows (cheap: R is 1 unless
-  // candidates override), of which the per-request columns are used.
-  const inputs = e.inputs;
-  const reqInputs = { cat: REQUEST_PREFIX + inputs.cat, multi: inputs.multi.map((m) => REQUEST_PREFIX + m), num: REQUEST_PREFIX + inputs.num };
-  const xReq = emitSubgraph(e.withInputs(reqInputs), cols.nodes);
+  const xReq = requestRow();
   const reqPart = e.node('MatMul', [columns(xReq, colsReq), wReq!]); // [R, O]
-  const reqPart0 = e.node('Gather', [reqPart, row0], { axis: 0 }); // [1, O]
+  const reqPart0 = e.node('Gather', [reqPart, base], { axis: 0 }); // [1, O]
   const vReq = req.length ? columns(xReq, embOf(req)) : null; // [R, Fr * d]
 
-  // Per candidate: its own embeddings (the embedding ops of the graph, on its columns only),
-  // their dots and its numerics.
+  // Per row: its own embeddings (the embedding ops of the graph, on its columns only), their
+  // dots and its numerics.
   const vParts: string[] = [];
   const catCols = cand.filter((f) => fields[f].catColumn >= 0).map((f) => fields[f].catColumn);
-  if (catCols.length) {
-    const ids = columns(inputs.cat, catCols);
-    vParts.push(new EmbedFields(cols.table, catCols.length).onnx(e.withInputs({ ...inputs, cat: ids })));
-  }
-  for (const f of cand) if (fields[f].multi >= 0) vParts.push(fields[f].source.op.onnx(e, []));
-  const vCand = vParts.length === 0 ? null : vParts.length === 1 ? vParts[0] : e.node('Concat', vParts, { axis: 1 }); // [N, Fc * d]
+  const ge = e.withInputs(gi);
+  if (catCols.length) vParts.push(new EmbedFields(cols.table, catCols.length).onnx(e.withInputs({ ...gi, cat: columns(gi.cat, catCols) })));
+  for (const f of cand) if (fields[f].multi >= 0) vParts.push(fields[f].source.op.onnx(ge, []));
+  const vCand = vParts.length === 0 ? null : vParts.length === 1 ? vParts[0] : e.node('Concat', vParts, { axis: 1 }); // [n, Fc * d]
   const xParts = vCand ? [vCand] : [];
   if (vCand && pairColumn && cand.length > 1) xParts.push(new DotInteraction(cand.length, d).onnx(e, [vCand]));
-  if (numCand.length) {
-    const idx = numCand.map((n) => cols.numerics.indexOf(n));
-    xParts.push(columns(inputs.num, idx));
-  }
-  const xCand = xParts.length === 1 ? xParts[0] : e.node('Concat', xParts, { axis: 1 });
+  if (numCand.length) xParts.push(columns(gi.num, numCand.map((n) => cols.numerics.indexOf(n))));
 
   const Fr = req.length;
   const Fc = cand.length;
   const cross = vReq && vCand && colsCross.length > 0;
-  let wEmb = wCandEmb;
-  if (cross) {
-    // M = v_0^T W_cross, rearranged to [Fc * d, O]: the candidate embeddings' extra weights.
-    const wCrossByReq = e.node('Reshape', [wCross!, e.int64Const([Fr, Fc * O])]);
-    const v0 = e.node('Reshape', [e.node('Gather', [vReq, row0], { axis: 0 }), e.int64Const([Fr, d])]);
-    const m = e.node('MatMul', [e.node('Transpose', [v0], { perm: [1, 0] }), wCrossByReq]); // [d, Fc * O]
-    const mj = e.node('Transpose', [e.node('Reshape', [m, e.int64Const([d, Fc, O])])], { perm: [1, 0, 2] });
-    wEmb = e.node('Add', [wEmb!, e.node('Reshape', [mj, e.int64Const([Fc * d, O])])]);
+  let zBase: string;
+  const shared0 = e.node('Add', [reqPart0, bias]);
+  if (!xParts.length) {
+    // Nothing of its own: every row of the group is the shared part.
+    const n = e.node('Slice', [e.node('Shape', [gi.cat]), e.int64Const([0]), e.int64Const([1])]);
+    zBase = e.node('Expand', [shared0, e.node('Concat', [n, e.int64Const([O])], { axis: 0 })]);
+  } else {
+    const xCand = xParts.length === 1 ? xParts[0] : e.node('Concat', xParts, { axis: 1 });
+    let wEmb = wCandEmb;
+    if (cross) {
+      // M = v_0^T W_cross, rearranged to [Fc * d, O]: the row embeddings' extra weights.
+      const wCrossByReq = e.node('Reshape', [wCross!, e.int64Const([Fr, Fc * O])]);
+      const v0 = e.node('Reshape', [e.node('Gather', [vReq, base], { axis: 0 }), e.int64Const([Fr, d])]);
+      const m = e.node('MatMul', [e.node('Transpose', [v0], { perm: [1, 0] }), wCrossByReq]); // [d, Fc * O]
+      const mj = e.node('Transpose', [e.node('Reshape', [m, e.int64Const([d, Fc, O])])], { perm: [1, 0, 2] });
+      wEmb = e.node('Add', [wEmb!, e.node('Reshape', [mj, e.int64Const([Fc * d, O])])]);
+    }
+    const wParts = [wEmb, wCandRest].filter((w): w is string => w !== null);
+    const wCand = wParts.length === 1 ? wParts[0] : e.node('Concat', wParts, { axis: 0 });
+    zBase = e.node('Add', [e.node('MatMul', [xCand, wCand]), shared0]);
   }
-  const wParts = [wEmb, wCandRest].filter((w): w is string => w !== null);
-  const wCand = wParts.length === 1 ? wParts[0] : e.node('Concat', wParts, { axis: 0 });
-  const zBase = e.node('Add', [e.node('MatMul', [xCand, wCand]), e.node('Add', [reqPart0, bias])]);
 
-  // The listed candidates: add the difference between their request row and row 0.
+  // The listed rows: add the difference between their request row and the base row.
   let upd = e.node('Add', [
-    e.node('Gather', [zBase, OVERRIDE_ROWS], { axis: 0 }),
-    e.node('Sub', [e.node('Gather', [reqPart, OVERRIDE_REQUEST], { axis: 0 }), reqPart0]),
+    e.node('Gather', [zBase, names.ovrRows], { axis: 0 }),
+    e.node('Sub', [e.node('Gather', [reqPart, names.ovrReq], { axis: 0 }), reqPart0]),
   ]);
   if (cross) {
-    const delta = e.node('Sub', [e.node('Gather', [vReq, OVERRIDE_REQUEST], { axis: 0 }), e.node('Gather', [vReq, row0], { axis: 0 })]);
+    const delta = e.node('Sub', [e.node('Gather', [vReq, names.ovrReq], { axis: 0 }), e.node('Gather', [vReq, base], { axis: 0 })]);
     const dv = e.node('Reshape', [delta, e.int64Const([-1, Fr, d])]);
-    const vc = e.node('Transpose', [e.node('Reshape', [e.node('Gather', [vCand!, OVERRIDE_ROWS], { axis: 0 }), e.int64Const([-1, Fc, d])])], { perm: [0, 2, 1] });
+    const vc = e.node('Transpose', [e.node('Reshape', [e.node('Gather', [vCand!, names.ovrRows], { axis: 0 }), e.int64Const([-1, Fc, d])])], { perm: [0, 2, 1] });
     const dots = e.node('Reshape', [e.node('MatMul', [dv, vc]), e.int64Const([-1, Fr * Fc])]);
     upd = e.node('Add', [upd, e.node('MatMul', [dots, wCross!])]);
   }
-  const at = e.node('Unsqueeze', [e.node('Cast', [OVERRIDE_ROWS], { to: DataType.INT64 }), e.int64Const([1])]);
+  const at = e.node('Unsqueeze', [e.node('Cast', [names.ovrRows], { to: DataType.INT64 }), e.int64Const([1])]);
   return e.node('ScatterND', [zBase, at, upd]);
 }

@@ -1,32 +1,38 @@
 // Request-level inputs of a request-shared export (writer.ts, sharing 'request'). All
-// candidates of a /v1/score request share one user and one context, so the part of the first
-// layers that depends only on those fields is computed once per request (first-layer.ts).
-// The model then takes, next to the per-candidate inputs of inputs.ts:
+// candidates of a /v1/score request share one user and one context, and every item row has
+// the same (missing) coupon features and vice versa, so the part of the first layers that
+// depends only on those fields is computed once per request and candidate kind
+// (first-layer.ts). The rows fall into groups: one per candidate kind when the layout has the
+// `candidate_kind` feature (a row's group: its encoded kind; an item row shares everything
+// but its item-entity fields), else one group 'all' sharing the user and context fields.
+// The model takes, next to the per-candidate inputs of inputs.ts:
 //
-//   req_cat            int32   [R, layout.catWidth]   R distinct request rows: full encoded rows,
-//   req_multi_<field>  int32   [R, field.maxLen]      of which the graph reads only the
-//   req_num            float32 [R, numeric.length]    per-request columns (isPerRequest);
-//                                                     row 0 is the request as most candidates see it
-//   ovr_rows           int32   [K]                    candidates whose per-request fields differ
-//                                                     from row 0 (a candidate overriding a context
-//                                                     or user feature) ...
-//   ovr_req            int32   [K]                    ... and the request row each of them sees.
+//   req_cat            int32   [R, layout.catWidth]   R request rows: full encoded rows, of
+//   req_multi_<field>  int32   [R, field.maxLen]      which each group reads its shared
+//   req_num            float32 [R, numeric.length]    columns
+//   rows_<kind>        int32   [N_kind]               the rows of the group (kind groups only)
+//   base_<g>           int32   [1]                    the request row most of the group's rows see
+//   ovr_rows_<g>       int32   [K_g]                  positions (within the group) of rows whose
+//                                                     shared values differ from the base (a
+//                                                     candidate overriding a context feature) ...
+//   ovr_req_<g>        int32   [K_g]                  ... and the request row each of them sees.
 //
-// The graph scores every candidate with row 0 and then recomputes the per-request part of the
-// K listed candidates exactly, from their own request row. K >= 1 always: with no override,
-// candidate 0 is listed with row 0 (a correction of exactly zero), so no tensor is empty.
-// requestFeedsOf builds all of this from an ordinary EncodedBatch, so any batch (a request,
-// training rows where every row has its own user) gives the per-row graph's probabilities.
-// No node: imports (the worker runs this).
+// (Group 'all' names them base_all, ovr_rows, ovr_req.) The graph scores every row of a group
+// with its base row and then recomputes the shared part of the K listed rows exactly, from
+// their own request row. No list is ever empty: a group without rows gets row N (the graph
+// pads its inputs with a copy of row 0 and drops row N of its result), and a group without
+// overrides lists its first row with the base row (a correction of exactly zero). requestFeedsOf builds
+// all of this from an ordinary EncodedBatch, so any batch (a request, training rows where
+// every row has its own user) gives the per-row graph's probabilities. No node: imports (the
+// worker runs this).
 
 import type { EncodedBatch } from '../features/encode.ts';
-import type { FeatureLayout } from '../features/layout.ts';
-import { CANDIDATE_KIND_FEATURE, type FeatureSpec } from '../features/spec.ts';
+import { embeddingRow, type FeatureLayout } from '../features/layout.ts';
+import { CANDIDATE_KIND_FEATURE, type CandidateKind, type FeatureSpec } from '../features/spec.ts';
 import { CAT_INPUT, inputSpecs, multiInputName, NUM_INPUT, type TensorSpec } from './inputs.ts';
 
 export const REQUEST_PREFIX = 'req_';
-export const OVERRIDE_ROWS = 'ovr_rows';
-export const OVERRIDE_REQUEST = 'ovr_req';
+const KINDS: readonly CandidateKind[] = ['item', 'coupon'];
 
 /**
  * A feature every candidate of a request shares unless it overrides it: user and context
@@ -36,47 +42,77 @@ export function isPerRequest(spec: FeatureSpec): boolean {
   return (spec.entity === 'user' || spec.entity === 'context') && spec.name !== CANDIDATE_KIND_FEATURE.name;
 }
 
-/** Per-request columns of each input: `cat` columns, multi-valued field indices, `num` columns. */
+/** A group of rows sharing the fields `shares` accepts (see the header). */
+export interface RequestGroup {
+  name: string;
+  shares: (spec: FeatureSpec) => boolean;
+  /** The encoded `candidate_kind` of its rows (kind groups), or null (group 'all'). */
+  kindRow: number | null;
+}
+
+export function requestGroups(layout: FeatureLayout): RequestGroup[] {
+  const kind = layout.categorical.find((s) => s.name === CANDIDATE_KIND_FEATURE.name);
+  if (!kind) return [{ name: 'all', shares: isPerRequest, kindRow: null }];
+  return KINDS.map((k) => ({ name: k, shares: (s: FeatureSpec) => s.entity !== k, kindRow: embeddingRow(layout, kind.name, k, kind.buckets) }));
+}
+
+export interface GroupInputNames {
+  rows: string;
+  base: string;
+  ovrRows: string;
+  ovrReq: string;
+}
+
+export function groupInputNames(group: string): GroupInputNames {
+  if (group === 'all') return { rows: 'rows_all', base: 'base_all', ovrRows: 'ovr_rows', ovrReq: 'ovr_req' };
+  return { rows: `rows_${group}`, base: `base_${group}`, ovrRows: `ovr_rows_${group}`, ovrReq: `ovr_req_${group}` };
+}
+
+/** Shared columns of each input for a group: `cat` columns, multi-valued field indices, `num` columns. */
 export interface RequestColumns {
   cat: number[];
   multi: number[];
   num: number[];
 }
 
-export function requestColumns(layout: FeatureLayout): RequestColumns {
+export function requestColumns(layout: FeatureLayout, shares: (spec: FeatureSpec) => boolean = isPerRequest): RequestColumns {
   const cat: number[] = [];
-  layout.categorical.forEach((s, c) => isPerRequest(s) && cat.push(c));
-  layout.numericBins.forEach((b) => b && isPerRequest(b.spec) && cat.push(b.column));
+  layout.categorical.forEach((s, c) => shares(s) && cat.push(c));
+  layout.numericBins.forEach((b) => b && shares(b.spec) && cat.push(b.column));
   const multi: number[] = [];
-  layout.multi.forEach((s, m) => isPerRequest(s) && multi.push(m));
+  layout.multi.forEach((s, m) => shares(s) && multi.push(m));
   const num: number[] = [];
-  layout.numeric.forEach((s, d) => isPerRequest(s) && num.push(d));
+  layout.numeric.forEach((s, d) => shares(s) && num.push(d));
   return { cat: cat.sort((a, b) => a - b), multi, num };
 }
 
-/** The extra inputs of a request-shared model (after inputSpecs); R and K are their first axes. */
+/** The extra inputs of a request-shared model (after inputSpecs); R, N_kind and K are their first axes. */
 export function requestInputSpecs(layout: FeatureLayout): (TensorSpec & { rank: 1 | 2 })[] {
+  const groups = requestGroups(layout);
+  const one = (name: string): TensorSpec & { rank: 1 } => ({ name, type: 'int32', width: 1, rank: 1 });
   return [
     ...inputSpecs(layout).map((s) => ({ ...s, name: REQUEST_PREFIX + s.name, rank: 2 as const })),
-    { name: OVERRIDE_ROWS, type: 'int32', width: 1, rank: 1 },
-    { name: OVERRIDE_REQUEST, type: 'int32', width: 1, rank: 1 },
+    ...groups.flatMap((g) => {
+      const n = groupInputNames(g.name);
+      return [...(groups.length > 1 ? [one(n.rows)] : []), one(n.base), one(n.ovrRows), one(n.ovrReq)];
+    }),
   ];
 }
 
 /** Does a session with these input names take request-level inputs? */
 export function takesRequestInputs(inputNames: readonly string[]): boolean {
-  return inputNames.includes(OVERRIDE_ROWS);
+  return inputNames.includes(REQUEST_PREFIX + CAT_INPUT);
 }
 
 export interface RequestFeeds {
   /** Input name -> data and dims, for every name of requestInputSpecs. */
   tensors: Record<string, { data: Int32Array | Float32Array; dims: number[] }>;
-  /** Distinct request rows (R) and corrected candidates (K, at least 1). */
+  /** Request rows (R) and corrected rows over all groups (each group at least 1). */
   requests: number;
   overrides: number;
 }
 
-/** The batch's inputs by name (the flat arrays of inputs.ts, rows [from, to)). */
+/** The batch's inputs by name (the flat arrays of inputs.ts). */
 function inputArrays(layout: FeatureLayout, batch: EncodedBatch): Record<string, Int32Array | Float32Array> {
   const out: Record<string, Int32Array | Float32Array> = { [CAT_INPUT]: batch.cat, [NUM_INPUT]: batch.num };
   layout.multi.forEach((m, j) => (out[multiInputName(m.name)] = batch.multi[j]));
@@ -84,87 +120,113 @@ function inputArrays(layout: FeatureLayout, batch: EncodedBatch): Record<string,
 }
 
 /**
- * The request-level inputs for rows [from, to) of a batch: the distinct combinations of
- * per-request values (compared on the encoded columns, so two raw values that encode alike are
- * one request row), the most frequent as row 0, and every row that sees another one.
+ * The request-level inputs for rows [from, to) of a batch: each row's group, the distinct
+ * combinations of each group's shared values (compared on the encoded columns, so two raw
+ * values that encode alike are one request row), the most frequent as the group's base, and
+ * every row that sees another one.
  */
 export function requestFeedsOf(layout: FeatureLayout, batch: EncodedBatch, from = 0, to = batch.n): RequestFeeds {
-  const cols = requestColumns(layout);
-  const C = layout.catWidth;
-  const D = layout.numeric.length;
   const n = to - from;
   if (n <= 0) throw new Error('request inputs of an empty batch');
-  const same = (i: number, j: number): boolean => {
-    for (const c of cols.cat) if (batch.cat[i * C + c] !== batch.cat[j * C + c]) return false;
-    for (const d of cols.num) if (!Object.is(batch.num[i * D + d], batch.num[j * D + d])) return false;
-    for (const m of cols.multi) {
-      const L = layout.multi[m].maxLen;
-      const a = batch.multi[m];
-      for (let s = 0; s < L; s++) if (a[i * L + s] !== a[j * L + s]) return false;
+  const C = layout.catWidth;
+  const D = layout.numeric.length;
+  const groups = requestGroups(layout);
+  const kindColumn = layout.categorical.findIndex((s) => s.name === CANDIDATE_KIND_FEATURE.name);
+  // Rows (relative) of each group; a row of no known kind goes to the first group (its shared
+  // values then differ from the base, so it is corrected exactly).
+  const members: number[][] = groups.map(() => []);
+  for (let i = 0; i < n; i++) {
+    let g = 0;
+    if (groups.length > 1) {
+      const k = batch.cat[(from + i) * C + kindColumn];
+      const found = groups.findIndex((gr) => gr.kindRow === k);
+      if (found > 0) g = found;
     }
-    return true;
-  };
-  // Group rows by their per-request values: representatives[r] = first row of group r.
-  const group = new Int32Array(n);
-  const representatives: number[] = [from];
-  const counts: number[] = [1];
-  let byKey: Map<string, number> | null = null;
-  const keyOf = (i: number): string => {
-    const parts: number[] = [];
-    for (const c of cols.cat) parts.push(batch.cat[i * C + c]);
-    for (const d of cols.num) parts.push(batch.num[i * D + d]);
-    for (const m of cols.multi) {
-      const L = layout.multi[m].maxLen;
-      for (let s = 0; s < L; s++) parts.push(batch.multi[m][i * L + s]);
-    }
-    return parts.join(',');
-  };
-  for (let i = from + 1; i < to; i++) {
-    if (same(i, from)) {
-      counts[0]++;
-      continue;
-    }
-    if (!byKey) byKey = new Map([[keyOf(from), 0]]);
-    const key = keyOf(i);
-    let r = byKey.get(key);
-    if (r === undefined) {
-      byKey.set(key, (r = representatives.length));
-      representatives.push(i);
-      counts.push(0);
-    }
-    counts[r]++;
-    group[i - from] = r;
+    members[g].push(i);
   }
-  // The most frequent combination becomes row 0.
-  let base = 0;
-  for (let r = 1; r < counts.length; r++) if (counts[r] > counts[base]) base = r;
-  const order = [base, ...representatives.map((_, r) => r).filter((r) => r !== base)];
-  const rowOf = new Int32Array(order.length);
-  order.forEach((r, k) => (rowOf[r] = k));
-  const R = order.length;
+  const representatives: number[] = []; // request row -> batch row (relative)
   const tensors: RequestFeeds['tensors'] = {};
+  let overrides = 0;
+  groups.forEach((g, gi) => {
+    const cols = requestColumns(layout, g.shares);
+    // A group without rows gets the padding row n, a copy of row 0 (first-layer.ts).
+    const rows = members[gi].length ? members[gi] : [n];
+    const real = (r: number) => (r === n ? 0 : r);
+    const same = (a: number, b: number): boolean => {
+      const i = from + real(a);
+      const j = from + real(b);
+      for (const c of cols.cat) if (batch.cat[i * C + c] !== batch.cat[j * C + c]) return false;
+      for (const d of cols.num) if (!Object.is(batch.num[i * D + d], batch.num[j * D + d])) return false;
+      for (const m of cols.multi) {
+        const L = layout.multi[m].maxLen;
+        const x = batch.multi[m];
+        for (let s = 0; s < L; s++) if (x[i * L + s] !== x[j * L + s]) return false;
+      }
+      return true;
+    };
+    const keyOf = (a: number): string => {
+      const i = from + real(a);
+      const parts: number[] = [];
+      for (const c of cols.cat) parts.push(batch.cat[i * C + c]);
+      for (const d of cols.num) parts.push(batch.num[i * D + d]);
+      for (const m of cols.multi) {
+        const L = layout.multi[m].maxLen;
+        for (let s = 0; s < L; s++) parts.push(batch.multi[m][i * L + s]);
+      }
+      return parts.join(',');
+    };
+    // Combinations: first row of each, and how many rows see it.
+    const firsts: number[] = [rows[0]];
+    const counts: number[] = [1];
+    const combo = new Int32Array(rows.length);
+    let byKey: Map<string, number> | null = null;
+    for (let p = 1; p < rows.length; p++) {
+      if (same(rows[p], rows[0])) {
+        counts[0]++;
+        continue;
+      }
+      byKey ??= new Map([[keyOf(rows[0]), 0]]);
+      const key = keyOf(rows[p]);
+      let c = byKey.get(key);
+      if (c === undefined) {
+        byKey.set(key, (c = firsts.length));
+        firsts.push(rows[p]);
+        counts.push(0);
+      }
+      counts[c]++;
+      combo[p] = c;
+    }
+    let base = 0;
+    for (let c = 1; c < counts.length; c++) if (counts[c] > counts[base]) base = c;
+    const requestRow = firsts.map((r) => representatives.push(real(r)) - 1);
+    const ovrRows: number[] = [];
+    const ovrReq: number[] = [];
+    rows.forEach((_, p) => {
+      if (combo[p] !== base) {
+        ovrRows.push(p);
+        ovrReq.push(requestRow[combo[p]]);
+      }
+    });
+    if (!ovrRows.length) {
+      // A correction of exactly zero (the base row minus itself), so that no input is empty.
+      ovrRows.push(rows.indexOf(firsts[base]));
+      ovrReq.push(requestRow[base]);
+    }
+    overrides += ovrRows.length;
+    const names = groupInputNames(g.name);
+    if (groups.length > 1) tensors[names.rows] = { data: Int32Array.from(rows), dims: [rows.length] };
+    tensors[names.base] = { data: Int32Array.of(requestRow[base]), dims: [1] };
+    tensors[names.ovrRows] = { data: Int32Array.from(ovrRows), dims: [ovrRows.length] };
+    tensors[names.ovrReq] = { data: Int32Array.from(ovrReq), dims: [ovrReq.length] };
+  });
+  const R = representatives.length;
   const arrays = inputArrays(layout, batch);
+  const reqTensors: RequestFeeds['tensors'] = {};
   for (const s of inputSpecs(layout)) {
     const src = arrays[s.name];
     const dst = s.type === 'int32' ? new Int32Array(R * s.width) : new Float32Array(R * s.width);
-    order.forEach((r, k) => dst.set(src.subarray(representatives[r] * s.width, (representatives[r] + 1) * s.width), k * s.width));
-    tensors[REQUEST_PREFIX + s.name] = { data: dst, dims: [R, s.width] };
+    representatives.forEach((r, k) => dst.set(src.subarray((from + r) * s.width, (from + r + 1) * s.width), k * s.width));
+    reqTensors[REQUEST_PREFIX + s.name] = { data: dst, dims: [R, s.width] };
   }
-  const rows: number[] = [];
-  const reqs: number[] = [];
-  for (let i = 0; i < n; i++) {
-    const k = rowOf[group[i]];
-    if (k !== 0) {
-      rows.push(i);
-      reqs.push(k);
-    }
-  }
-  if (!rows.length) {
-    // A correction of exactly zero (row 0 minus row 0), so that no input is empty.
-    rows.push(representatives[base] - from);
-    reqs.push(0);
-  }
-  tensors[OVERRIDE_ROWS] = { data: Int32Array.from(rows), dims: [rows.length] };
-  tensors[OVERRIDE_REQUEST] = { data: Int32Array.from(reqs), dims: [reqs.length] };
-  return { tensors, requests: R, overrides: rows.length };
+  return { tensors: { ...reqTensors, ...tensors }, requests: R, overrides };
 }

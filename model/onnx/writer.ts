@@ -331,9 +331,10 @@ class Writer implements LayerWriter {
     }
     kept.reverse();
     const specs = this.inputSpecs();
-    const dimsOf = (s: { name: string; width: number; rank: 1 | 2 }) => {
-      const first = s.name.startsWith('req_') ? 'R' : s.rank === 1 ? 'K' : BATCH_DIM;
-      return s.rank === 1 ? [first] : [first, s.width];
+    // Request rows: R; each 1-D index input its own length (base_<g>: one row).
+    const dimsOf = (s: { name: string; width: number; rank: 1 | 2 }): (string | number)[] => {
+      if (s.rank === 1) return [s.name.startsWith('base_') ? 1 : `len_${s.name}`];
+      return [s.name.startsWith('req_') ? 'R' : BATCH_DIM, s.width];
     };
     const metadata: Record<string, string> = {
       quantization: quantizationLabel(this.opts),
@@ -381,7 +382,7 @@ export function exportOnnx(graph: Graph, layout: FeatureLayout, opts: ExportOpti
     const group = n.op instanceof Dense ? readers.get(n.inputs[0]) : undefined;
     const cols = group && w.sharing === 'request' ? featureColumns(n.inputs[0], layout) : null;
     if (group && (group.length > 1 || cols)) {
-      emitDenseGroup(w, group, ins[0], cols).forEach((y, i) => names.set(group[i], y));
+      emitDenseGroup(w, layout, group, ins[0], cols).forEach((y, i) => names.set(group[i], y));
       continue;
     }
     names.set(n, n.op.onnx(w, ins));

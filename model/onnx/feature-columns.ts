@@ -1,7 +1,7 @@
 // Which columns of a features row (NetBuilder.features(): field embeddings, pooled multi-valued
 // embeddings, their pairwise dots, the numerics) come from which field, read off the graph the
 // trainer runs. The request-shared export (first-layer.ts) splits the first layers' weight
-// rows by these columns into a per-request and a per-candidate product.
+// rows by these columns into a shared (per request) and a per-candidate product.
 
 import type { GraphNode } from '../engine/graph.ts';
 import { Concat } from '../engine/ops/concat.ts';
@@ -12,12 +12,10 @@ import { MeanPool } from '../engine/ops/pool.ts';
 import type { EmbeddingTable } from '../engine/params.ts';
 import type { FeatureLayout } from '../features/layout.ts';
 import type { FeatureSpec } from '../features/spec.ts';
-import { isPerRequest } from './request-inputs.ts';
 
 /** One embedded field of a features row: a `cat` column or a multi-valued field. */
 export interface FieldColumns {
   spec: FeatureSpec;
-  perRequest: boolean;
   /** First column of its embedding in the features row (dim columns). */
   start: number;
   /** `cat` column, or -1 for a multi-valued field. */
@@ -67,11 +65,11 @@ export function featureColumns(node: GraphNode, layout: FeatureLayout): FeatureC
         const bins = layout.numericBins.find((b) => b?.column === c);
         const spec = c < layout.categorical.length ? layout.categorical[c] : bins?.spec;
         if (!spec) return null;
-        fields.push({ spec, perRequest: isPerRequest(spec), start: col + c * dim, catColumn: c, multi: -1, source: p });
+        fields.push({ spec, start: col + c * dim, catColumn: c, multi: -1, source: p });
       }
     } else if (p.op instanceof MeanPool) {
       const spec = layout.multi[p.op.field];
-      fields.push({ spec, perRequest: isPerRequest(spec), start: col, catColumn: -1, multi: p.op.field, source: p });
+      fields.push({ spec, start: col, catColumn: -1, multi: p.op.field, source: p });
     } else if (p.op instanceof DotInteraction) {
       // Its input must be exactly this row's vectors, in order: then field i of the dots is fields[i].
       const vin = partsOf(p.inputs[0]);

@@ -8,11 +8,15 @@
 //
 // The first term is the same for every candidate: it is computed once per request row. The
 // third is linear in each candidate embedding v_j: with M_j = sum_a v_a W_aj^T (per request)
-// it is v_j M_j, so it folds into the candidate product's weights (W_cand + M). Every
-// candidate is scored with request row 0; the candidates listed in ovr_rows then get the exact
-// difference to their own request row added (both terms that depend on it) and are written
-// back with ScatterND. The weights are the same tensors as the per-row graph's (rows gathered
-// from the one fused matrix, int8 per-column scales untouched), so only float rounding differs.
+// it is v_j M_j, so it folds into the candidate product's weights (W_cand + M). "Shared" is
+// per group of rows (request-inputs.ts): per candidate kind, everything but the kind's own
+// fields (user, context, and the other kind's fields, constant on its rows); else the user and
+// context. Every row of a group is scored with the group's base request row; the rows listed
+// in its overrides then get the exact difference to their own request row added (both terms
+// that depend on it) and are written back with ScatterND; kind groups are gathered and
+// scattered back into one result. The weights are the same values as the per-row graph's
+// (rows of the one fused matrix, int8 per-column scales untouched), so only float rounding
+// differs.
 
 import type { OnnxEmitter } from '../engine/onnx-emitter.ts';
 import type { GraphNode } from '../engine/graph.ts';

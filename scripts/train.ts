@@ -1,6 +1,7 @@
 // npm run train -- --data synthetic --arch mmoe --out DIR
 // Trains one architecture (or all of them, with the logistic-regression baseline, on the
-// same split) and writes manifest.json, metrics.json and weights (and the ONNX files).
+// same split) and writes manifest.json, metrics.json, curves.json and weights (and the ONNX
+// files), then report.html (scripts/report/) per model directory and for the comparison.
 
 import { parseArgs } from 'node:util';
 import { DEFAULT_ARCH_CONFIG } from '../model/arch/builder.ts';
@@ -13,6 +14,7 @@ import { prepare, type PreparedData } from '../model/train/prepare.ts';
 import { trainToDir, type RunOptions } from '../model/train/run.ts';
 import { afterTraining, comparisonTable } from '../model/train/compare.ts';
 import { fail, int, main, positive, progressBar } from './lib/cli.ts';
+import { writeReport } from './report/index.ts';
 
 const HELP = `usage: npm run train -- --data synthetic --arch mmoe --out DIR [options]
   --data NAME          ${DATA_SOURCES.join(' | ')}  (default synthetic)
@@ -122,9 +124,11 @@ await main(async () => {
     const out = arch === 'all' ? `${outRoot}/${a}` : outRoot;
     const r = await trainToDir(data, { ...base, arch: a, out, onProgress: progressBar(a) });
     await afterTraining(r, data, { export: !args['no-export'] });
+    process.stderr.write(`report: ${writeReport(out)}\n`);
     results.push({ arch: a, result: r });
   }
   console.log(comparisonTable(outRoot, data.tasks, results, arch === 'all'));
+  if (arch === 'all') process.stderr.write(`report: ${writeReport(outRoot)}\n`);
 });
 
 /** The source's own baseline predictions on valid and test, checked against the split sizes. */

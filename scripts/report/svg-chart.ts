@@ -22,7 +22,7 @@ export function frame(title: string, subtitle: string): ChartOption {
     textStyle: { fontFamily: FONT },
     title: { text: title, subtext: subtitle, left: 'center', top: 6, textStyle: { fontSize: 14 }, subtextStyle: { fontSize: 11, color: '#555' } },
     // Wide gaps: ECharts measures text without the browser's font, so names may run a little long.
-    legend: { bottom: 4, itemWidth: 18, itemHeight: 10, itemGap: 16, textStyle: { fontSize: 11 } },
+    legend: { bottom: 4, itemWidth: 18, itemHeight: 10, itemGap: 22, textStyle: { fontSize: 11 } },
     grid: { left: 64, right: 24, top: 64, bottom: 76 },
   };
 }

@@ -44,7 +44,7 @@ async function charts(page: Awaited<ReturnType<typeof open>>['page']) {
     figs.map((f) => {
       const svg = f.querySelector('svg');
       const box = svg?.getBoundingClientRect();
-      const drawn = svg ? [...svg.querySelectorAll('path, rect, circle')].filter((e) => { const b = (e as SVGGraphicsElement).getBBox(); return b.width > 0 || b.height > 0; }).length : 0;
+      const drawn = svg ? [...svg.querySelectorAll('path, rect, circle')].filter((e) => { const b = (e as unknown as { getBBox(): { width: number; height: number } }).getBBox(); return b.width > 0 || b.height > 0; }).length : 0;
       return { id: f.getAttribute('data-chart'), width: box?.width ?? 0, height: box?.height ?? 0, drawn };
     }),
   );

@@ -55,7 +55,7 @@ export function registerPlayground(app: OpenAPIHono<AppEnv>, info: ModelInfo | n
 
 const PAGE = `<!doctype html>
 <html lang="en"><head><meta charset="utf-8"><meta name="viewport" content="width=device-width,initial-scale=1">
-<title>edge-mtl playground</title>
+<title>edge-mtl playground</title><link rel="icon" href="data:,">
 <style>
 body{font-family:system-ui,"DejaVu Sans",Helvetica,Arial,sans-serif;margin:0;background:#f6f7f9;color:#222;font-size:14px}
 main{max-width:1180px;margin:0 auto;padding:16px 24px}h1{font-size:20px;margin:4px 0}h2{font-size:15px;margin:14px 0 6px}
@@ -110,10 +110,14 @@ function field(f, place, k) {
   return el("label", {}, el("span", {}, f.name + " ", el("small", {}, hint)), input);
 }
 
+// The "<entity>_id" feature is filled from the id field (model/serving/assemble.ts): no own input.
+const own = (f, entity) => f.entity === entity && !(f.kind === "categorical" && f.name === entity + "_id");
+const idLabel = (entity) => (model.features.some((f) => f.name === entity + "_id") ? entity + " id (= " + entity + "_id)" : entity + " id");
+
 function candidate(kind, k) {
   const box = el("div", { class: "cand", "data-candidate": kind });
-  box.append(el("label", {}, el("span", {}, kind + " id"), el("input", { "data-id": "1", value: (kind === "item" ? "i" : "c") + (101 + 7 * k) })));
-  for (const f of model.features) if (f.entity === kind) box.append(field(f, kind, k));
+  box.append(el("label", {}, el("span", {}, idLabel(kind)), el("input", { "data-id": "1", value: (kind === "item" ? "i" : "c") + (101 + 7 * k) })));
+  for (const f of model.features) if (own(f, kind)) box.append(field(f, kind, k));
   const rm = el("button", { type: "button", class: "small" }, "remove");
   rm.onclick = () => box.remove();
   box.append(rm);
@@ -134,8 +138,8 @@ function buildForm() {
   const form = $("form");
   form.replaceChildren();
   const user = el("fieldset", { "data-place": "user" }, el("legend", {}, "user"));
-  user.append(el("label", {}, el("span", {}, "user id"), el("input", { id: "user-id", value: "u42" })));
-  for (const f of model.features) if (f.entity === "user") user.append(field(f, "user", 1));
+  user.append(el("label", {}, el("span", {}, idLabel("user")), el("input", { id: "user-id", value: "u42" })));
+  for (const f of model.features) if (own(f, "user")) user.append(field(f, "user", 1));
   const ctx = el("fieldset", { "data-place": "context" }, el("legend", {}, "context"));
   for (const f of model.features) if (f.entity === "context" && f.name !== "candidate_kind") ctx.append(field(f, "context", 1));
   form.append(user, ctx);

@@ -68,7 +68,7 @@ button{font:inherit;padding:5px 14px;border-radius:3px;border:1px solid #2a55c4;
 button.small{padding:1px 8px;background:#fff;color:#2a55c4;font-size:12px}
 table{border-collapse:collapse;background:#fff;width:100%;margin-bottom:10px}th,td{border:1px solid #e2e4e8;padding:3px 6px;text-align:right;font-variant-numeric:tabular-nums}
 th{background:#eef0f3}td.id{text-align:left;font-weight:600}.bar{display:inline-block;height:8px;background:#4269d0;vertical-align:middle;margin-left:4px}
-.status{font-size:12px;color:#555;margin:6px 0}.error{color:#b00020;white-space:pre-wrap}pre{background:#fff;border:1px solid #e2e4e8;padding:6px;font-size:11px;overflow:auto;max-height:260px}
+#out{position:sticky;top:8px}.status{font-size:12px;color:#555;margin:6px 0}.error{color:#b00020;white-space:pre-wrap}pre{background:#fff;border:1px solid #e2e4e8;padding:6px;font-size:11px;overflow:auto;max-height:260px}
 </style></head>
 <body><main>
 <h1>edge-mtl playground</h1><p class="sub" id="model">loading the model description (GET /v1/model)...</p>
@@ -191,8 +191,10 @@ function ranked(kind, rows) {
   const head = el("tr", {}, el("th", {}, "#"), el("th", {}, kind + " id"), el("th", {}, "score"), ...tasks.map((t) => el("th", {}, "p(" + t + ")")));
   const table = el("table", { class: "ranked", "data-kind": kind }, el("thead", {}, head));
   const tb = el("tbody", {});
+  // Bars relative to the column's largest probability: the comparison within a list is what reads.
+  const top = Object.fromEntries(tasks.map((t) => [t, Math.max(...rows.map((r) => r[t]))]));
   rows.forEach((r, i) => {
-    const cells = tasks.map((t) => el("td", {}, r[t].toFixed(4), el("span", { class: "bar", style: "width:" + Math.max(1, Math.round(60 * r[t])) + "px" })));
+    const cells = tasks.map((t) => el("td", {}, r[t].toFixed(4), el("span", { class: "bar", style: "width:" + Math.max(1, Math.round((60 * r[t]) / top[t])) + "px" })));
     tb.append(el("tr", {}, el("td", {}, String(i + 1)), el("td", { class: "id" }, r.id), el("td", {}, r.score.toPrecision(4)), ...cells));
   });
   table.append(tb);

@@ -3,6 +3,7 @@
 
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
+import { Rng } from '../model/engine/rng.ts';
 import { auc, reliabilityBins, rocPoints } from '../model/metrics/index.ts';
 
 const f32 = (xs: number[]) => new Float32Array(xs);
@@ -36,21 +37,11 @@ test('rocPoints: empty when a class is missing; maxPoints is checked', () => {
   assert.throws(() => rocPoints(f32([0.1]), f32([1]), 0), /maxPoints/);
 });
 
-function rng(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
-
 const trapezoid = (pts: { fpr: number; tpr: number }[]) => pts.slice(1).reduce((s, p, k) => s + ((p.fpr - pts[k].fpr) * (p.tpr + pts[k].tpr)) / 2, 0);
 
 test('rocPoints: full curve area equals AUC; downsampled keeps the ends, few points, small error', () => {
-  const r = rng(3);
+  const rng = new Rng(3);
+  const r = () => rng.next();
   const n = 20_000;
   const pred = new Float32Array(n);
   const label = new Float32Array(n);

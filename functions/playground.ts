@@ -11,7 +11,6 @@
 import type { OpenAPIHono } from '@hono/zod-openapi';
 import type { FeatureSpec } from '../model/features/spec.ts';
 import type { Config, Env } from './config.ts';
-import type { ModelInfo } from './model.ts';
 
 /** What the page needs besides GET /v1/model, embedded as JSON. */
 export interface PlaygroundBoot {
@@ -44,8 +43,13 @@ export function playgroundHtml(boot: PlaygroundBoot): string {
 
 type AppEnv = { Bindings: Env };
 
+/** The part of the served model the page needs (structurally model.ts's ModelInfo, which pulls in ORT). */
+interface ServedModel {
+  manifest: { features: readonly FeatureSpec[] };
+}
+
 /** Adds GET / and GET /playground to the app (called only when the playground is on). */
-export function registerPlayground(app: OpenAPIHono<AppEnv>, info: ModelInfo | null, cfg: Config): void {
+export function registerPlayground(app: OpenAPIHono<AppEnv>, info: ServedModel | null, cfg: Config): void {
   const html = playgroundHtml({ auth: cfg.apiKey !== null, examples: info ? numericExamples(info.manifest.features) : {} });
   const page = () =>
     new Response(html, { headers: { 'content-type': 'text/html; charset=utf-8', 'cache-control': 'no-store', 'x-content-type-options': 'nosniff' } });

@@ -8,6 +8,7 @@
 import assert from 'node:assert/strict';
 import { after, before, test } from 'node:test';
 import { Miniflare } from 'miniflare';
+import type { Page } from 'playwright-core';
 import { collectErrors, launchBrowser, noBrowser, screenshot, type OpenBrowser } from './helpers/browser.ts';
 import { testWorker, workerOptions } from './helpers/worker-harness.ts';
 
@@ -38,7 +39,7 @@ interface Row {
   probs: number[];
 }
 
-async function rankedRows(page: import('playwright-core').Page, kind: 'item' | 'coupon'): Promise<Row[]> {
+async function rankedRows(page: Page, kind: 'item' | 'coupon'): Promise<Row[]> {
   return page.$$eval(`table.ranked[data-kind="${kind}"] tbody tr`, (trs) =>
     trs.map((tr) => {
       const td = [...tr.querySelectorAll('td')].map((c) => c.textContent ?? '');
@@ -100,7 +101,7 @@ test('playground with an API key: asks for it, 401 names the problem, scores onc
   assert.equal(await page.locator('#form').isVisible(), false);
   await page.fill('#key', 'wrong');
   await page.click('#connect');
-  await page.waitForFunction(() => /HTTP 401: unauthorized/.test(document.getElementById('model')?.textContent ?? ''));
+  await page.locator('#model', { hasText: 'HTTP 401: unauthorized' }).waitFor();
   await page.fill('#key', 'sekret');
   await page.click('#connect');
   await page.click('#send');

@@ -75,7 +75,7 @@ export function comparisonReport(dir: string, c: ComparisonFile, runs: { arch: s
     {
       title: 'Architectures compared',
       intro: 'Every architecture trained on the same split with the same settings; the Bayes ceiling is the AUC of the true probabilities (simulated data only).',
-      figures: [fig('comparison', comparisonChart(c)), ...(vs ? [fig('vs-single', vsSingleChart(c)!)] : [])],
+      figures: [fig('comparison', comparisonChart(c)), ...(vs ? [fig('vs-single', vs)] : [])],
       html: comparisonTable(c) + (links ? `<p class="note">Each architecture's own report: ${links}</p>` : ''),
     },
     {

@@ -107,7 +107,6 @@ export function comparisonChart(c: ComparisonFile): ChartOption {
   if (baseline.some((v) => typeof v === 'number')) series.push(groupMark('data baseline', baseline, '#777', [5, 3]));
   return {
     ...frame('Test AUC by architecture', `${seedNote(c)}; bars start at ${range.min}${range.min === 0.5 ? ' (chance)' : ''}`),
-    grid: { left: 64, right: 24, top: 64, bottom: 84 },
     xAxis: { type: 'category', data: c.tasks, name: 'task', nameLocation: 'middle', nameGap: 26, axisTick: { alignWithLabel: true } },
     yAxis: valueAxis('test AUC', { ...range, nameGap: 44 }),
     series: series as ChartOption['series'],
@@ -137,7 +136,7 @@ export function vsSingleChart(c: ComparisonFile): ChartOption | null {
   });
   return {
     ...frame('Multi-task gain over one model per task', hasSeeds(c) ? `test AUC minus that of "single", ${seedNote(c)}` : 'test AUC minus that of "single" (one run each)'),
-    grid: { left: 72, right: 24, top: 64, bottom: 84 },
+    grid: { left: 72, right: 24, top: 64, bottom: 92 },
     xAxis: { type: 'category', data: c.tasks, name: 'task', nameLocation: 'middle', nameGap: 26, axisTick: { alignWithLabel: true } },
     yAxis: valueAxis('Δ test AUC vs single', { ...niceRange(Math.min(...ends), Math.max(...ends)), nameGap: 52 }),
     series: series as ChartOption['series'],

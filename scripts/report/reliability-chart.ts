@@ -21,7 +21,6 @@ export function reliabilityChart(task: string, models: ModelCurves[], ece?: (nam
   const sub = first.length ? `${first.length} equal-count bins of ${Math.min(...counts).toLocaleString('en-US')}–${Math.max(...counts).toLocaleString('en-US')} test rows each` : '';
   return {
     ...frame(`Calibration: ${task}`, sub),
-    grid: { left: 64, right: 24, top: 64, bottom: 84 },
     xAxis: valueAxis('mean predicted probability (bin)', { min: 0, max: top, nameGap: 26 }),
     yAxis: valueAxis('observed positive rate (bin)', { min: 0, max: top, nameGap: 44 }),
     series: [

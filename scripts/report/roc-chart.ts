@@ -15,7 +15,6 @@ export function rocChart(task: string, models: ModelCurves[]): ChartOption {
   const sub = c ? `test: ${c.n.toLocaleString('en-US')} labelled rows, ${c.positives.toLocaleString('en-US')} positives` : '';
   return {
     ...frame(`ROC: ${task}`, sub),
-    grid: { left: 64, right: 24, top: 64, bottom: 84 },
     xAxis: valueAxis('false positive rate', { min: 0, max: 1, nameGap: 26 }),
     yAxis: valueAxis('true positive rate', { min: 0, max: 1 }),
     series: [

@@ -102,7 +102,7 @@ function headers(extra) {
 
 function errorText(status, body) {
   const e = body && body.error;
-  return "HTTP " + status + (e ? ": " + e.code + ": " + e.message + (e.path ? " (at " + e.path + ")" : "") : "");
+  return "HTTP " + status + (e ? ": " + e.code + ": " + e.message + (e.path && !e.message.includes(e.path) ? " (at " + e.path + ")" : "") : "");
 }
 
 // One input per feature; its name says where it goes in the request (data-place, data-feature).

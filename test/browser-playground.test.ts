@@ -90,6 +90,13 @@ test('playground in Chromium: the form comes from /v1/model, "score" renders the
 
   await screenshot(page, 'playground.png');
   assert.deepEqual(errors, []);
+
+  // A bad request shows the API's error, naming the field, in place of the lists.
+  await page.locator('[data-candidate="item"]').first().locator('[data-id]').fill('');
+  await page.click('#send');
+  await page.locator('#status .error').waitFor();
+  assert.match((await page.textContent('#status')) ?? '', /^HTTP 400: invalid_request: items\[0\]\.id: /);
+  assert.equal(await page.locator('table.ranked').count(), 0);
   await page.close();
 });
 

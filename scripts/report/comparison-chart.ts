@@ -136,7 +136,7 @@ export function vsSingleChart(c: ComparisonFile): ChartOption | null {
   });
   return {
     ...frame('Multi-task gain over one model per task', hasSeeds(c) ? `test AUC minus that of "single", ${seedNote(c)}` : 'test AUC minus that of "single" (one run each)'),
-    grid: { left: 72, right: 24, top: 64, bottom: 92 },
+    grid: { left: 72, right: 24, top: 64, bottom: 102 },
     xAxis: { type: 'category', data: c.tasks, name: 'task', nameLocation: 'middle', nameGap: 26, axisTick: { alignWithLabel: true } },
     yAxis: valueAxis('Δ test AUC vs single', { ...niceRange(Math.min(...ends), Math.max(...ends)), nameGap: 52 }),
     series: series as ChartOption['series'],

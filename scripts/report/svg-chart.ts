@@ -6,7 +6,7 @@ import * as echarts from 'echarts';
 export type ChartOption = echarts.EChartsOption;
 
 export const CHART_WIDTH = 560;
-export const CHART_HEIGHT = 380;
+export const CHART_HEIGHT = 390;
 
 /** One colour per series position, kept across charts so a model has the same colour everywhere. */
 export const PALETTE = ['#4269d0', '#efb118', '#ff725c', '#6cc5b0', '#3ca951', '#ff8ab7', '#a463f2', '#97bbf5', '#9c6b4e', '#9498a0'];
@@ -23,7 +23,7 @@ export function frame(title: string, subtitle: string): ChartOption {
     title: { text: title, subtext: subtitle, left: 'center', top: 6, textStyle: { fontSize: 14 }, subtextStyle: { fontSize: 11, color: '#555' } },
     // Wide gaps: ECharts measures text without the browser's font, so names may run a little long.
     legend: { bottom: 4, itemWidth: 18, itemHeight: 10, itemGap: 22, textStyle: { fontSize: 11 } },
-    grid: { left: 64, right: 24, top: 64, bottom: 92 },
+    grid: { left: 64, right: 24, top: 64, bottom: 102 },
   };
 }
 

@@ -103,6 +103,12 @@ test('npm run report -- DIR rewrites the report; a directory without a model is 
   rmSync(join(copy, 'curves.json'));
   assert.equal(spawnSync(process.execPath, ['--import', 'tsx', 'scripts/report.ts', copy], { cwd: ROOT }).status, 0);
   assert.match(readFileSync(join(copy, 'report.html'), 'utf8'), /No curves\.json in this directory/);
+  // A comparison directory gets its missing per-architecture reports (its links) too.
+  const cmp = join(dirname(dir), 'cmp-copy');
+  cpSync(dir, cmp, { recursive: true });
+  rmSync(join(cmp, 'ple', 'report.html'));
+  assert.equal(spawnSync(process.execPath, ['--import', 'tsx', 'scripts/report.ts', cmp], { cwd: ROOT }).status, 0);
+  assert.ok(existsSync(join(cmp, 'ple', 'report.html')));
   const bad = spawnSync(process.execPath, ['--import', 'tsx', 'scripts/report.ts', join(dirname(dir), 'nothing')], { cwd: ROOT, encoding: 'utf8' });
   assert.equal(bad.status, 1);
   assert.match(bad.stderr, /^error: .*neither manifest\.json .* nor comparison\.json/);

@@ -2,7 +2,7 @@
 // writeReport(DIR) is what `npm run train` calls after training and `npm run report -- DIR`
 // calls on an existing directory.
 
-import { writeFileSync } from 'node:fs';
+import { existsSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { compareHistoryChart, lossChart, validAucChart } from './history-chart.ts';
 import { bestEpoch, history, loadReportInput, taskMetrics, type ComparisonFile, type RunData } from './load.ts';
@@ -88,9 +88,15 @@ export function comparisonReport(dir: string, c: ComparisonFile, runs: { arch: s
   return page(`Architecture comparison on ${first ? dataName(first) : 'data'}`, `${dir} · ${c.rows.length} architectures`, sections);
 }
 
-/** Writes DIR/report.html and returns its path. */
+/**
+ * Writes DIR/report.html and returns its path. For a comparison it also writes the report of
+ * each architecture's directory that has none yet (the comparison links to them).
+ */
 export function writeReport(dir: string): string {
   const input = loadReportInput(dir);
+  if (input.kind === 'comparison') {
+    for (const r of input.runs) if (r.run && !existsSync(join(r.run.dir, REPORT_FILE))) writeFileSync(join(r.run.dir, REPORT_FILE), runReport(r.run));
+  }
   const html = input.kind === 'run' ? runReport(input.run) : comparisonReport(dir, input.comparison, input.runs);
   const path = join(dir, REPORT_FILE);
   writeFileSync(path, html);

@@ -1,6 +1,7 @@
 // npm run train -- --data synthetic --arch mmoe --out DIR
 // Trains one architecture (or all of them, with the logistic-regression baseline, on the
-// same split) and writes manifest.json, metrics.json and weights (and the ONNX files).
+// same split) and writes manifest.json, metrics.json, curves.json and weights (and the ONNX
+// files), then report.html (scripts/report/) per model directory and for the comparison.
 
 import { parseArgs } from 'node:util';
 import { DEFAULT_ARCH_CONFIG } from '../model/arch/builder.ts';
@@ -14,6 +15,7 @@ import { chooseBudget, describeBudget, fewStepsWarning, type BudgetOverrides } f
 import { fail, int, main, nonNegative, positive, progressBar } from './lib/cli.ts';
 import { openData, prepareReported } from './lib/open-data.ts';
 import { helpText, parseOptions, TRAIN_FLAGS } from './lib/train-flags.ts';
+import { writeReport } from './report/index.ts';
 
 const HELP = helpText('usage: npm run train -- --data synthetic --arch mmoe --out DIR [options]', TRAIN_FLAGS);
 
@@ -87,11 +89,13 @@ await main(async () => {
       const dir = [outRoot, arch === 'all' ? a : '', seedCount > 1 ? `seed-${s}` : ''].filter(Boolean).join('/');
       const r = await trainToDir(data, { ...base, arch: a, seed: s, out: dir, onProgress: progressBar(seedCount > 1 ? `${a} seed ${s}` : a) });
       await afterTraining(r, data, { export: !args['no-export'] });
+      process.stderr.write(`report: ${writeReport(dir)}\n`);
       runs.push(r);
     }
     results.push({ arch: a, runs });
   }
   console.log(comparisonTable(outRoot, data.tasks, results, arch === 'all' || seedCount > 1, seeds));
+  if (arch === 'all' || seedCount > 1) process.stderr.write(`report: ${writeReport(outRoot)}\n`);
 });
 
 function optInt(name: string, v: string | undefined, min: number): number | undefined {

@@ -7,6 +7,7 @@ import { join } from 'node:path';
 import { createKernels, type KernelKind } from '../engine/kernels/index.ts';
 import { MANIFEST_FORMAT, type Manifest } from '../manifest.ts';
 import { serializeWeights } from '../engine/weights-file.ts';
+import { writeCurves } from './curves-file.ts';
 import { evaluateGraph, metricsOf, type TaskMetrics } from './evaluate.ts';
 import type { PreparedData } from './prepare.ts';
 import { train, type TrainOptions } from './trainer.ts';
@@ -41,13 +42,14 @@ export async function trainToDir(data: PreparedData, o: RunOptions): Promise<Run
   const t0 = performance.now();
   const result = await train(k, { layout: data.layout, tasks: data.tasks, train: data.splits.train, valid: data.splits.valid }, { ...o, shards: SHARDS });
   const trainSeconds = (performance.now() - t0) / 1000;
-  const { metrics } = evaluateGraph(k, result.graph, data.layout, data.tasks, data.splits.valid, data.splits.test);
+  const { metrics, pTest } = evaluateGraph(k, result.graph, data.layout, data.tasks, data.splits.valid, data.splits.test);
   if (o.baseline) {
     const b = metricsOf(data.tasks, data.splits.valid, data.splits.test, o.baseline.valid, o.baseline.test);
     for (const t of data.tasks) metrics[t.name].baseline_auc = b[t.name].test.auc;
   }
 
   mkdirSync(o.out, { recursive: true });
+  writeCurves(o.out, data.tasks, data.splits.test, pTest);
   const weights = serializeWeights(result.graph.params());
   const sha = (b: Uint8Array | string) => createHash('sha256').update(b).digest('hex');
   writeFileSync(join(o.out, 'weights.bin'), weights);

@@ -8,9 +8,12 @@ import { bearerToken, constantTimeEqual } from './auth.ts';
 import { readJsonBody } from './body.ts';
 import { ConfigError, configKey, parseConfig, type Config, type Env } from './config.ts';
 import { ApiError } from './errors.ts';
-import { ModelUnavailable, type ModelHost } from './model.ts';
+import { ModelUnavailable, type ModelHost, type ModelInfo } from './model.ts';
+import { clientFeatures } from './model-description.ts';
+import type { Registry } from './registry.ts';
+import { shadowScore } from './shadow.ts';
 import { registerPlayground } from './playground.ts';
-import { buildSchemas } from './schemas.ts';
+import { buildSchemas, type Schemas } from './schemas.ts';
 import { candidatesOf, encode, feedsOf, probabilities, rank, rankSettings } from './score.ts';
 import { userFeaturesFromKv, type UserFeatures } from './user-features.ts';
 import { validateRequest } from './validate.ts';
@@ -29,14 +32,28 @@ function scoreResponse(c: Context, body: { model: { version: string; quantizatio
   return c.json(body);
 }
 
+/** user.id of a body not validated yet (routing only: validation reports a bad one). */
+function userIdOf(body: unknown): string | undefined {
+  const id = (body as { user?: { id?: unknown } } | null)?.user?.id;
+  return typeof id === 'string' ? id : undefined;
+}
+
 function unavailable(reason: string): ApiError {
   return new ApiError(503, 'model_unavailable', reason);
 }
 
 /** The API for one model and one configuration (built once per isolate and config). */
-export function createApp(host: ModelHost, cfg: Config): OpenAPIHono<AppEnv> {
+export function createApp(host: ModelHost, cfg: Config, registry: Registry | null = null): OpenAPIHono<AppEnv> {
   const info = host.info;
   const schemas = buildSchemas(info, cfg);
+  // With a registry, each request is scored by the version its user is routed to, validated
+  // against that version's manifest (schemas built once per version and configuration).
+  const views = new WeakMap<ModelHost, { info: ModelInfo | null; schemas: Schemas }>([[host, { info, schemas }]]);
+  const viewOf = (h: ModelHost) => {
+    let v = views.get(h);
+    if (!v) views.set(h, (v = { info: h.info, schemas: buildSchemas(h.info, cfg) }));
+    return v;
+  };
   const app = new OpenAPIHono<AppEnv>();
 
   app.onError((err, c) => {
@@ -109,12 +126,14 @@ export function createApp(host: ModelHost, cfg: Config): OpenAPIHono<AppEnv> {
   app.post('/v1/score', async function scoreHandler(c) {
     const t0 = performance.now();
     const body = await readJsonBody(c.req.raw, cfg.maxBodyBytes);
-    if (!info) throw unavailable(host.manifestError ?? 'no manifest');
+    const live = registry ? registry.pick(userIdOf(body)) : host;
+    const { info, schemas } = viewOf(live);
+    if (!info) throw unavailable(live.manifestError ?? 'no manifest');
     const req = validateRequest(body, schemas, info, cfg);
     const settings = rankSettings(info, cfg, req);
     const candidates = candidatesOf(req);
     // Start (or join) the model load while user features are fetched.
-    const sessionP = host.getSession();
+    const sessionP = live.getSession();
     sessionP.catch(() => undefined);
     const t1 = performance.now();
 
@@ -134,7 +153,7 @@ export function createApp(host: ModelHost, cfg: Config): OpenAPIHono<AppEnv> {
 
     const session = await sessionP;
     const t4 = performance.now();
-    const outputs = await host.run(session, feeds);
+    const outputs = await live.run(session, feeds);
     const probs = probabilities(info, outputs, batch.n);
     const lists = rank(info, cfg, settings, candidates, probs, req.top_k);
     const t5 = performance.now();
@@ -149,6 +168,8 @@ export function createApp(host: ModelHost, cfg: Config): OpenAPIHono<AppEnv> {
     c.header('X-User-Features', user.source);
     c.header('X-Model-Version', info.manifest.version);
     c.header('Cache-Control', 'no-store');
+    const shadow = registry?.shadowFor(live);
+    if (shadow?.info) c.executionCtx.waitUntil(shadowScore({ body, userFeatures: user.features, live: { info, probs }, shadow: { host: shadow, ...viewOf(shadow), info: shadow.info }, cfg }));
     return scoreResponse(c, {
       model: { version: info.manifest.version, quantization: info.quantization },
       rank: settings,
@@ -170,7 +191,9 @@ export function createApp(host: ModelHost, cfg: Config): OpenAPIHono<AppEnv> {
       responses: { 200: { description: 'Model description', content: { 'application/json': { schema: schemas.ModelResponse } } }, 401: commonErrors[401], 503: commonErrors[503] },
     }),
     (c) => {
-      if (!info) throw unavailable(host.manifestError ?? 'no manifest');
+      const main = registry?.mainHost() ?? host;
+      const info = main.info;
+      if (!info) throw unavailable(main.manifestError ?? 'no manifest');
       const m = info.manifest;
       const weights: Record<string, number> = {};
       for (const t of info.tasks) weights[t.name] = cfg.rankWeights[t.name] ?? 1;
@@ -182,10 +205,11 @@ export function createApp(host: ModelHost, cfg: Config): OpenAPIHono<AppEnv> {
           architecture: m.architecture.name,
           createdAt: m.createdAt,
           tasks: info.tasks.map((t) => ({ name: t.name, appliesTo: t.appliesTo, ...(t.parent ? { parent: t.parent } : {}) })),
-          features: m.features.map((f) => ({ name: f.name, entity: f.entity, kind: f.kind })),
+          features: clientFeatures(m.features, cfg.maxAbsZ),
           metrics: m.metrics ?? {},
           ranking: { formula: cfg.rankFormula, weights, priceFeature: cfg.priceFeature, revenueTask: cfg.revenueTask },
           limits: { maxCandidates: cfg.maxCandidates, maxBodyBytes: cfg.maxBodyBytes, maxAbsZScore: cfg.maxAbsZ, maxRankWeight: MAX_RANK_WEIGHT },
+          ...(registry ? { registry: registry.status() } : {}),
         },
         200,
       );
@@ -203,13 +227,15 @@ export function createApp(host: ModelHost, cfg: Config): OpenAPIHono<AppEnv> {
       },
     }),
     async (c) => {
+      const main = registry?.mainHost() ?? host;
+      const versions = registry ? { registry: registry.status() } : {};
       try {
-        await host.getSession();
+        await main.getSession();
       } catch (e) {
         const message = e instanceof Error ? e.message : String(e);
-        return c.json({ status: 'unavailable' as const, error: { code: 'model_unavailable', message, path: '' } }, 503);
+        return c.json({ status: 'unavailable' as const, error: { code: 'model_unavailable', message, path: '' }, ...versions }, 503);
       }
-      return c.json({ status: 'ok' as const, version: info?.manifest.version }, 200);
+      return c.json({ status: 'ok' as const, version: main.info?.manifest.version, ...versions }, 200);
     },
   );
 
@@ -231,7 +257,7 @@ export function createApp(host: ModelHost, cfg: Config): OpenAPIHono<AppEnv> {
  * answer is also remembered per `env` object (workerd passes the same one to every request of
  * an isolate), so the vars are not parsed again on every request.
  */
-export function appFactory(host: ModelHost) {
+export function appFactory(host: ModelHost, registry: Registry | null = null) {
   const apps = new Map<string, OpenAPIHono<AppEnv>>();
   const byEnv = new WeakMap<Env, { app: OpenAPIHono<AppEnv> } | { error: string }>();
   return (env: Env): { app: OpenAPIHono<AppEnv> } | { error: string } => {
@@ -252,7 +278,7 @@ export function appFactory(host: ModelHost) {
     const key = configKey(cfg);
     let app = apps.get(key);
     if (!app) {
-      app = createApp(host, cfg);
+      app = createApp(host, cfg, registry);
       apps.set(key, app);
     }
     out = { app };

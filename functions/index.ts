@@ -7,9 +7,13 @@ import { appFactory } from './app.ts';
 import { benchEnabled, benchRoute, type BenchEnv } from './bench.ts';
 import type { Env } from './config.ts';
 import { ModelHost } from './model.ts';
+import { Registry, type RegistryEnv } from './registry.ts';
+import { ConfigError } from './config.ts';
 
 let host: ModelHost | null = null;
 let getApp: ReturnType<typeof appFactory> | null = null;
+// Model versions from R2 (binding MODELS; functions/registry.ts), when the binding exists.
+let registry: Registry | null = null;
 
 function configError(message: string): Response {
   return new Response(JSON.stringify({ error: { code: 'config_error', message, path: '' } }), {
@@ -22,7 +26,14 @@ export default {
   async fetch(request: Request, env: Env, ctx: ExecutionContext): Promise<Response> {
     try {
       host ??= new ModelHost(bundle);
-      getApp ??= appFactory(host);
+      if ((env as RegistryEnv).MODELS) registry ??= new Registry(host);
+      getApp ??= appFactory(host, registry);
+      try {
+        registry?.tick(env as RegistryEnv, ctx);
+      } catch (e) {
+        if (e instanceof ConfigError) return configError(e.message);
+        throw e;
+      }
       // Bench-only routes (scripts/bench.ts): off unless the var BENCH_ROUTES is "1".
       if (benchEnabled(env as BenchEnv)) {
         const r = await benchRoute(request, host, env as BenchEnv, (req) => {

@@ -71,13 +71,15 @@ async function sha256Hex(bytes: Uint8Array): Promise<string> {
   return s;
 }
 
+// One queue for every session of the isolate (several model versions share one wasm heap).
+let queue: Promise<unknown> = Promise.resolve();
+
 export class ModelHost {
   readonly info: ModelInfo | null;
   readonly manifestError: string | null;
   private session: Promise<OrtSession> | null = null;
   private failure: string | null = null;
   private ready = false;
-  private queue: Promise<unknown> = Promise.resolve();
 
   constructor(private readonly bundle: ModelBundle) {
     let info: ModelInfo | null = null;
@@ -164,8 +166,8 @@ export class ModelHost {
 
   /** Runs one inference; runs are serialised per isolate (one ORT session, one wasm heap). */
   run(session: OrtSession, feeds: Record<string, OrtTensor>): Promise<Record<string, OrtTensor>> {
-    const p = this.queue.then(() => session.run(feeds));
-    this.queue = p.catch(() => undefined);
+    const p = queue.then(() => session.run(feeds));
+    queue = p.catch(() => undefined);
     return p as Promise<Record<string, OrtTensor>>;
   }
 }

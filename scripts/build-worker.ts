@@ -82,7 +82,7 @@ interface RawConfig {
   [k: string]: unknown;
 }
 
-async function readWranglerConfig(): Promise<RawConfig> {
+export async function readWranglerConfig(): Promise<RawConfig> {
   const { experimental_readRawConfig } = (await import('wrangler')) as unknown as {
     experimental_readRawConfig: (o: { config: string }) => { rawConfig: RawConfig };
   };

@@ -8,7 +8,7 @@ import { createHash } from 'node:crypto';
 import { existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, renameSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, relative } from 'node:path';
-import { Miniflare, type WorkerOptions } from 'miniflare';
+import { Miniflare, type MiniflareOptions, type WorkerOptions } from 'miniflare';
 import { buildWorker, ROOT, type BuiltWorker } from '../../scripts/build-worker.ts';
 import { writeTestModel, type TestModel } from './worker-model.ts';
 
@@ -104,6 +104,8 @@ export interface WorkerSpec {
   onnx?: Uint8Array;
   manifestText?: string;
   kv?: boolean;
+  /** Bind an R2 bucket of this name as MODELS (the model registry). */
+  r2?: string;
 }
 
 export function workerOptions(built: BuiltWorker, spec: WorkerSpec): WorkerOptions {
@@ -119,6 +121,7 @@ export function workerOptions(built: BuiltWorker, spec: WorkerSpec): WorkerOptio
     compatibilityFlags: built.compatibilityFlags,
     bindings: spec.bindings ?? {},
     kvNamespaces: spec.kv === false ? undefined : { USER_FEATURES: 'user-features' },
+    r2Buckets: spec.r2 ? { MODELS: spec.r2 } : undefined,
   };
 }
 
@@ -129,8 +132,9 @@ export interface Harness {
   dispose(): Promise<void>;
 }
 
-export async function startWorkers(built: BuiltWorker, specs: WorkerSpec[]): Promise<Harness> {
-  const mf = new Miniflare({ workers: specs.map((s) => workerOptions(built, s)) });
+/** `shared`: Miniflare options for all workers (e.g. handleRuntimeStdio to read their logs). */
+export async function startWorkers(built: BuiltWorker, specs: WorkerSpec[], shared: Omit<MiniflareOptions, 'workers'> = {}): Promise<Harness> {
+  const mf = new Miniflare({ ...shared, workers: specs.map((s) => workerOptions(built, s)) } as MiniflareOptions);
   await mf.ready;
   const workers = new Map<string, Awaited<ReturnType<Miniflare['getWorker']>>>();
   const get = async (name: string) => {

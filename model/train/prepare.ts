@@ -22,6 +22,8 @@ export interface PrepareOptions {
   numericBins: number;
   /** Fit a vocabulary per hashed field (CategoricalFeature.values); default true. */
   vocabularies?: boolean;
+  /** Use these fitted specs instead of fitting (a warm start keeps its parent's: warm-start.ts). */
+  features?: FeatureSpec[];
 }
 
 export const DEFAULT_NUMERIC_BINS = 32;
@@ -69,7 +71,7 @@ export function fitFeatures(source: DataSource, o: PrepareOptions = { numericBin
 }
 
 export function prepare(source: DataSource, o?: PrepareOptions): PreparedData {
-  const features = fitFeatures(source, o);
+  const features = o?.features ?? fitFeatures(source, o);
   const layout = layoutOf(features);
   const T = source.tasks.length;
   const groups = new Map<string, number>();

@@ -23,6 +23,8 @@ export interface RunOptions extends Omit<TrainOptions, 'shards'> {
   budgetNote?: string;
   /** Recorded in the manifest: quantile bins per numeric feature the data was prepared with. */
   numericBins?: number;
+  /** Recorded in the manifest: the model this run was warm-started from. */
+  parent?: Manifest['parent'];
 }
 
 export interface RunResult {
@@ -87,6 +89,7 @@ export async function trainToDir(data: PreparedData, o: RunOptions): Promise<Run
       rows: { train: data.splits.train.n, valid: data.splits.valid.n, test: data.splits.test.n },
     },
     files: { weights: { path: 'weights.bin', sha256: weightsSha, bytes: weights.length } },
+    ...(o.parent ? { parent: o.parent } : {}),
     metrics: Object.fromEntries(Object.entries(metrics).map(([t, m]) => [t, { ...m.test, bayes_auc: m.bayes_auc ?? null }])),
   };
   writeFileSync(join(o.out, 'manifest.json'), JSON.stringify(manifest, null, 2) + '\n');

@@ -8,6 +8,7 @@ import type { Graph } from '../engine/graph.ts';
 import type { Kernels } from '../engine/kernels/types.ts';
 import { Adam } from '../engine/optimizer.ts';
 import { initParams } from '../engine/params.ts';
+import { loadWeights } from '../engine/weights-file.ts';
 import { Rng } from '../engine/rng.ts';
 import { Workspace } from '../engine/workspace.ts';
 import type { FeatureLayout } from '../features/layout.ts';
@@ -52,6 +53,11 @@ export interface TrainOptions {
   decaySteps?: number;
   /** Stop after this many optimizer steps (a tuning trial's budget); default: epochs allow. */
   maxSteps?: number;
+  /**
+   * Start from these weights (a weights.bin of the same architecture and feature layout, see
+   * warm-start.ts) instead of the random initialisation.
+   */
+  initialWeights?: Uint8Array;
   /** Threads computing shards (1 = this thread only; more needs the wasm-simd kernels). */
   threads: number;
   onProgress?: (p: Progress) => void;
@@ -116,6 +122,7 @@ export async function train(k: Kernels, data: TrainData, o: TrainOptions): Promi
   const params = graph.params();
   const rng = new Rng(o.seed);
   initParams(params, rng);
+  if (o.initialWeights) loadWeights(o.initialWeights, params);
   const adam = new Adam(k, { lr: o.lr, embeddingDecay: o.embeddingDecay });
   const weights = new TaskWeights(o.weighting, o.taskWeights ?? tasks.map(() => 1), o.lr);
   const runner: ShardRunner =

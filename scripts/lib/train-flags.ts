@@ -38,6 +38,8 @@ export const TRAIN_FLAGS: readonly Flag[] = [
   { name: 'task-weights', value: 'a,b', help: "fixed weights per task, in the data's task order (default 1 each)" },
   { name: 'threads', value: 'N', help: 'worker threads (default 2); results do not depend on it' },
   { name: 'kernels', value: 'K', parseDefault: 'auto', help: 'auto | wasm-simd | js (default auto)' },
+  { name: 'init-from', value: 'DIR', help: "warm start from a previous model directory: its feature specs (statistics, bin edges, vocabularies) and weights; the data's features, the tasks and --arch / --emb-dim must match it; prints the parent's and the new model's test AUC on the new test split" },
+  { name: 'refit-stats', help: 'with --init-from: refit the numeric means and standard deviations on the new training split (bin edges and vocabularies stay the parent\'s)' },
   { name: 'no-export', help: 'skip the ONNX export at the end' },
   { name: 'help', help: 'this text' },
 ];

@@ -90,7 +90,7 @@ export async function readWranglerConfig(): Promise<RawConfig> {
 }
 
 /** Writes DIR/bundle.ts (+ copies of the model files) and DIR/wrangler.json aliasing it. */
-function stageModel(modelDir: string, fp32: boolean, cfg: RawConfig, stage: string): string {
+export function stageModel(modelDir: string, fp32: boolean, cfg: RawConfig, stage: string): string {
   const onnxName = fp32 ? 'model.onnx' : 'model.int8.onnx';
   for (const f of ['manifest.json', onnxName]) {
     const src = join(modelDir, f);

@@ -6,25 +6,20 @@
 // 3. Waits until GET /healthz is 200 (the model is loaded), then prints a sample curl
 //    command built from the manifest and its real response, and the playground's URL (the
 //    page is on here: PLAYGROUND=1), and keeps serving until ^C.
+// `npm start -- --model DIR` serves DIR instead of artifacts/default (a wrangler config staged
+// by build-worker.ts, with the local state kept in the project's .wrangler/state).
 
 import { spawn, type ChildProcess } from 'node:child_process';
-import { existsSync, readFileSync } from 'node:fs';
-import { join } from 'node:path';
-import { ROOT } from './build-worker.ts';
+import { existsSync, mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join, resolve } from 'node:path';
+import { readWranglerConfig, ROOT, stageModel } from './build-worker.ts';
+import { sampleRequest, type ModelDescription } from './start/sample-request.ts';
 
 const MODEL_DIR = join(ROOT, 'artifacts', 'default');
 const REQUIRED = ['manifest.json', 'model.int8.onnx'];
 const HOST = '127.0.0.1';
 const READY_TIMEOUT_MS = 180_000;
-
-interface Spec {
-  name: string;
-  entity: 'user' | 'context' | 'item' | 'coupon';
-  kind: 'categorical' | 'multi' | 'numeric';
-  transform?: 'log1p' | 'identity';
-  mean?: number;
-  separator?: string;
-}
 
 function run(cmd: string, args: string[]): Promise<number> {
   return new Promise((ok) => {
@@ -46,52 +41,6 @@ async function ensureModel(): Promise<void> {
   }
 }
 
-/** Plausible raw values for the sample request: the synthetic shop's vocabularies when available. */
-async function vocabularies(): Promise<Record<string, readonly string[]>> {
-  try {
-    const shop = (await import('../model/data/synthetic/features.ts')) as { VOCABULARIES?: Record<string, readonly string[]> };
-    return shop.VOCABULARIES ?? {};
-  } catch {
-    return {};
-  }
-}
-
-function sampleValue(s: Spec, vocab: Record<string, readonly string[]>, k: number): unknown {
-  const words = vocab[s.name];
-  if (s.kind === 'numeric') {
-    const m = s.mean ?? 0;
-    const x = s.transform === 'log1p' ? Math.expm1(m) * (0.6 + 0.3 * k) : m;
-    return Math.round(x * 100) / 100;
-  }
-  if (s.kind === 'multi') return words?.length ? [words[k % words.length], words[(k + 3) % words.length]] : undefined;
-  if (s.name.endsWith('_id')) return undefined; // the request ids fill the id features
-  // Without a known vocabulary the feature is left out (the model's missing value).
-  return words?.length ? words[(k * 2 + 1) % words.length] : undefined;
-}
-
-function features(specs: Spec[], entity: Spec['entity'], vocab: Record<string, readonly string[]>, k: number): Record<string, unknown> {
-  const out: Record<string, unknown> = {};
-  for (const s of specs) {
-    if (s.entity !== entity || s.name === 'candidate_kind') continue;
-    const v = sampleValue(s, vocab, k);
-    if (v !== undefined) out[s.name] = v;
-  }
-  return out;
-}
-
-async function sampleRequest(): Promise<unknown> {
-  const manifest = JSON.parse(readFileSync(join(MODEL_DIR, 'manifest.json'), 'utf8')) as { features: Spec[]; tasks: { appliesTo: string }[] };
-  const vocab = await vocabularies();
-  const has = (kind: string) => manifest.tasks.some((t) => t.appliesTo === kind);
-  const body: Record<string, unknown> = {
-    user: { id: 'u42', features: features(manifest.features, 'user', vocab, 1) },
-    context: features(manifest.features, 'context', vocab, 2),
-  };
-  if (has('item')) body.items = [0, 1, 2].map((k) => ({ id: `i${101 + k * 7}`, features: features(manifest.features, 'item', vocab, k) }));
-  if (has('coupon')) body.coupons = [0, 1].map((k) => ({ id: `c${3 + k}`, features: features(manifest.features, 'coupon', vocab, k) }));
-  return body;
-}
-
 async function waitReady(base: string, child: ChildProcess): Promise<void> {
   const deadline = Date.now() + READY_TIMEOUT_MS;
   let exited = false;
@@ -111,13 +60,26 @@ async function waitReady(base: string, child: ChildProcess): Promise<void> {
   throw new Error(`the worker was not ready after ${READY_TIMEOUT_MS / 1000} s`);
 }
 
+/** `--model DIR`: wrangler dev on a staged config whose model alias points at DIR (build-worker.ts). */
+async function modelArgs(argv: string[]): Promise<{ args: string[]; cleanup: () => void }> {
+  if (!argv.length) return { args: [], cleanup: () => undefined };
+  if (argv[0] !== '--model' || !argv[1] || argv.length > 2) throw new Error(`usage: npm start [-- --model DIR] (got ${argv.join(' ')})`);
+  const dir = resolve(argv[1]);
+  const stage = mkdtempSync(join(tmpdir(), 'edge-mtl-start-'));
+  const config = stageModel(dir, false, await readWranglerConfig(), stage);
+  // The staged config lives elsewhere: keep wrangler's local state (KV, the registry's R2) in the project.
+  return { args: ['-c', config, '--persist-to', join(ROOT, '.wrangler', 'state')], cleanup: () => rmSync(stage, { recursive: true, force: true }) };
+}
+
 async function main(): Promise<void> {
-  await ensureModel();
+  const model = await modelArgs(process.argv.slice(2));
+  process.on('exit', model.cleanup);
+  if (!model.args.length) await ensureModel();
   const port = Number(process.env.PORT ?? 8787);
   if (!Number.isInteger(port) || port <= 0 || port > 65535) throw new Error(`PORT=${process.env.PORT} is not a port number`);
   const base = `http://${HOST}:${port}`;
   const wrangler = join(ROOT, 'node_modules', 'wrangler', 'bin', 'wrangler.js');
-  const child = spawn(process.execPath, [wrangler, 'dev', '--ip', HOST, '--port', String(port), '--var', 'PLAYGROUND:1', '--show-interactive-dev-session=false'], {
+  const child = spawn(process.execPath, [wrangler, 'dev', '--ip', HOST, '--port', String(port), '--var', 'PLAYGROUND:1', '--show-interactive-dev-session=false', ...model.args], {
     cwd: ROOT,
     stdio: 'inherit',
     // Nothing from the internet at run time: no metrics, no download of the Request.cf object.
@@ -137,9 +99,16 @@ async function main(): Promise<void> {
     await exit;
     throw e;
   }
-  const body = JSON.stringify(await sampleRequest());
   const headers: Record<string, string> = { 'content-type': 'application/json' };
   if (process.env.API_KEY) headers.authorization = `Bearer ${process.env.API_KEY}`;
+  const description = await fetch(`${base}/v1/model`, { headers });
+  if (description.status !== 200) {
+    console.log(`\nThe worker is serving on ${base}, but GET /v1/model says HTTP ${description.status}: ${await description.text()}`);
+    if (description.status === 401) console.log('(API_KEY is set for the worker, e.g. in .dev.vars; export API_KEY=... before npm start to send it)');
+    process.exitCode = await exit;
+    return;
+  }
+  const body = JSON.stringify(sampleRequest((await description.json()) as ModelDescription));
   const res = await fetch(`${base}/v1/score`, { method: 'POST', headers, body });
   const text = await res.text();
   let pretty = text;

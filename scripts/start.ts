@@ -72,11 +72,10 @@ async function modelArgs(argv: string[]): Promise<{ args: string[]; cleanup: () 
 }
 
 async function main(): Promise<void> {
-  const model = await modelArgs(process.argv.slice(2));
-  process.on('exit', model.cleanup);
-  if (!model.args.length) await ensureModel();
   const port = Number(process.env.PORT ?? 8787);
   if (!Number.isInteger(port) || port <= 0 || port > 65535) throw new Error(`PORT=${process.env.PORT} is not a port number`);
+  const model = await modelArgs(process.argv.slice(2));
+  if (!model.args.length) await ensureModel();
   const base = `http://${HOST}:${port}`;
   const wrangler = join(ROOT, 'node_modules', 'wrangler', 'bin', 'wrangler.js');
   const child = spawn(process.execPath, [wrangler, 'dev', '--ip', HOST, '--port', String(port), '--var', 'PLAYGROUND:1', '--show-interactive-dev-session=false', ...model.args], {
@@ -90,7 +89,8 @@ async function main(): Promise<void> {
   };
   process.on('SIGINT', () => stop('SIGINT'));
   process.on('SIGTERM', () => stop('SIGTERM'));
-  const exit = new Promise<number>((ok) => child.on('exit', (code) => ok(code ?? 0)));
+  // The staged config (--model) goes once wrangler has stopped: it rebuilds from it until then.
+  const exit = new Promise<number>((ok) => child.on('exit', (code) => ok(code ?? 0))).finally(model.cleanup);
 
   try {
     await waitReady(base, child);

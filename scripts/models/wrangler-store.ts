@@ -40,7 +40,7 @@ export function wranglerStore(o: WranglerStoreOptions): ObjectStore {
   const where = o.local ? ['--local', ...(o.persistTo ? ['--persist-to', o.persistTo] : [])] : ['--remote'];
   const path = (key: string) => `${o.bucket}/${key}`;
   const failure = (what: string, r: { stdout: Buffer; stderr: string }) =>
-    new Error(`wrangler r2 object ${what} failed: ${(r.stderr + r.stdout.toString()).split('\n').map((l) => l.trim()).filter((l) => l && !l.startsWith('🪵')).slice(-3).join(' ')}`);
+    new Error(`wrangler r2 object ${what} failed: ${(r.stderr + r.stdout.toString()).replace(/\x1b\[[0-9;]*m/g, '').split('\n').map((l) => l.trim()).filter((l) => l && !l.startsWith('🪵')).slice(-3).join(' ')}`);
   return {
     async get(key) {
       const r = await wrangler(['r2', 'object', 'get', path(key), '--pipe', ...where]);

@@ -13,6 +13,7 @@
 // - R2 errors and missing objects are transient (a publish may be under way): retried with
 //   exponential backoff. A bad manifest, a sha256 / size mismatch or a model ORT cannot run is
 //   permanent for this isolate (the same bytes would fail again): reported, never retried.
+// - A version no document names any more is dropped; its session is released a minute later.
 // - Without a document (or without the binding) the bundled model serves, as before.
 
 import { ConfigError } from './config.ts';
@@ -33,6 +34,12 @@ export interface RegistryEnv {
 export const DEFAULT_ROUTING_TTL = 10;
 const RETRY_FIRST_MS = 1000;
 const RETRY_MAX_MS = 60_000;
+/**
+ * A version no routing names any more is forgotten at once, but its session (weights unpacked
+ * in the shared wasm heap) is released only this long after: a request that picked it just
+ * before has long finished by then.
+ */
+const RELEASE_AFTER_MS = 60_000;
 
 /** MODEL_ROUTING_TTL in seconds: an integer in [1, 3600]; anything else is a config error. */
 export function routingTtl(env: RegistryEnv): number {
@@ -95,6 +102,7 @@ export class Registry {
   private readAt = -Infinity;
   private reading: Promise<void> | null = null;
   private routingError: string | null = null;
+  private retired: { host: ModelHost; at: number }[] = [];
 
   constructor(
     private readonly bundled: ModelHost,
@@ -119,6 +127,11 @@ export class Registry {
     }
     for (const v of this.versions.values()) {
       if (v.state === 'failed' && !v.permanent && !v.loading && now >= v.retryAt) ctx.waitUntil(this.load(bucket, v));
+    }
+    if (this.retired.length && now - this.retired[0].at >= RELEASE_AFTER_MS) {
+      const due = this.retired.filter((r) => now - r.at >= RELEASE_AFTER_MS);
+      this.retired = this.retired.filter((r) => now - r.at < RELEASE_AFTER_MS);
+      for (const r of due) ctx.waitUntil(r.host.getSession().then((session) => session.release()).catch(() => undefined));
     }
   }
 
@@ -269,7 +282,11 @@ export class Registry {
     const keep = new Set<string>();
     for (const n of this.target ? [...this.target.splits.map((s) => s.version), this.target.shadow] : []) if (n) keep.add(n);
     for (const h of [...this.applied.hosts, this.applied.shadow]) if (h) keep.add(versionOf(h));
-    for (const name of this.versions.keys()) if (!keep.has(name)) this.versions.delete(name);
+    for (const [name, v] of this.versions) {
+      if (keep.has(name)) continue;
+      this.versions.delete(name);
+      if (v.host) this.retired.push({ host: v.host, at: this.now() });
+    }
   }
 }
 

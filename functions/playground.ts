@@ -111,6 +111,12 @@ function field(f, place, k) {
   const value = ex ? (place === "item" || place === "coupon" ? ex[k % ex.length] : ex[1]) : "";
   const hint = f.kind === "multi" ? "multi: a, b, c" : f.kind === "numeric" ? "numeric" : "categorical";
   const input = el("input", { "data-feature": f.name, "data-kind": f.kind, type: f.kind === "numeric" ? "number" : "text", step: "any", value, placeholder: "missing" });
+  // Frequent training values (GET /v1/model) as suggestions; the field still starts empty (missing).
+  if (f.values && f.values.length) {
+    const id = "values-" + f.name;
+    if (!document.getElementById(id)) document.body.append(el("datalist", { id }, ...f.values.map((v) => el("option", { value: v }))));
+    input.setAttribute("list", id);
+  }
   return el("label", {}, el("span", {}, f.name + " ", el("small", {}, hint)), input);
 }
 

@@ -4,7 +4,8 @@
 // request stream fails no request; A/B assignment follows the user-id hash (proportions over
 // 10,000 ids, stickiness, the scoring version in the body and the header); shadow scoring
 // leaves the response byte-identical and logs the divergence; a corrupt or missing version is
-// reported and never served; rollback restores the previous routing.
+// reported and never served, a version routed before its upload is retried until it serves;
+// rollback restores the previous routing.
 
 import assert from 'node:assert/strict';
 import { mkdtempSync, rmSync } from 'node:fs';
@@ -24,7 +25,7 @@ let B: TestModel;
 let C: TestModel;
 const logs: string[] = [];
 
-const WORKERS = ['swap', 'ab', 'shadow', 'broken'] as const;
+const WORKERS = ['swap', 'ab', 'shadow', 'broken', 'late'] as const;
 
 before(async () => {
   w = await testWorker();
@@ -303,5 +304,17 @@ describe('worker with a registry (Miniflare R2)', () => {
     const hb = (await health.json()) as { version: string; registry: Status };
     assert.equal(hb.version, A());
     assert.ok(hb.registry.versions.some((v) => v.version === 'never-published' && v.state === 'failed'));
+  });
+
+  test('a version routed before its upload is retried with backoff and serves once it is there', async () => {
+    const store = await storeOf('late');
+    const doc = nextDoc(null, { splits: [{ version: B.manifest.version, percent: 100 }] });
+    await store.put(ROUTING_KEY, new TextEncoder().encode(JSON.stringify(doc)), 'application/json');
+    const s = await until('late', (x) => x.versions.some((v) => v.version === B.manifest.version && v.state === 'failed'), 'the not yet uploaded version to fail');
+    assert.equal(s.versions.find((v) => v.version === B.manifest.version)!.retrying, true);
+    assert.equal((await scoreVersion('late', 'u1')).version, A(), 'meanwhile the bundled model serves');
+    await publish(store, B.dir);
+    await until('late', (x) => x.versions.some((v) => v.version === B.manifest.version && v.state === 'ready'), 'the retry to load it');
+    for (let i = 0; i < 20; i++) assert.equal((await scoreVersion('late', `u${i}`)).version, B.manifest.version);
   });
 });

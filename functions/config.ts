@@ -9,6 +9,7 @@
 
 import type { TaskSpec } from '../model/features/spec.ts';
 import { MAX_RANK_WEIGHT, type RankFormula } from '../model/serving/rank.ts';
+import { clip } from './errors.ts';
 
 /** The part of a KV namespace binding the worker uses (structurally a KVNamespace). */
 export interface KvReader {
@@ -62,18 +63,28 @@ export const DEFAULTS = {
   kvCacheTtl: 60,
 };
 
-/** One or more invalid vars. The message names them and says what is expected, never the values. */
+/**
+ * One or more invalid vars. The message names them (and the key inside a var's object, e.g.
+ * RANK_WEIGHTS.ctr) and says what is expected, never the values.
+ */
 export class ConfigError extends Error {
-  constructor(readonly problems: readonly { variable: VarName; expected: string }[]) {
-    super(problems.map((p) => `${p.variable}: expected ${p.expected}`).join('; '));
+  constructor(readonly problems: readonly { variable: VarName; key?: string; expected: string }[]) {
+    super(problems.map((p) => `${p.variable}${p.key === undefined ? '' : `.${clip(p.key)}`}: expected ${p.expected}`).join('; '));
   }
   get variables(): VarName[] {
     return this.problems.map((p) => p.variable);
   }
 }
 
-/** Thrown by one var's parser; collected by parseConfig into one ConfigError. */
-class Invalid extends Error {}
+/** Thrown by one var's parser (key: the offending key of an object var); collected by parseConfig. */
+class Invalid extends Error {
+  constructor(
+    message: string,
+    readonly key?: string,
+  ) {
+    super(message);
+  }
+}
 
 const unset = (raw: unknown) => raw === undefined || raw === '';
 
@@ -119,11 +130,10 @@ export function parseWeights(raw: unknown): Record<string, number> {
       obj = undefined;
     }
   }
-  const expected = `a JSON object of task weights, each a number in [0, ${MAX_RANK_WEIGHT}]`;
-  if (typeof obj !== 'object' || obj === null || Array.isArray(obj)) throw new Invalid(expected);
+  if (typeof obj !== 'object' || obj === null || Array.isArray(obj)) throw new Invalid(`a JSON object of task weights, each a number in [0, ${MAX_RANK_WEIGHT}]`);
   const out: Record<string, number> = {};
   for (const [k, v] of Object.entries(obj)) {
-    if (typeof v !== 'number' || !Number.isFinite(v) || v < 0 || v > MAX_RANK_WEIGHT) throw new Invalid(expected);
+    if (typeof v !== 'number' || !Number.isFinite(v) || v < 0 || v > MAX_RANK_WEIGHT) throw new Invalid(`a number in [0, ${MAX_RANK_WEIGHT}]`, k);
     out[k] = v;
   }
   return out;
@@ -166,13 +176,13 @@ function benchVar(raw: unknown): boolean {
  * be an item task.
  */
 export function parseConfig(env: Env, tasks: readonly TaskSpec[] | null = null): Config {
-  const problems: { variable: VarName; expected: string }[] = [];
+  const problems: { variable: VarName; key?: string; expected: string }[] = [];
   const read = <T>(variable: VarName, parse: (raw: unknown) => T, fallback: T): T => {
     try {
       return parse(env[variable]);
     } catch (e) {
       if (!(e instanceof Invalid)) throw e;
-      problems.push({ variable, expected: e.message });
+      problems.push({ variable, key: e.key, expected: e.message });
       return fallback;
     }
   };
@@ -186,7 +196,8 @@ export function parseConfig(env: Env, tasks: readonly TaskSpec[] | null = null):
       (r) => {
         if (unset(r)) return {};
         const w = parseWeights(r);
-        if (taskNames && Object.keys(w).some((k) => !taskNames.includes(k))) throw new Invalid(`weights only for the model's tasks (${taskNames.join(', ')})`);
+        const unknown = taskNames && Object.keys(w).find((k) => !taskNames.includes(k));
+        if (unknown !== undefined && unknown !== null) throw new Invalid(`a task of the model (${taskNames!.join(', ')})`, unknown);
         return w;
       },
       {},

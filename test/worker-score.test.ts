@@ -269,6 +269,7 @@ describe('user features from KV', () => {
     await kv.put('u-broken', '{"user_age_band": "25-34",');
     await kv.put('u-array', '[1, 2, 3]');
     await kv.put('u-badvalue', JSON.stringify({ user_price_sensitivity: 'lots' }));
+    await kv.put('u-null', 'null');
   });
 
   test('hit: scores as if the stored features were in the request', async () => {
@@ -290,7 +291,7 @@ describe('user features from KV', () => {
     assertMatches(json, body, await reference(w, body, undefined));
   });
 
-  test('failure: a stored value that is not JSON makes the KV read reject -> defaults, kv-error', async () => {
+  test('failure: a stored value that is not JSON -> defaults, kv-error', async () => {
     const body = { user: { id: 'u-broken' }, items: richRequest(6, 0, 2).items };
     const { res, json } = await scoreOk('main', body);
     assert.equal(res.headers.get('x-user-features'), 'kv-error');
@@ -305,8 +306,8 @@ describe('user features from KV', () => {
     assertMatches(json, body, await reference(w, body, undefined));
   });
 
-  test('a stored value that is not an object of valid user features is kv-error too', async () => {
-    for (const id of ['u-array', 'u-badvalue']) {
+  test('a stored value that is not an object of valid user features (also JSON null: an entry, not a miss) is kv-error too', async () => {
+    for (const id of ['u-array', 'u-badvalue', 'u-null']) {
       const { res } = await scoreOk('main', { user: { id }, items: [{ id: 'x' }] });
       assert.equal(res.headers.get('x-user-features'), 'kv-error', id);
     }

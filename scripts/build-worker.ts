@@ -88,7 +88,7 @@ interface RawConfig {
   [k: string]: unknown;
 }
 
-async function readWranglerConfig(): Promise<RawConfig> {
+export async function readWranglerConfig(): Promise<RawConfig> {
   const { experimental_readRawConfig } = (await import('wrangler')) as unknown as {
     experimental_readRawConfig: (o: { config: string }) => { rawConfig: RawConfig };
   };
@@ -128,7 +128,7 @@ export async function checkModelFiles(modelDir: string, fp32: boolean): Promise<
 }
 
 /** Writes DIR/bundle.ts (+ copies of the model files) and DIR/wrangler.json aliasing it. */
-function stageModel(modelDir: string, fp32: boolean, cfg: RawConfig, stage: string): string {
+export function stageModel(modelDir: string, fp32: boolean, cfg: RawConfig, stage: string): string {
   const onnxName = fp32 ? 'model.onnx' : 'model.int8.onnx';
   for (const f of ['manifest.json', onnxName]) {
     const src = join(modelDir, f);

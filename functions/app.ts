@@ -7,7 +7,7 @@ import { feedsOf } from '../model/onnx/inputs.ts';
 import { MAX_RANK_WEIGHT, rank, rankSettings } from '../model/serving/rank.ts';
 import { bearerAuth } from './auth.ts';
 import { registerBenchRoutes } from './bench.ts';
-import { readJsonBody } from './body.ts';
+import { drainUnread, readJsonBody } from './body.ts';
 import { ConfigError, configKey, guardOf, parseConfig, type Config, type Env } from './config.ts';
 import { ApiError, errorBody } from './errors.ts';
 import { ModelUnavailable, type ModelHost, type ModelInfo } from './model.ts';
@@ -40,13 +40,17 @@ function unavailable(reason: string): ApiError {
  */
 function baseApp(corsOrigins: string[] | null): OpenAPIHono<AppEnv> {
   const app = new OpenAPIHono<AppEnv>();
-  app.onError((err, c) => {
+  app.onError(async (err, c) => {
+    await drainUnread(c.req.raw);
     if (err instanceof ApiError) return errorResponse(c, err);
     if (err instanceof ModelUnavailable) return errorResponse(c, unavailable(err.message));
     console.error('unhandled error', err instanceof Error ? (err.stack ?? err.message) : err);
     return c.json(errorBody('internal_error', 'internal error'), 500);
   });
-  app.notFound((c) => c.json(errorBody('not_found', `no route for ${c.req.method} ${new URL(c.req.url).pathname}`), 404));
+  app.notFound(async (c) => {
+    await drainUnread(c.req.raw);
+    return c.json(errorBody('not_found', `no route for ${c.req.method} ${new URL(c.req.url).pathname}`), 404);
+  });
   if (corsOrigins) {
     app.use(
       '*',

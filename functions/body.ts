@@ -50,6 +50,22 @@ async function discardRest(reader: ReadableStreamDefaultReader<Uint8Array>, seen
   }
 }
 
+/**
+ * Reads and drops up to DRAIN_BYTES of a body nobody read (an answer given before reading:
+ * 401, 404, 415, 413 by Content-Length), so a client still sending it gets that answer
+ * instead of a reset connection; beyond that the stream is cancelled.
+ */
+export async function drainUnread(req: Request): Promise<void> {
+  if (!req.body || req.bodyUsed) return;
+  let reader: ReadableStreamDefaultReader<Uint8Array>;
+  try {
+    reader = req.body.getReader();
+  } catch {
+    return; // locked: someone is reading it
+  }
+  await discardRest(reader, 0, DRAIN_BYTES);
+}
+
 function tooLarge(limit: number, decoded: boolean): ApiError {
   return new ApiError(413, 'payload_too_large', `body exceeds the limit of ${limit} bytes${decoded ? ' once decompressed' : ''}`);
 }

@@ -77,6 +77,11 @@ describe('invalid vars', () => {
     assert.match(body, /config_error/);
   });
 
+  test('an answer given before the body is read (401) still reaches a client sending a large body', async () => {
+    const big = JSON.stringify({ items: Array.from({ length: 900 }, (_, i) => ({ id: `i${i}`, features: { item_category: 'x'.repeat(600) } })) });
+    for (let i = 0; i < 5; i++) await errorOf(await h.score('badvar', big), 401, 'unauthorized');
+  });
+
   test('vars given as JSON values of the right meaning work (CORS_ORIGINS as an array, numbers, an object of weights)', async () => {
     const res = await h.score('typed', ok, { origin: ORIGIN });
     const text = await res.text();

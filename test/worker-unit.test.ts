@@ -2,6 +2,7 @@
 // batch assembly (resolution order, ids, candidate_kind), paths, auth helpers.
 
 import assert from 'node:assert/strict';
+import { spawnSync } from 'node:child_process';
 import { describe, test } from 'node:test';
 import { encodeRows } from '../model/features/encode.ts';
 import { assembleBatch, idFeatures, rawValueOf, type ServingRequest } from '../model/serving/assemble.ts';
@@ -10,6 +11,7 @@ import { bearerToken, constantTimeEqual } from '../functions/auth.ts';
 import { isJsonContentType } from '../functions/body.ts';
 import { ConfigError, DEFAULTS, parseConfig } from '../functions/config.ts';
 import { formatPath, MAX_ECHO } from '../functions/errors.ts';
+import { ROOT } from '../scripts/build-worker.ts';
 import { testLayout } from './helpers/worker-model.ts';
 
 describe('config', () => {
@@ -196,5 +198,15 @@ describe('helpers', () => {
     assert.equal(await constantTimeEqual('secret', 'secreT'), false);
     assert.equal(await constantTimeEqual('secret', 'secret-longer'), false);
     assert.equal(await constantTimeEqual('', ''), true);
+  });
+});
+
+describe('local secrets', () => {
+  const inGit = spawnSync('git', ['rev-parse', '--is-inside-work-tree'], { cwd: ROOT, encoding: 'utf8' }).stdout.trim() === 'true';
+  test('.dev.vars (where docs/serving.md puts API_KEY) and .env files are ignored by git', { skip: inGit ? false : 'not a git checkout' }, () => {
+    for (const f of ['.dev.vars', '.dev.vars.staging', '.env', '.env.local', 'functions/.dev.vars']) {
+      const r = spawnSync('git', ['check-ignore', '-q', '--no-index', f], { cwd: ROOT });
+      assert.equal(r.status, 0, `${f} is not ignored`);
+    }
   });
 });

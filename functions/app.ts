@@ -9,7 +9,7 @@ import { bearerAuth } from './auth.ts';
 import { registerBenchRoutes } from './bench.ts';
 import { drainUnread, readJsonBody } from './body.ts';
 import { ConfigError, configKey, guardOf, parseConfig, type Config, type Env } from './config.ts';
-import { ApiError, errorBody } from './errors.ts';
+import { ApiError, clip, errorBody } from './errors.ts';
 import { ModelUnavailable, type ModelHost, type ModelInfo } from './model.ts';
 import { buildSchemas } from './schemas.ts';
 import { candidatesOf, encode, ortTensor, probabilities } from './score.ts';
@@ -49,7 +49,7 @@ function baseApp(corsOrigins: string[] | null): OpenAPIHono<AppEnv> {
   });
   app.notFound(async (c) => {
     await drainUnread(c.req.raw);
-    return c.json(errorBody('not_found', `no route for ${c.req.method} ${new URL(c.req.url).pathname}`), 404);
+    return c.json(errorBody('not_found', `no route for ${clip(c.req.method)} ${clip(new URL(c.req.url).pathname)}`), 404);
   });
   if (corsOrigins) {
     app.use(
@@ -166,9 +166,8 @@ export function createApp(host: ModelHost, cfg: Config): OpenAPIHono<AppEnv> {
       coupons: lists.coupons,
     });
   });
-  app.all('/v1/score', (c) => {
-    c.header('Allow', 'POST');
-    return c.json(errorBody('method_not_allowed', 'use POST'), 405);
+  app.all('/v1/score', () => {
+    throw new ApiError(405, 'method_not_allowed', 'use POST', '', { Allow: 'POST' });
   });
 
   app.openapi(

@@ -6,7 +6,7 @@ import type { EncodedBatch } from '../model/features/encode.ts';
 import type { TensorMaker } from '../model/onnx/inputs.ts';
 import { assembleBatch, type ServingCandidate } from '../model/serving/assemble.ts';
 import type { RawValue } from '../model/features/spec.ts';
-import type { ModelInfo } from './model.ts';
+import type { ModelInfo } from './model-info.ts';
 import { Tensor, type OrtTensor } from './ort.ts';
 import type { ValidRequest } from './validate.ts';
 

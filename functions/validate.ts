@@ -8,7 +8,7 @@ import { priceOf, type RankFormula } from '../model/serving/rank.ts';
 import type { Config } from './config.ts';
 import { ApiError, clip, formatPath } from './errors.ts';
 import { fastValidator } from './fast-validate.ts';
-import type { ModelInfo } from './model.ts';
+import type { ModelInfo } from './model-info.ts';
 import { PLACEMENT, type Schemas } from './schemas.ts';
 
 type Features = Record<string, RawValue>;

@@ -6,21 +6,24 @@
 // time, but the two are meant to agree). CI size; FAST_VALIDATE_COUNT raises it.
 
 import assert from 'node:assert/strict';
-import { describe, test } from 'node:test';
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { after, describe, test } from 'node:test';
 import { parseConfig, type Env } from '../functions/config.ts';
 import { fastValidator } from '../functions/fast-validate.ts';
-import type { ModelInfo } from '../functions/model.ts';
+import { readManifest } from '../functions/model-info.ts';
 import { buildSchemas } from '../functions/schemas.ts';
 import { RequestFuzzer } from './helpers/worker-fuzz.ts';
-import { testFeatures, testLayout, testTasks } from './helpers/worker-model.ts';
+import { testFeatures, testTasks, writeTestModel } from './helpers/worker-model.ts';
 
 const COUNT = Number(process.env.FAST_VALIDATE_COUNT ?? 20_000);
 
-const info = {
-  layout: testLayout,
-  tasks: testTasks,
-  tasksOf: { item: testTasks.filter((t) => t.appliesTo === 'item'), coupon: testTasks.filter((t) => t.appliesTo === 'coupon') },
-} as unknown as ModelInfo;
+// The worker's own reading of the test model's manifest.
+const dir = mkdtempSync(join(tmpdir(), 'edge-mtl-fast-validate-'));
+after(() => rmSync(dir, { recursive: true, force: true }));
+const model = writeTestModel(dir);
+const info = readManifest({ manifest: JSON.stringify(model.manifest), onnx: new ArrayBuffer(0), quantization: 'int8', source: dir });
 
 describe('fast validator = zod on random bodies', () => {
   const configs: [string, Env][] = [

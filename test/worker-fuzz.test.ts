@@ -35,18 +35,32 @@ async function fuzz(worker: string, seed: number): Promise<Map<string, number>> 
   const counts = new Map<string, number>();
   const problems: string[] = [];
   const one = async (i: number) => {
-    const { init, plain, what } = fz.nextRequest();
+    const { init: makeInit, plain, what } = fz.nextRequest();
     let auth: Record<string, string> = {};
     if (worker === 'keyed') {
       const r = i % 10;
       auth = r < 8 ? { authorization: `Bearer ${KEY}` } : r === 8 ? { authorization: 'Bearer nope' } : {};
     }
-    init.headers = { ...(init.headers as Record<string, string>), ...auth };
+    const send = () => {
+      const init = makeInit();
+      init.headers = { ...(init.headers as Record<string, string>), ...auth };
+      return h.fetch(worker, '/v1/score', init);
+    };
     let res: Response;
     try {
-      res = await h.fetch(worker, '/v1/score', init);
+      try {
+        res = await send();
+      } catch (e) {
+        // A kept-alive connection the server closed while idle (EPIPE / reset before any
+        // answer): a transport race, retried once as HTTP clients do; counted in the summary.
+        const code = (e as { cause?: { code?: string } }).cause?.code;
+        if (code !== 'EPIPE' && code !== 'ECONNRESET' && code !== 'UND_ERR_SOCKET') throw e;
+        counts.set('retried', (counts.get('retried') ?? 0) + 1);
+        res = await send();
+      }
     } catch (e) {
-      return problems.push(`#${i} (${what}, ${auth.authorization ?? 'no key'}): ${e instanceof Error ? e.message : String(e)}`);
+      const cause = (e as { cause?: { code?: string; message?: string } }).cause;
+      return problems.push(`#${i} (${what}, ${auth.authorization ?? 'no key'}): ${e instanceof Error ? e.message : String(e)}${cause ? ` (${cause.code ?? ''} ${cause.message ?? ''})` : ''}`);
     }
     const text = await res.text();
     const label = `#${i} ${res.status} (${what})`;

@@ -147,9 +147,10 @@ export class RequestFuzzer {
   /**
    * The next HTTP request: a body, sometimes with its bytes or transport mutated too. `plain`
    * is the body's bytes before compression (what a 200 must have been scored from); `what`
-   * names the transport mutation.
+   * names the transport mutation; `init()` makes a fresh RequestInit each call (a streamed
+   * body can be sent once).
    */
-  nextRequest(): { init: RequestInit; plain: Uint8Array; what: string } {
+  nextRequest(): { init: () => RequestInit; plain: Uint8Array; what: string } {
     const value = this.nextBody();
     let text = JSON.stringify(value);
     let what = 'json';
@@ -190,18 +191,21 @@ export class RequestFuzzer {
       what = `content-type ${headers['content-type']}`;
     }
     if (this.chance(0.15)) {
-      // chunked: the body as a stream of small pieces, no Content-Length
+      // chunked: the body as a stream of small pieces (at most ~2,000), no Content-Length
       const data = bytes;
-      const step = 1 + this.int(64);
-      let o = 0;
-      const body = new ReadableStream<Uint8Array>({
-        pull(ctrl) {
-          if (o >= data.length) return ctrl.close();
-          ctrl.enqueue(data.slice(o, (o += step)));
-        },
-      });
-      return { init: { method: 'POST', headers, body, duplex: 'half' } as RequestInit, plain, what: `${what}, chunked` };
+      const step = Math.max(1 + this.int(64), Math.ceil(data.length / 2000));
+      const stream = () => {
+        let o = 0;
+        return new ReadableStream<Uint8Array>({
+          pull(ctrl) {
+            if (o >= data.length) return ctrl.close();
+            ctrl.enqueue(data.slice(o, (o += step)));
+          },
+        });
+      };
+      return { init: () => ({ method: 'POST', headers, body: stream(), duplex: 'half' }) as RequestInit, plain, what: `${what}, chunked` };
     }
-    return { init: { method: 'POST', headers, body: bytes }, plain, what };
+    const body = bytes;
+    return { init: () => ({ method: 'POST', headers, body }), plain, what };
   }
 }

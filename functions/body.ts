@@ -81,7 +81,8 @@ async function readLimited(stream: ReadableStream<Uint8Array>, limit: number, de
       if (done) break;
       total += value.byteLength;
       if (total > limit) {
-        // A decompressed stream is not drained: its size is the attacker's choice.
+        // A decompressed stream is not drained (its size is the attacker's choice): it is
+        // cancelled, and decompressLimited drains the compressed upload instead.
         if (decoded) await reader.cancel().catch(() => undefined);
         else await discardRest(reader, total, limit + DRAIN_BYTES);
         throw tooLarge(limit, decoded);
@@ -103,6 +104,43 @@ async function readLimited(stream: ReadableStream<Uint8Array>, limit: number, de
 }
 
 /** The body's bytes (decompressed) under the limits above; no JSON parsing. */
+/**
+ * The decompressed bytes of a gzip / deflate body, at most `limit` of them. The compressed
+ * bytes are fed in by hand rather than piped, so that when the output goes past the limit
+ * (or is corrupt) decompression stops and the rest of the compressed upload can still be
+ * drained like a plain one: the client gets its 413 / 400 instead of a reset connection.
+ */
+async function decompressLimited(body: ReadableStream<Uint8Array>, format: 'gzip' | 'deflate', limit: number): Promise<Uint8Array> {
+  const ds = new DecompressionStream(format);
+  const raw = body.getReader();
+  const writer = ds.writable.getWriter();
+  let rawSeen = 0;
+  let stop = false;
+  const pump = (async () => {
+    try {
+      for (;;) {
+        if (stop) return;
+        const { done, value } = await raw.read();
+        if (done) return await writer.close();
+        rawSeen += value.byteLength;
+        await writer.write(value);
+      }
+    } catch (e) {
+      // A read error (client gone) ends the output with it; a write error means the output
+      // side was cancelled (limit reached): nothing more to do here.
+      await writer.abort(e).catch(() => undefined);
+    }
+  })();
+  try {
+    return await readLimited(ds.readable as ReadableStream<Uint8Array>, limit, true);
+  } catch (e) {
+    stop = true;
+    await pump;
+    await discardRest(raw, rawSeen, rawSeen + DRAIN_BYTES);
+    throw e;
+  }
+}
+
 export async function readBodyBytes(req: Request, limit: number): Promise<Uint8Array> {
   const ct = req.headers.get('content-type');
   if (!isJsonContentType(ct)) {
@@ -116,8 +154,7 @@ export async function readBodyBytes(req: Request, limit: number): Promise<Uint8A
   }
   if (!req.body) return new Uint8Array(0);
   if (format) {
-    const decoded = req.body.pipeThrough(new DecompressionStream(format)) as ReadableStream<Uint8Array>;
-    return readLimited(decoded, limit, true);
+    return decompressLimited(req.body, format, limit);
   }
   if (declaredOk) {
     // The length is known and within the limit (HTTP framing ends the body there): read it in

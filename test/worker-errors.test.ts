@@ -178,6 +178,24 @@ describe('unreadable and compressed bodies', () => {
     await expectError(await post('main', new Uint8Array(big), { 'content-type': 'application/json', 'content-encoding': 'gzip' }), 413, 'payload_too_large');
   });
 
+  test('a large compressed upload that inflates past the limit gets its 413, not a reset (streamed, 4 at once)', async () => {
+    let x = 1;
+    const hex = Array.from({ length: 1 << 20 }, () => ((x = (Math.imul(x, 1103515245) + 12345) >>> 0) >>> 16).toString(16).padStart(4, '0')).join('');
+    const gz = new Uint8Array(gzipSync(`{"items": [{"id": "a"}], "pad": "${hex.slice(0, 2 << 20)}"}`));
+    assert.ok(gz.byteLength > 900_000, String(gz.byteLength));
+    const send = () => {
+      let o = 0;
+      const body = new ReadableStream<Uint8Array>({
+        pull(ctrl) {
+          if (o >= gz.length) return ctrl.close();
+          ctrl.enqueue(gz.slice(o, (o += 16384)));
+        },
+      });
+      return h.fetch('main', '/v1/score', { method: 'POST', headers: { 'content-type': 'application/json', 'content-encoding': 'gzip' }, body, duplex: 'half' } as RequestInit);
+    };
+    for (const res of await Promise.all([send(), send(), send(), send()])) await expectError(res, 413, 'payload_too_large');
+  });
+
   test('corrupt gzip -> 400 invalid_body; an unsupported encoding -> 415 naming it', async () => {
     const bytes = gzipSync(JSON.stringify(ok));
     const corrupt = new Uint8Array(bytes.subarray(0, bytes.byteLength - 12));

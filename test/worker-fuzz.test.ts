@@ -59,6 +59,9 @@ async function fuzz(worker: string, seed: number): Promise<Map<string, number>> 
         res = await send();
       }
     } catch (e) {
+      // A body over MAX_BODY_BYTES (1 MiB) is answered 413 after reading at most 1 MiB more;
+      // a client still sending past that may see the connection cut instead (docs/serving.md).
+      if (plain.byteLength > 1 << 20) return counts.set('cut (over the limit)', (counts.get('cut (over the limit)') ?? 0) + 1);
       const cause = (e as { cause?: { code?: string; message?: string } }).cause;
       return problems.push(`#${i} (${what}, ${auth.authorization ?? 'no key'}): ${e instanceof Error ? e.message : String(e)}${cause ? ` (${cause.code ?? ''} ${cause.message ?? ''})` : ''}`);
     }

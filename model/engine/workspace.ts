@@ -19,8 +19,10 @@ export class Workspace implements BackwardCtx {
   readonly labels: Float32Array;
   /** Per task: loss weight divided by the labelled rows of the WHOLE batch (set by the trainer). */
   readonly taskScale: Float32Array;
-  /** Per task: this shard's summed, unweighted log-loss (written by backward). */
+  /** Per task: this shard's summed, unweighted log-loss, plus its order penalties (written by backward). */
   readonly lossSum: Float32Array;
+  /** graph.penalties with tasks as output indices. */
+  private readonly penalties: { child: number; parent: number; weight: number }[];
   private readonly outs: Float32Array[];
   private readonly grads: Float32Array[];
   readonly denseGrads: Map<DenseParam, Float32Array>;
@@ -50,6 +52,12 @@ export class Workspace implements BackwardCtx {
     this.ins = graph.nodes.map((nd) => nd.inputs.map((i) => this.outs[i.id]));
     this.dIns = graph.nodes.map((nd) => nd.inputs.map((i) => this.grads[i.id]));
     this.params = graph.params();
+    const index = (task: string) => {
+      const i = graph.outputs.findIndex((o) => o.task === task);
+      if (i < 0) throw new Error(`order penalty names task ${task}, which the graph does not output`);
+      return i;
+    };
+    this.penalties = graph.penalties.map((p) => ({ child: index(p.child), parent: index(p.parent), weight: p.weight }));
     this.denseGrads = new Map(this.params.dense.map((p) => [p, k.alloc(p.size)]));
     const idsPerRow = layout.categorical.length + layout.multi.reduce((a, m) => a + m.maxLen, 0);
     this.sparseGrads = new Map(this.params.tables.map((t) => [t, new SparseGrad(t.rows, t.dim, maxRows * idsPerRow, k)]));
@@ -79,7 +87,7 @@ export class Workspace implements BackwardCtx {
 
   /**
    * Backward pass of the weighted, masked binary cross-entropy:
-   * L = sum_t taskScale[t] * sum_{labelled rows i} bce(p_ti, y_ti).
+   * L = sum_t taskScale[t] * sum_{labelled rows i} [bce(p_ti, y_ti) + sum of t's order penalties].
    * Parameter gradients land in denseGrads / sparseGrads (overwritten, not accumulated across calls).
    */
   backward(): void {
@@ -108,7 +116,28 @@ export class Workspace implements BackwardCtx {
         // d bce / dp = (p - y) / (p (1 - p)); the sigmoid below multiplies by p (1 - p) again.
         dp[i] += (scale * (q - y)) / (q * (1 - q));
       }
+      for (const pen of this.penalties) if (pen.child === t) loss += this.orderPenalty(pen, scale);
       this.lossSum[t] = loss;
     }
+  }
+
+  /** weight * max(p_child - p_parent, 0) over the child's labelled rows: adds its gradient, returns its sum. */
+  private orderPenalty(pen: { child: number; parent: number; weight: number }, scale: number): number {
+    const T = this.graph.outputs.length;
+    const c = this.graph.outputs[pen.child].node.id;
+    const p = this.graph.outputs[pen.parent].node.id;
+    const pc = this.outs[c];
+    const pp = this.outs[p];
+    const g = scale * pen.weight;
+    let sum = 0;
+    for (let i = 0; i < this.n; i++) {
+      if (this.labels[i * T + pen.child] < 0) continue;
+      const d = pc[i] - pp[i];
+      if (d <= 0) continue;
+      sum += pen.weight * d;
+      this.grads[c][i] += g;
+      this.grads[p][i] -= g;
+    }
+    return sum;
   }
 }

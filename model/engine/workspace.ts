@@ -8,6 +8,7 @@ import type { BackwardCtx, Graph } from './graph.ts';
 import type { Kernels } from './kernels/types.ts';
 import type { DenseParam, EmbeddingTable } from './params.ts';
 import { SparseGrad } from './sparse-grad.ts';
+import { taskPassPlan, type TaskGradientKind, type TaskPassPlan } from './task-passes.ts';
 
 /** Predictions are clipped here before the log-loss, as every metric does. */
 export const PROB_EPS = 1e-7;
@@ -30,12 +31,23 @@ export class Workspace implements BackwardCtx {
   private readonly ins: Float32Array[][];
   private readonly dIns: Float32Array[][];
   readonly params: { dense: DenseParam[]; tables: EmbeddingTable[] };
+  /** With per-task gradients: which parameters, through which nodes (null: the plain backward). */
+  readonly plan: TaskPassPlan | null;
+  /** Per plan parameter: this shard's gradient of each task's weighted loss, [tasks, size]. */
+  readonly taskDense = new Map<DenseParam, Float32Array>();
+  /**
+   * Per plan table: each task's row gradients [tasks, capacity, dim] in the order of the
+   * table's SparseGrad touched list (every pass keeps that order), and the rows each task filled.
+   */
+  readonly taskSparse = new Map<EmbeddingTable, { values: Float32Array; counts: Int32Array }>();
 
   constructor(
     readonly graph: Graph,
     readonly k: Kernels,
     layout: FeatureLayout,
     readonly maxRows: number,
+    /** Also keep each task's gradient of the shared parameters (GradNorm, PCGrad). */
+    taskGradients?: TaskGradientKind,
   ) {
     const T = graph.outputs.length;
     this.batch = {
@@ -61,6 +73,9 @@ export class Workspace implements BackwardCtx {
     this.denseGrads = new Map(this.params.dense.map((p) => [p, k.alloc(p.size)]));
     const idsPerRow = layout.categorical.length + layout.multi.reduce((a, m) => a + m.maxLen, 0);
     this.sparseGrads = new Map(this.params.tables.map((t) => [t, new SparseGrad(t.rows, t.dim, maxRows * idsPerRow, k)]));
+    this.plan = taskGradients ? taskPassPlan(graph, taskGradients) : null;
+    for (const p of this.plan?.dense ?? []) this.taskDense.set(p, k.alloc(T * p.size));
+    for (const t of this.plan?.tables ?? []) this.taskSparse.set(t, { values: k.alloc(T * this.sparseGrads.get(t)!.touched.length * t.dim), counts: k.allocInt(T) });
   }
 
   denseGrad(p: DenseParam): Float32Array {
@@ -91,6 +106,8 @@ export class Workspace implements BackwardCtx {
    * Parameter gradients land in denseGrads / sparseGrads (overwritten, not accumulated across calls).
    */
   backward(): void {
+    if (this.plan) this.taskPasses(this.plan);
+    if (this.plan && !this.plan.fullPass) return;
     const n = this.n;
     const nodes = this.graph.nodes;
     for (let i = 0; i < nodes.length; i++) this.grads[i].fill(0, 0, n * nodes[i].dim);
@@ -100,9 +117,46 @@ export class Workspace implements BackwardCtx {
     for (let i = nodes.length - 1; i >= 0; i--) nodes[i].op.backward(this, this.ins[i], this.outs[i], this.grads[i], this.dIns[i]);
   }
 
-  private lossGradient(): void {
+  /**
+   * One backward pass per task through its plan nodes, each task's gradient of the plan's
+   * parameters copied out after its pass. Every other parameter accumulates over the passes,
+   * which (as each pass adds one task's loss) is its full gradient.
+   */
+  private taskPasses(plan: TaskPassPlan): void {
+    const n = this.n;
+    const nodes = this.graph.nodes;
+    for (const g of this.denseGrads.values()) g.fill(0);
+    for (const g of this.sparseGrads.values()) g.reset();
+    for (let t = 0; t < this.graph.outputs.length; t++) {
+      const pass = plan.nodes[t];
+      for (const i of pass) this.grads[i].fill(0, 0, n * nodes[i].dim);
+      for (const p of plan.dense) this.denseGrad(p).fill(0);
+      for (const tb of plan.tables) this.sparseGrad(tb).zeroTouched();
+      this.lossGradient(t);
+      for (let j = pass.length - 1; j >= 0; j--) {
+        const i = pass[j];
+        nodes[i].op.backward(this, this.ins[i], this.outs[i], this.grads[i], this.dIns[i]);
+      }
+      for (const p of plan.dense) this.taskDense.get(p)!.set(this.denseGrad(p), t * p.size);
+      for (const tb of plan.tables) {
+        const g = this.sparseGrad(tb);
+        const out = this.taskSparse.get(tb)!;
+        const d = tb.dim;
+        const base = t * g.touched.length * d;
+        out.counts[t] = g.count;
+        for (let r = 0; r < g.count; r++) {
+          const src = g.touched[r] * d;
+          for (let j = 0; j < d; j++) out.values[base + r * d + j] = g.grad[src + j];
+        }
+      }
+    }
+  }
+
+  /** Loss gradients (and summed losses) of every task, or of task `only`. */
+  private lossGradient(only?: number): void {
     const T = this.graph.outputs.length;
     for (let t = 0; t < T; t++) {
+      if (only !== undefined && t !== only) continue;
       const id = this.graph.outputs[t].node.id;
       const p = this.outs[id];
       const dp = this.grads[id];

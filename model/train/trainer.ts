@@ -32,6 +32,8 @@ export interface TrainOptions {
   shards: number;
   weighting: Weighting;
   taskWeights?: number[];
+  /** GradNorm's asymmetry (see gradnorm.ts for the default). */
+  gradnormAlpha?: number;
   /** Epochs without validation improvement before stopping. */
   patience: number;
   /**
@@ -61,6 +63,8 @@ export interface EpochLog {
   /** Training time and rows since the previous validation pass. */
   seconds: number;
   rows: number;
+  /** The task weights at this pass (they move with uncertainty weighting and GradNorm). */
+  taskWeights: number[];
 }
 
 export interface TrainResult {
@@ -91,17 +95,18 @@ export async function train(k: Kernels, data: TrainData, o: TrainOptions): Promi
     ({ kernels: kb, log } = recordingKernels(k));
   }
   const graph = buildGraph(o.arch, kb, layout, tasks, o.cfg);
+  const weights = new TaskWeights(o.weighting, o.taskWeights ?? tasks.map(() => 1), o.lr, { gradnormAlpha: o.gradnormAlpha, seed: o.seed });
   const shardRows = Math.ceil(o.batchSize / o.shards);
-  const shards = Array.from({ length: o.shards }, () => new Workspace(graph, kb, layout, shardRows));
+  const shards = Array.from({ length: o.shards }, () => new Workspace(graph, kb, layout, shardRows, weights.taskGradients));
   const params = graph.params();
   const rng = new Rng(o.seed);
   initParams(params, rng);
   const adam = new Adam(k, { lr: o.lr, embeddingDecay: o.embeddingDecay });
-  const weights = new TaskWeights(o.weighting, o.taskWeights ?? tasks.map(() => 1), o.lr);
   const runner: ShardRunner =
     o.threads > 1 && isWasmKernels(k)
-      ? await ThreadRunner.start(shards, k, log, { arch: o.arch, cfg: o.cfg, features: [...layout.specs], tasks, threads: o.threads, adam: adam.options() }, shardRows)
+      ? await ThreadRunner.start(shards, k, log, { arch: o.arch, cfg: o.cfg, features: [...layout.specs], tasks, threads: o.threads, adam: adam.options(), taskGradients: weights.taskGradients }, shardRows)
       : new InlineRunner(shards);
+  runner.beforeUpdate = (s) => weights.beforeUpdate(s);
 
   const n = data.train.n;
   const order = new Int32Array(n).map((_, i) => i);
@@ -164,7 +169,7 @@ export async function train(k: Kernels, data: TrainData, o: TrainOptions): Promi
           trainedMark = to;
           const position = epoch - 1 + to / n;
           const validAuc = evaluateAuc(shards[0], data.valid, layout, T);
-          history.push({ epoch: Math.round(position * 1000) / 1000, trainLoss: lossSum / lossN, validAuc, seconds, rows: stepRows });
+          history.push({ epoch: Math.round(position * 1000) / 1000, trainLoss: lossSum / lossN, validAuc, seconds, rows: stepRows, taskWeights: weights.values() });
           const score = meanFinite(validAuc);
           if (score > best) {
             best = score;

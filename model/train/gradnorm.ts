@@ -49,18 +49,28 @@ export class GradNorm {
     for (let t = 0; t < T; t++) if (present[t] && Number.isNaN(this.first[t])) this.first[t] = meanLoss[t];
     const live = present.flatMap((p, t) => (p ? [t] : []));
     if (live.length < 2) return;
-    const ratio = live.map((t) => meanLoss[t] / this.first[t]);
-    const meanRatio = ratio.reduce((a, b) => a + b, 0) / live.length;
-    const meanNorm = live.reduce((a, t) => a + this.norms[t], 0) / live.length;
     const grad = new Array<number>(T).fill(NaN);
-    live.forEach((t, i) => {
-      const target = meanNorm * (ratio[i] / meanRatio) ** this.alpha;
-      // d|G_t - target| / dw_t with G_t = w_t * ||grad_W L_t||.
-      grad[t] = Math.sign(this.norms[t] - target) * (this.norms[t] / this.w[t]);
-    });
+    const g = gradnormGradient(
+      live.map((t) => this.w[t]),
+      live.map((t) => this.norms[t]),
+      live.map((t) => meanLoss[t] / this.first[t]),
+      this.alpha,
+    );
+    live.forEach((t, i) => (grad[t] = g[i]));
     this.adam.step(this.w, grad);
     let sum = 0;
     for (let t = 0; t < T; t++) sum += this.w[t] = Math.max(this.w[t], MIN_WEIGHT);
     for (let t = 0; t < T; t++) this.w[t] *= T / sum;
   }
+}
+
+/**
+ * d/dw_i of sum_i |G_i - mean(G) r_i^alpha| with G_i = w_i n_i, the target held constant,
+ * given the weights, the weighted norms G_i and the loss ratios L_i(t) / L_i(0).
+ */
+export function gradnormGradient(w: readonly number[], norms: readonly number[], lossRatio: readonly number[], alpha: number): number[] {
+  const k = w.length;
+  const meanRatio = lossRatio.reduce((a, b) => a + b, 0) / k;
+  const meanNorm = norms.reduce((a, b) => a + b, 0) / k;
+  return w.map((wi, i) => Math.sign(norms[i] - meanNorm * (lossRatio[i] / meanRatio) ** alpha) * (norms[i] / wi));
 }

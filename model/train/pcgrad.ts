@@ -31,25 +31,30 @@ export class PcGrad {
   apply(): void {
     const g = this.grads;
     g.gather();
-    const n = g.length;
-    const v = g.vectors;
-    const norm2 = v.map((x) => dot(x, x, n));
-    const p = this.projected;
-    this.sum.fill(0, 0, n);
-    for (let i = 0; i < g.tasks; i++) {
-      if (norm2[i] === 0) continue;
-      for (let k = 0; k < n; k++) p[k] = v[i][k];
-      this.rng.shuffle(this.order);
-      for (const j of this.order) {
-        if (j === i || norm2[j] === 0) continue;
-        const d = dot(p, v[j], n);
-        if (d >= 0) continue;
-        const c = d / norm2[j];
-        for (let k = 0; k < n; k++) p[k] -= c * v[j][k];
-        this.projections[i]++;
-      }
-      for (let k = 0; k < n; k++) this.sum[k] += p[k];
-    }
+    projectedSum(g.vectors, g.length, this.sum, this.projected, () => this.rng.shuffle(this.order), this.order, this.projections);
     g.write(this.sum);
+  }
+}
+
+/**
+ * sum_i g_i', where g_i' is g_i with, for every j (in `order` after `shuffle()`) whose g_j it
+ * conflicts with, the component along g_j removed: g_i' -= (g_i' . g_j) / |g_j|^2 g_j.
+ */
+export function projectedSum(v: readonly Float64Array[], n: number, sum: Float64Array, p: Float64Array, shuffle: () => void, order: Int32Array, projections: number[]): void {
+  const norm2 = v.map((x) => dot(x, x, n));
+  sum.fill(0, 0, n);
+  for (let i = 0; i < v.length; i++) {
+    if (norm2[i] === 0) continue;
+    for (let k = 0; k < n; k++) p[k] = v[i][k];
+    shuffle();
+    for (const j of order) {
+      if (j === i || norm2[j] === 0) continue;
+      const d = dot(p, v[j], n);
+      if (d >= 0) continue;
+      const c = d / norm2[j];
+      for (let k = 0; k < n; k++) p[k] -= c * v[j][k];
+      projections[i]++;
+    }
+    for (let k = 0; k < n; k++) sum[k] += p[k];
   }
 }

@@ -12,6 +12,8 @@ import type { DataSource } from '../model/data/source.ts';
 import { prepare, type PreparedData } from '../model/train/prepare.ts';
 import { trainToDir, type RunOptions } from '../model/train/run.ts';
 import { afterTraining, comparisonTable } from '../model/train/compare.ts';
+import { DEFAULT_GRADNORM_ALPHA } from '../model/train/gradnorm.ts';
+import { WEIGHTINGS, type Weighting } from '../model/train/task-weights.ts';
 import { fail, int, main, positive, progressBar } from './lib/cli.ts';
 
 const HELP = `usage: npm run train -- --data synthetic --arch mmoe --out DIR [options]
@@ -30,8 +32,10 @@ const HELP = `usage: npm run train -- --data synthetic --arch mmoe --out DIR [op
   --seed N             default 42; the same seed gives byte-identical weights
   --threads N          worker threads (default 2); results do not depend on it
   --kernels K          auto | wasm-simd | js (default auto)
-  --weighting W        fixed | uncertainty (default fixed)
+  --weighting W        ${WEIGHTINGS.join(' | ')} (default fixed)
+  --gradnorm-alpha X   GradNorm's asymmetry (default ${DEFAULT_GRADNORM_ALPHA}, the paper's NYUv2 setting)
   --task-weights a,b   fixed weights per task, in the data's task order
+  --aitm-calibration X weight of AITM's penalty on p(child) > p(parent) (default ${DEFAULT_ARCH_CONFIG.aitmCalibration}, the paper's; 0 = off)
   --emb-dim N          embedding width (default ${DEFAULT_ARCH_CONFIG.embeddingDim})
   --no-export          skip the ONNX export at the end`;
 
@@ -57,6 +61,8 @@ await main(async () => {
         kernels: { type: 'string', default: 'auto' },
         weighting: { type: 'string', default: 'fixed' },
         'task-weights': { type: 'string' },
+        'gradnorm-alpha': { type: 'string' },
+        'aitm-calibration': { type: 'string' },
         'emb-dim': { type: 'string' },
         'no-export': { type: 'boolean', default: false },
         help: { type: 'boolean', default: false },
@@ -73,7 +79,11 @@ await main(async () => {
   const arch = args.arch!;
   if (arch !== 'all' && !isArchName(arch)) fail(`unknown architecture "${arch}" (one of ${Object.keys(ARCHITECTURES).join(', ')}, all)`);
   if (!['auto', 'wasm-simd', 'js'].includes(args.kernels!)) fail(`--kernels must be auto, wasm-simd or js`);
-  if (!['fixed', 'uncertainty'].includes(args.weighting!)) fail(`--weighting must be fixed or uncertainty`);
+  if (!(WEIGHTINGS as readonly string[]).includes(args.weighting!)) fail(`--weighting must be one of ${WEIGHTINGS.join(', ')}`);
+  const gradnormAlpha = args['gradnorm-alpha'] === undefined ? DEFAULT_GRADNORM_ALPHA : Number(args['gradnorm-alpha']);
+  if (!(gradnormAlpha >= 0 && Number.isFinite(gradnormAlpha))) fail(`--gradnorm-alpha must be a number >= 0, got "${args['gradnorm-alpha']}"`);
+  const aitmCalibration = args['aitm-calibration'] === undefined ? DEFAULT_ARCH_CONFIG.aitmCalibration : Number(args['aitm-calibration']);
+  if (!(aitmCalibration >= 0 && Number.isFinite(aitmCalibration))) fail(`--aitm-calibration must be a number >= 0, got "${args['aitm-calibration']}"`);
   const seed = int('seed', args.seed, 42, 0);
   const maxBadShare = args['max-bad-share'] === undefined ? 0.01 : Number(args['max-bad-share']);
   if (!(maxBadShare >= 0 && maxBadShare <= 1)) fail(`--max-bad-share must be a number in [0, 1], got "${args['max-bad-share']}"`);
@@ -100,7 +110,7 @@ await main(async () => {
     `data ${source.name}: train ${data.splits.train.n.toLocaleString('en-US')}, valid ${data.splits.valid.n.toLocaleString('en-US')}, test ${data.splits.test.n.toLocaleString('en-US')} rows (${((performance.now() - t0) / 1000).toFixed(1)} s)\n`,
   );
   const base: Omit<RunOptions, 'arch' | 'out'> = {
-    cfg: { ...DEFAULT_ARCH_CONFIG, embeddingDim: int('emb-dim', args['emb-dim'], DEFAULT_ARCH_CONFIG.embeddingDim) },
+    cfg: { ...DEFAULT_ARCH_CONFIG, embeddingDim: int('emb-dim', args['emb-dim'], DEFAULT_ARCH_CONFIG.embeddingDim), aitmCalibration },
     epochs: int('epochs', args.epochs, 3),
     patience: positive('patience', args.patience, 0.5),
     evalsPerEpoch: int('evals-per-epoch', args['evals-per-epoch'], 4),
@@ -110,7 +120,8 @@ await main(async () => {
     seed,
     threads: int('threads', args.threads, 2),
     kernels: args.kernels as KernelKind,
-    weighting: args.weighting as 'fixed' | 'uncertainty',
+    weighting: args.weighting as Weighting,
+    gradnormAlpha,
     taskWeights,
     dataInfo: source.describe(),
     baseline: baselineOf(source, data),

@@ -91,10 +91,19 @@ test('the plan: shared parameters, and the last shared layer GradNorm measures',
   const names = (arch: ArchName) => taskPassPlan(model(arch), 'last-shared')!.dense.map((p) => p.name);
   assert.deepEqual(names('shared-bottom'), ['bottom.1.w']);
   assert.deepEqual(names('mmoe'), ['expert0.1.w', 'expert1.1.w']);
-  assert.deepEqual(names('esmm'), ['click.out.w']); // p(click) multiplies into purchase
-  // The calibrator makes p(click) part of purchase's loss, so click's head is shared too.
-  assert.deepEqual(names('aitm'), ['click.out.w']);
-  assert.deepEqual(taskPassPlan(buildGraph('aitm', k, tinyLayout, tinyTasks, { ...cfg, aitmCalibration: 0 }), 'last-shared')!.dense.map((p) => p.name), ['click.tower.1.w']);
+  assert.deepEqual(names('ple'), ['l1.shared0.0.w', 'l1.shared1.0.w']);
+  // ESMM and AITM: redeem shares only the embeddings with the funnel tasks, so they are W.
+  for (const arch of ['esmm', 'aitm'] as ArchName[]) {
+    const plan = taskPassPlan(model(arch), 'last-shared')!;
+    assert.deepEqual([plan.dense.length, plan.tables.map((t) => t.name)], [0, ['emb']], arch);
+  }
+  // Without redeem, the funnel's trunk: p(click) multiplies into purchase (ESMM); AITM
+  // transfers click's tower output (the calibrator adds a loss term, not a shared layer).
+  const funnel = tinyTasks.slice(0, 2);
+  const last = (arch: ArchName, c = cfg) => taskPassPlan(buildGraph(arch, k, tinyLayout, funnel, c), 'last-shared')!.dense.map((p) => p.name);
+  assert.deepEqual(last('esmm'), ['click.out.w']);
+  assert.deepEqual(last('aitm'), ['click.tower.1.w']);
+  assert.deepEqual(last('aitm', { ...cfg, aitmCalibration: 0 }), ['click.tower.1.w']);
   const shared = taskPassPlan(model('aitm'), 'shared')!;
   assert.deepEqual(shared.tables.map((t) => t.name), ['emb']);
   assert.ok(shared.dense.length > 0 && shared.dense.every((p) => p.name.startsWith('click.')), shared.dense.map((p) => p.name).join());

@@ -4,13 +4,14 @@
 // task's own backward pass has to visit (the ancestors of its output, and of the outputs its
 // order penalties read), so a pass skips every other task's tower.
 
-import type { Graph } from './graph.ts';
+import type { Graph, GraphNode } from './graph.ts';
 import type { DenseParam, EmbeddingTable } from './params.ts';
 
 /**
  * 'shared': every parameter two or more tasks reach (PCGrad); the passes together replace
- * the full backward. 'last-shared': only the shared layer closest to the outputs (GradNorm),
- * then the usual full backward; its passes only run from the outputs down to that layer.
+ * the full backward. 'last-shared': only the last layer of the trunk the most tasks share
+ * (GradNorm's W), then the usual full backward; its passes only run from the outputs down
+ * to that layer.
  */
 export type TaskGradientKind = 'shared' | 'last-shared';
 
@@ -28,10 +29,11 @@ export interface TaskPassPlan {
 export function taskPassPlan(graph: Graph, kind: TaskGradientKind): TaskPassPlan | null {
   const N = graph.nodes.length;
   const T = graph.outputs.length;
-  // Ancestors (and self) of each task's loss.
-  const reach = graph.outputs.map((o, t) => {
+  // Ancestors (and self) of nodes; a task's pass visits those of its loss (its output, and
+  // the outputs its order penalties read), while which parameters count as shared is read
+  // from the outputs alone: a penalty adds a loss term, not a layer the tasks share.
+  const ancestors = (roots: GraphNode[]) => {
     const seen = new Uint8Array(N);
-    const roots = [o.node, ...graph.penalties.filter((p) => p.child === o.task).map((p) => graph.outputs.find((q) => q.task === p.parent)!.node)];
     const stack = roots.map((r) => r.id);
     while (stack.length) {
       const id = stack.pop()!;
@@ -40,30 +42,32 @@ export function taskPassPlan(graph: Graph, kind: TaskGradientKind): TaskPassPlan
       for (const i of graph.nodes[id].inputs) stack.push(i.id);
     }
     return seen;
-  });
+  };
+  const reach = graph.outputs.map((o) => ancestors([o.node, ...graph.penalties.filter((p) => p.child === o.task).map((p) => graph.outputs.find((q) => q.task === p.parent)!.node)]));
+  const reachOut = graph.outputs.map((o) => ancestors([o.node]));
   const users = (p: DenseParam | EmbeddingTable) => graph.nodes.filter((n) => (n.op.dense as readonly object[]).includes(p) || (n.op.tables as readonly object[]).includes(p));
   const tasksOf = (p: DenseParam | EmbeddingTable) => {
     let c = 0;
-    for (let t = 0; t < T; t++) if (users(p).some((n) => reach[t][n.id])) c++;
+    for (let t = 0; t < T; t++) if (users(p).some((n) => reachOut[t][n.id])) c++;
     return c;
   };
   const all = graph.params();
-  let dense = all.dense.filter((p) => tasksOf(p) > 1);
-  let tables = all.tables.filter((p) => tasksOf(p) > 1);
+  const count = new Map([...all.dense, ...all.tables].map((p) => [p, tasksOf(p)] as const));
+  let dense = all.dense.filter((p) => count.get(p)! > 1);
+  let tables = all.tables.filter((p) => count.get(p)! > 1);
   if (!dense.length && !tables.length) return null;
   if (kind === 'shared') return { kind, dense, tables, nodes: reach.map(ids), fullPass: false };
 
-  // The last shared layer: shared parameters whose nodes feed no node of another shared
-  // dense parameter. Embedding tables only when no dense parameter is shared.
+  // The last shared layer: among the parameters shared by the most tasks (a trunk they all
+  // pass through, when there is one), the weight matrices that feed no other such matrix;
+  // the embedding tables when no dense layer is that widely shared.
+  const widest = Math.max(...count.values());
   const below = descendants(graph);
   const nodesOf = (ps: (DenseParam | EmbeddingTable)[]) => ps.flatMap(users).map((n) => n.id);
-  if (dense.length) {
-    const shared = new Set(dense);
-    const feedsOtherShared = (p: DenseParam) => nodesOf([p]).some((id) => graph.nodes.some((n, j) => below[id][j] && n.op.dense.some((q) => q !== p && shared.has(q))));
-    // GradNorm's W: the weight matrices of that layer (their biases ride along in the pass).
-    dense = dense.filter((p) => p.shape.length === 2 && !feedsOtherShared(p));
-    tables = [];
-  }
+  const trunk = new Set(all.dense.filter((p) => count.get(p) === widest && p.shape.length === 2));
+  const feedsTrunk = (p: DenseParam) => nodesOf([p]).some((id) => graph.nodes.some((n, j) => below[id][j] && n.op.dense.some((q) => q !== p && trunk.has(q))));
+  dense = [...trunk].filter((p) => !feedsTrunk(p));
+  tables = dense.length ? [] : all.tables.filter((p) => count.get(p) === widest);
   const last = nodesOf([...dense, ...tables]);
   const between = new Uint8Array(N);
   for (const id of last) for (let j = 0; j < N; j++) if (below[id][j] || j === id) between[j] = 1;

@@ -4,6 +4,7 @@
 // hand-computed cases.
 
 import assert from 'node:assert/strict';
+import { spawnSync } from 'node:child_process';
 import { test } from 'node:test';
 import { buildGraph, type ArchName } from '../model/arch/index.ts';
 import { createJsKernels } from '../model/engine/kernels/js.ts';
@@ -168,4 +169,18 @@ test('GradNorm: the gradient pushes each weighted norm toward mean norm x relati
   assert.deepEqual(gradnormGradient([2, 1], [1, 2], [0.3, 0.9], 1), [0.5, -2]);
   // alpha = 0: targets are the mean norm, whatever the rates.
   assert.deepEqual(gradnormGradient([1, 1], [1, 3], [0.1, 0.9], 0), [-1, 3]);
+});
+
+test('CLI: a wrong weighting, GradNorm alpha or calibration weight is a one-line error naming the flag', () => {
+  const run = (...flags: string[]) => spawnSync(process.execPath, ['--import', 'tsx', 'scripts/train.ts', '--data', 'synthetic', '--no-export', ...flags], { encoding: 'utf8', timeout: 60_000 });
+  const cases: [string[], string][] = [
+    [['--weighting', 'gradnrom'], 'error: --weighting must be one of fixed, uncertainty, gradnorm, pcgrad'],
+    [['--weighting', 'gradnorm', '--gradnorm-alpha=-1'], 'error: --gradnorm-alpha must be a number >= 0, got "-1"'],
+    [['--arch', 'aitm', '--aitm-calibration', 'much'], 'error: --aitm-calibration must be a number >= 0, got "much"'],
+  ];
+  for (const [flags, message] of cases) {
+    const r = run(...flags);
+    assert.equal(r.status, 1, flags.join(' '));
+    assert.equal(r.stderr.trim(), message);
+  }
 });

@@ -78,9 +78,4 @@ export class TaskWeights {
   values(): number[] {
     return this.fixed.map((_, t) => this.weight(t));
   }
-
-  /** PCGrad: per task, how many projections its gradient needed so far. */
-  projections(): number[] | undefined {
-    return this.pcgrad?.projections.slice();
-  }
 }

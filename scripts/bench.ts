@@ -82,10 +82,10 @@ await main(async () => {
     log('task weightings');
     const w = await timed('weighting', () => benchWeighting(quick));
     json['train.weighting'] = w;
-    lines.push('', 'task weighting, synthetic shop, 2 threads (ms per 512-row step, median over validation stretches; x = vs fixed)');
+    lines.push('', 'task weighting, synthetic shop, 2 threads, options interleaved (ms per 512-row step, median [min-max]; x = median vs fixed)');
     for (const r of w) {
       const fixed = w.find((x) => x.arch === r.arch && x.weighting === 'fixed')!;
-      lines.push(`  ${r.arch.padEnd(6)} ${r.weighting.padEnd(12)} ${f(r.msPerStep).padStart(7)} ms  (${(r.msPerStep / fixed.msPerStep).toFixed(2)}x)  ${k(r.samplesPerSec.median)} samples/s`);
+      lines.push(`  ${r.arch.padEnd(6)} ${r.weighting.padEnd(12)} ${spread(r.msPerStep).padStart(18)} ms  (${(r.msPerStep.median / fixed.msPerStep.median).toFixed(2)}x)`);
     }
   }
 

@@ -1,22 +1,20 @@
 // One training measurement in its own process (so its peak memory is its own):
-// node --import tsx scripts/bench/train-child.ts --data reference|synthetic --threads N --rows N --epochs N [--arch A] [--weighting W]
+// node --import tsx scripts/bench/train-child.ts --data reference|synthetic --threads N --rows N --epochs N
 // Prints one JSON line: samples/s of each epoch, peak RSS.
 
 import { parseArgs } from 'node:util';
 import { resourceUsage } from 'node:process';
 import { DEFAULT_ARCH_CONFIG } from '../../model/arch/builder.ts';
-import type { ArchName } from '../../model/arch/index.ts';
 import { openDataSource } from '../../model/data/index.ts';
 import { createKernels } from '../../model/engine/kernels/index.ts';
 import { prepare } from '../../model/train/prepare.ts';
-import type { Weighting } from '../../model/train/task-weights.ts';
 import { train } from '../../model/train/trainer.ts';
 
-const a = parseArgs({ options: { data: { type: 'string' }, threads: { type: 'string' }, rows: { type: 'string' }, epochs: { type: 'string' }, kernels: { type: 'string', default: 'auto' }, arch: { type: 'string', default: 'mmoe' }, weighting: { type: 'string', default: 'fixed' } } }).values;
+const a = parseArgs({ options: { data: { type: 'string' }, threads: { type: 'string' }, rows: { type: 'string' }, epochs: { type: 'string' }, kernels: { type: 'string', default: 'auto' } } }).values;
 const data = prepare(openDataSource(a.data!, { rows: Number(a.rows) }));
 const k = await createKernels(a.kernels as 'auto');
 const r = await train(k, { layout: data.layout, tasks: data.tasks, train: data.splits.train, valid: data.splits.valid }, {
-  arch: a.arch as ArchName,
+  arch: 'mmoe',
   // The note's network: 8 x 16 embeddings + 4 dense = 132 inputs, no interaction features.
   cfg: { ...DEFAULT_ARCH_CONFIG, interactions: a.data !== 'reference' },
   epochs: Number(a.epochs),
@@ -24,7 +22,7 @@ const r = await train(k, { layout: data.layout, tasks: data.tasks, train: data.s
   lr: 0.002,
   seed: 1,
   shards: 2,
-  weighting: a.weighting as Weighting,
+  weighting: 'fixed',
   patience: 1_000,
   threads: Number(a.threads),
 });

@@ -10,8 +10,8 @@ export interface TrainBench {
   kernels: string;
 }
 
-export function child(data: string, threads: number, rows: number, epochs: number, extra: string[] = []): TrainBench {
-  const out = execFileSync(process.execPath, ['--import', 'tsx', 'scripts/bench/train-child.ts', '--data', data, '--threads', String(threads), '--rows', String(rows), '--epochs', String(epochs), ...extra], {
+function child(data: string, threads: number, rows: number, epochs: number): TrainBench {
+  const out = execFileSync(process.execPath, ['--import', 'tsx', 'scripts/bench/train-child.ts', '--data', data, '--threads', String(threads), '--rows', String(rows), '--epochs', String(epochs)], {
     encoding: 'utf8',
     stdio: ['ignore', 'pipe', 'ignore'],
     maxBuffer: 1 << 24,

@@ -7,7 +7,7 @@ import type { ArchConfig } from '../arch/builder.ts';
 import type { Graph } from '../engine/graph.ts';
 import type { Kernels } from '../engine/kernels/types.ts';
 import { Adam } from '../engine/optimizer.ts';
-import { initParams } from '../engine/params.ts';
+import { initParams, type Params } from '../engine/params.ts';
 import { Rng } from '../engine/rng.ts';
 import { Workspace } from '../engine/workspace.ts';
 import type { FeatureLayout } from '../features/layout.ts';
@@ -138,8 +138,7 @@ export async function train(k: Kernels, data: TrainData, o: TrainOptions): Promi
   let trained = 0;
   let step = 0;
   let stop = false;
-  const counts = new Float64Array(T);
-  const rows = new Array<number>(o.shards).fill(0);
+  const ctx: StepContext = { layout, T, split: data.train, shards, shardRows, runner, adam, params, weights, counts: new Float64Array(T), rows: new Array<number>(o.shards).fill(0) };
   try {
     for (let epoch = 1; epoch <= o.epochs && !stop; epoch++) {
       rng.shuffle(order);
@@ -153,28 +152,13 @@ export async function train(k: Kernels, data: TrainData, o: TrainOptions): Promi
       let stepInEpoch = 0;
       for (let from = 0; from < n && !stop; from += o.batchSize) {
         const to = Math.min(n, from + o.batchSize);
-        counts.fill(0);
-        for (let s = 0; s < o.shards; s++) {
-          const a = Math.min(to, from + s * shardRows);
-          const b = Math.min(to, a + shardRows);
-          rows[s] = b - a;
-          const w = shards[s];
-          gatherRows(layout, T, data.train, order, a, b, w.batch, w.labels);
-          for (let i = 0; i < rows[s] * T; i++) if (w.labels[i] >= 0) counts[i % T]++;
-        }
-        for (const w of shards) for (let t = 0; t < T; t++) w.taskScale[t] = counts[t] ? weights.weight(t) / counts[t] : 0;
         step++;
         stepInEpoch++;
         adam.scale = lrFactor(step, schedule);
-        await runner.step(rows, adam, params);
-        const taskLoss: number[] = [];
+        const taskLoss = await trainStep(ctx, order, from, to);
+        // Tasks with labelled rows in the batch; a NaN among them is divergence, not absence.
         let stepLoss = 0;
-        for (let t = 0; t < T; t++) {
-          let l = 0;
-          for (const w of shards) l += w.lossSum[t];
-          taskLoss.push(counts[t] ? l / counts[t] : NaN);
-          if (counts[t]) stepLoss += taskLoss[t];
-        }
+        for (let t = 0; t < T; t++) if (ctx.counts[t]) stepLoss += taskLoss[t];
         if (!Number.isFinite(stepLoss)) throw new Error(`training diverged at epoch ${epoch}, step ${step}: loss is ${stepLoss}; try a lower --lr`);
         weights.update(taskLoss);
         lossSum += stepLoss;
@@ -214,4 +198,47 @@ export async function train(k: Kernels, data: TrainData, o: TrainOptions): Promi
   }
   restore(params, bestSnap);
   return { graph, bestEpoch, steps: step, history, samplesPerSec: trained / trainSeconds, taskWeights: weights.values() };
+}
+
+interface StepContext {
+  layout: FeatureLayout;
+  T: number;
+  split: EncodedSplit;
+  shards: Workspace[];
+  shardRows: number;
+  runner: ShardRunner;
+  adam: Adam;
+  params: Params;
+  weights: TaskWeights;
+  /** Scratch: labelled rows per task in the batch, rows per shard. */
+  counts: Float64Array;
+  rows: number[];
+}
+
+/**
+ * One optimizer step on rows order[from..to): the batch is cut into the fixed shards, each
+ * task's loss is weighted by its task weight over its labelled rows in the whole batch (so
+ * the shard split never changes the gradient), then forward, backward and the update.
+ * Returns each task's mean loss on the batch (NaN for a task with no labelled row).
+ */
+async function trainStep(c: StepContext, order: Int32Array, from: number, to: number): Promise<number[]> {
+  const { T, counts, rows } = c;
+  counts.fill(0);
+  for (let s = 0; s < c.shards.length; s++) {
+    const a = Math.min(to, from + s * c.shardRows);
+    const b = Math.min(to, a + c.shardRows);
+    rows[s] = b - a;
+    const w = c.shards[s];
+    gatherRows(c.layout, T, c.split, order, a, b, w.batch, w.labels);
+    for (let i = 0; i < rows[s] * T; i++) if (w.labels[i] >= 0) counts[i % T]++;
+  }
+  for (const w of c.shards) for (let t = 0; t < T; t++) w.taskScale[t] = counts[t] ? c.weights.weight(t) / counts[t] : 0;
+  await c.runner.step(rows, c.adam, c.params);
+  const loss: number[] = [];
+  for (let t = 0; t < T; t++) {
+    let l = 0;
+    for (const w of c.shards) l += w.lossSum[t];
+    loss.push(counts[t] ? l / counts[t] : NaN);
+  }
+  return loss;
 }

@@ -9,7 +9,7 @@ import { ARCHITECTURES, isArchName, type ArchName } from '../model/arch/index.ts
 import type { KernelKind } from '../model/engine/kernels/index.ts';
 import type { DataSource } from '../model/data/source.ts';
 import { DEFAULT_NUMERIC_BINS, type PreparedData } from '../model/train/prepare.ts';
-import { trainToDir, type RunOptions } from '../model/train/run.ts';
+import { trainToDir, type RunOptions } from '../model/train/train-to-dir.ts';
 import { afterTraining, comparisonTable, type ArchResult } from '../model/train/compare.ts';
 import { chooseBudget, describeBudget, fewStepsWarning, type BudgetOverrides } from '../model/train/budget.ts';
 import { fail, int, main, nonNegative, positive, progressBar } from './lib/cli.ts';

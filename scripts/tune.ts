@@ -12,7 +12,7 @@ import { createKernels, type KernelKind } from '../model/engine/kernels/index.ts
 import { chooseBudget } from '../model/train/budget.ts';
 import { afterTraining, comparisonTable } from '../model/train/compare.ts';
 import { DEFAULT_NUMERIC_BINS, type PreparedData } from '../model/train/prepare.ts';
-import { trainToDir, SHARDS } from '../model/train/run.ts';
+import { trainToDir, SHARDS } from '../model/train/train-to-dir.ts';
 import { budgetOf, tune, type Trial } from '../model/train/tune.ts';
 import { fail, int, main } from './lib/cli.ts';
 import { openData, prepareReported } from './lib/open-data.ts';

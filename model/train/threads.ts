@@ -14,7 +14,7 @@ import type { Adam, AdamOptions } from '../engine/optimizer.ts';
 import type { Params } from '../engine/params.ts';
 import type { Workspace } from '../engine/workspace.ts';
 import type { FeatureSpec, TaskSpec } from '../features/spec.ts';
-import type { ShardRunner } from './runner.ts';
+import type { ShardRunner } from './shard-runner.ts';
 
 /** Slots of the control array. */
 export const CTRL = { seq: 0, done: 1, stop: 2, seq2: 3, done2: 4, rows: 5 } as const;

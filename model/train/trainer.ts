@@ -18,7 +18,7 @@ import { gatherRows, type EncodedSplit } from './dataset.ts';
 import { EarlyStopping } from './early-stop.ts';
 import { validationAuc } from './predict.ts';
 import { mean } from './seeds.ts';
-import { InlineRunner, type ShardRunner } from './runner.ts';
+import { InlineRunner, type ShardRunner } from './shard-runner.ts';
 import { TaskWeights, type Weighting } from './task-weights.ts';
 import { isWasmKernels, ThreadRunner } from './threads.ts';
 import { recordingKernels, type Allocation } from '../engine/replay-kernels.ts';

@@ -9,6 +9,7 @@ import { readJsonBody } from './body.ts';
 import { ConfigError, configKey, parseConfig, type Config, type Env } from './config.ts';
 import { ApiError } from './errors.ts';
 import { ModelUnavailable, type ModelHost } from './model.ts';
+import { registerPlayground } from './playground.ts';
 import { buildSchemas } from './schemas.ts';
 import { candidatesOf, encode, feedsOf, probabilities, rank, rankSettings } from './score.ts';
 import { userFeaturesFromKv, type UserFeatures } from './user-features.ts';
@@ -211,6 +212,8 @@ export function createApp(host: ModelHost, cfg: Config): OpenAPIHono<AppEnv> {
       return c.json({ status: 'ok' as const, version: info?.manifest.version }, 200);
     },
   );
+
+  if (cfg.playground) registerPlayground(app, info, cfg);
 
   app.doc31('/openapi.json', {
     openapi: '3.1.0',

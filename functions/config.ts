@@ -23,6 +23,8 @@ export interface Env {
   MAX_ABS_ZSCORE?: string | number;
   CORS_ORIGINS?: string;
   KV_CACHE_TTL?: string | number;
+  /** "1" serves the playground page at / (functions/playground.ts); "0" or unset: off. */
+  PLAYGROUND?: string;
 }
 
 export interface Config {
@@ -39,6 +41,7 @@ export interface Config {
   corsOrigins: string[] | null;
   kvCacheTtl: number;
   apiKey: string | null;
+  playground: boolean;
 }
 
 export const DEFAULTS = {
@@ -89,6 +92,12 @@ export function parseWeights(raw: unknown, where: string): Record<string, number
   return out;
 }
 
+function flagVar(env: Env, name: 'PLAYGROUND'): boolean {
+  const raw = env[name] === undefined ? '' : String(env[name]).trim();
+  if (raw !== '' && raw !== '0' && raw !== '1') throw new ConfigError(`${name}=${raw}: expected 0 (off) or 1 (on)`);
+  return raw === '1';
+}
+
 /** KV edge-cache TTL in seconds: 0 (off) or >= 60 (the KV minimum). */
 function kvTtl(env: Env): number {
   const ttl = intVar(env, 'KV_CACHE_TTL', DEFAULTS.kvCacheTtl, 0, 86_400 * 365);
@@ -111,10 +120,11 @@ export function parseConfig(env: Env): Config {
     corsOrigins: cors.length ? cors : null,
     kvCacheTtl: kvTtl(env),
     apiKey: typeof env.API_KEY === 'string' && env.API_KEY !== '' ? env.API_KEY : null,
+    playground: flagVar(env, 'PLAYGROUND'),
   };
 }
 
 /** Identifies a configuration (the app, its schemas and closures are built per configuration). */
 export function configKey(c: Config): string {
-  return JSON.stringify([c.maxCandidates, c.maxBodyBytes, c.rankFormula, c.rankWeights, c.priceFeature, c.revenueTask, c.maxAbsZ, c.corsOrigins, c.kvCacheTtl, c.apiKey]);
+  return JSON.stringify([c.maxCandidates, c.maxBodyBytes, c.rankFormula, c.rankWeights, c.priceFeature, c.revenueTask, c.maxAbsZ, c.corsOrigins, c.kvCacheTtl, c.apiKey, c.playground]);
 }

@@ -4,7 +4,8 @@
 //    trainer exports the ONNX files at the end).
 // 2. Runs the worker with `wrangler dev` on 127.0.0.1:8787 (PORT overrides the port).
 // 3. Waits until GET /healthz is 200 (the model is loaded), then prints a sample curl
-//    command built from the manifest and its real response, and keeps serving until ^C.
+//    command built from the manifest and its real response, and the playground's URL (the
+//    page is on here: PLAYGROUND=1), and keeps serving until ^C.
 
 import { spawn, type ChildProcess } from 'node:child_process';
 import { existsSync, readFileSync } from 'node:fs';
@@ -48,7 +49,7 @@ async function ensureModel(): Promise<void> {
 /** Plausible raw values for the sample request: the synthetic shop's vocabularies when available. */
 async function vocabularies(): Promise<Record<string, readonly string[]>> {
   try {
-    const shop = (await import('../model/data/synthetic/shop.ts')) as { VOCABULARIES?: Record<string, readonly string[]> };
+    const shop = (await import('../model/data/synthetic/features.ts')) as { VOCABULARIES?: Record<string, readonly string[]> };
     return shop.VOCABULARIES ?? {};
   } catch {
     return {};
@@ -116,7 +117,7 @@ async function main(): Promise<void> {
   if (!Number.isInteger(port) || port <= 0 || port > 65535) throw new Error(`PORT=${process.env.PORT} is not a port number`);
   const base = `http://${HOST}:${port}`;
   const wrangler = join(ROOT, 'node_modules', 'wrangler', 'bin', 'wrangler.js');
-  const child = spawn(process.execPath, [wrangler, 'dev', '--ip', HOST, '--port', String(port), '--show-interactive-dev-session=false'], {
+  const child = spawn(process.execPath, [wrangler, 'dev', '--ip', HOST, '--port', String(port), '--var', 'PLAYGROUND:1', '--show-interactive-dev-session=false'], {
     cwd: ROOT,
     stdio: 'inherit',
     // Nothing from the internet at run time: no metrics, no download of the Request.cf object.
@@ -153,7 +154,8 @@ async function main(): Promise<void> {
   console.log(`HTTP ${res.status}  Server-Timing: ${res.headers.get('server-timing') ?? '-'}  X-User-Features: ${res.headers.get('x-user-features') ?? '-'}`);
   console.log(pretty);
   if (res.status === 401) console.log('(401: API_KEY is set for the worker, e.g. in .dev.vars; export API_KEY=... before npm start to send it)');
-  console.log(`\nAlso: GET ${base}/v1/model, ${base}/healthz, ${base}/openapi.json. Ctrl-C to stop.`);
+  console.log(`\nPlayground (try requests in a browser): ${base}/`);
+  console.log(`Also: GET ${base}/v1/model, ${base}/healthz, ${base}/openapi.json. Ctrl-C to stop.`);
   process.exitCode = await exit;
 }
 

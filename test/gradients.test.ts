@@ -174,13 +174,13 @@ function checkArch(arch: ArchName, cfg: ArchConfig = tinyConfig): Workspace {
   };
   graph.params().dense.forEach((p, pi) => {
     for (let c = 0; c < Math.min(p.size, 6); c++) {
-      const i = rng.nextU32() % p.size;
+      const i = rng.u32() % p.size;
       check(dense[pi][i], p.data, i, `${arch} ${p.name}[${i}]`);
     }
   });
   graph.params().tables.forEach((t, ti) => {
     for (let c = 0; c < 12; c++) {
-      const i = t.dim + (rng.nextU32() % (t.data.length - t.dim));
+      const i = t.dim + (rng.u32() % (t.data.length - t.dim));
       check(tables[ti][i], t.data, i, `${arch} ${t.name}[${i}]`);
     }
   });

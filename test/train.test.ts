@@ -7,7 +7,7 @@ import { DEFAULT_ARCH_CONFIG } from '../model/arch/builder.ts';
 import { referenceTask } from '../model/data/reference.ts';
 import type { DataSource } from '../model/data/source.ts';
 import { createJsKernels, createKernels } from '../model/engine/kernels/index.ts';
-import { serializeWeights } from '../model/train/checkpoint.ts';
+import { serializeWeights } from '../model/engine/weights-file.ts';
 import { evaluateGraph } from '../model/train/evaluate.ts';
 import { prepare } from '../model/train/prepare.ts';
 import { train, type TrainOptions } from '../model/train/trainer.ts';

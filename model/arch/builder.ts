@@ -71,16 +71,17 @@ export class NetBuilder {
   }
 
   /**
-   * Every feature as one [n, width] row: categorical embeddings, pooled multi-valued ones,
-   * (with cfg.interactions) their pairwise dot products, then the numerics.
+   * Every feature as one [n, width] row: categorical and numeric-bin embeddings, pooled
+   * multi-valued ones, (with cfg.interactions) their pairwise dot products, then the
+   * standardised numerics.
    */
   features(table: EmbeddingTable): GraphNode {
     const L = this.layout;
     const vectors: GraphNode[] = [];
-    if (L.categorical.length) vectors.push(this.graph.add(new EmbedFields(table, L.categorical.length), [], L.categorical.length * table.dim));
+    if (L.catWidth) vectors.push(this.graph.add(new EmbedFields(table, L.catWidth), [], L.catWidth * table.dim));
     L.multi.forEach((m, i) => vectors.push(this.graph.add(new MeanPool(table, i, m.maxLen), [], table.dim)));
     const parts = [...vectors];
-    const fields = L.categorical.length + L.multi.length;
+    const fields = L.catWidth + L.multi.length;
     if (this.cfg.interactions && table.dim > 1 && fields > 1) {
       const op = new DotInteraction(fields, table.dim);
       parts.push(this.graph.add(op, [this.concat(vectors)], op.pairs));

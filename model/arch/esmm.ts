@@ -8,6 +8,8 @@ import type { NetBuilder } from './builder.ts';
 import { parentsFirst } from './funnel.ts';
 
 export function buildEsmm(b: NetBuilder): void {
+  // Without a funnel ESMM is independent towers under another name: refuse rather than mislead.
+  if (!b.tasks.some((t) => t.parent)) throw new Error(`esmm needs tasks with a "parent" (a funnel such as purchase -> click); none of ${b.tasks.map((t) => t.name).join(', ')} has one`);
   const x = b.features(b.table('emb'));
   const prob = new Map<string, GraphNode>();
   for (const t of parentsFirst(b.tasks, (t) => t.parent, 'esmm')) {

@@ -2,9 +2,9 @@
 // (training) and walked to emit ONNX (export). Nodes are in topological order by construction.
 
 import type { EncodedBatch } from '../features/encode.ts';
-import type { OnnxEmitter } from '../onnx/emitter.ts';
+import type { OnnxEmitter } from './onnx-emitter.ts';
 import type { Kernels } from './kernels/types.ts';
-import type { DenseParam, EmbeddingTable } from './params.ts';
+import type { DenseParam, EmbeddingTable, Params } from './params.ts';
 import type { SparseGrad } from './sparse-grad.ts';
 
 export interface ForwardCtx {
@@ -81,7 +81,7 @@ export class Graph {
   }
 
   /** Every distinct parameter, in a stable order (the order of first use). */
-  params(): { dense: DenseParam[]; tables: EmbeddingTable[] } {
+  params(): Params {
     const dense = new Set<DenseParam>();
     const tables = new Set<EmbeddingTable>();
     for (const n of this.nodes) {

@@ -6,7 +6,7 @@ import type { EncodedBatch } from '../features/encode.ts';
 import type { FeatureLayout } from '../features/layout.ts';
 import type { BackwardCtx, Graph } from './graph.ts';
 import type { Kernels } from './kernels/types.ts';
-import type { DenseParam, EmbeddingTable } from './params.ts';
+import type { DenseParam, EmbeddingTable, Params } from './params.ts';
 import { SparseGrad } from './sparse-grad.ts';
 import { taskPassPlan, type TaskGradientKind, type TaskPassPlan } from './task-passes.ts';
 
@@ -30,7 +30,7 @@ export class Workspace implements BackwardCtx {
   readonly sparseGrads: Map<EmbeddingTable, SparseGrad>;
   private readonly ins: Float32Array[][];
   private readonly dIns: Float32Array[][];
-  readonly params: { dense: DenseParam[]; tables: EmbeddingTable[] };
+  readonly params: Params;
   /** With per-task gradients: which parameters, through which nodes (null: the plain backward). */
   readonly plan: TaskPassPlan | null;
   /** Per plan parameter: this shard's gradient of each task's weighted loss, [tasks, size]. */
@@ -52,7 +52,7 @@ export class Workspace implements BackwardCtx {
     const T = graph.outputs.length;
     this.batch = {
       n: maxRows,
-      cat: k.allocInt(maxRows * layout.categorical.length),
+      cat: k.allocInt(maxRows * layout.catWidth),
       multi: layout.multi.map((m) => k.allocInt(maxRows * m.maxLen)),
       num: k.alloc(maxRows * layout.numeric.length),
     };
@@ -71,7 +71,7 @@ export class Workspace implements BackwardCtx {
     };
     this.penalties = graph.penalties.map((p) => ({ child: index(p.child), parent: index(p.parent), weight: p.weight }));
     this.denseGrads = new Map(this.params.dense.map((p) => [p, k.alloc(p.size)]));
-    const idsPerRow = layout.categorical.length + layout.multi.reduce((a, m) => a + m.maxLen, 0);
+    const idsPerRow = layout.catWidth + layout.multi.reduce((a, m) => a + m.maxLen, 0);
     this.sparseGrads = new Map(this.params.tables.map((t) => [t, new SparseGrad(t.rows, t.dim, maxRows * idsPerRow, k)]));
     this.plan = taskGradients ? taskPassPlan(graph, taskGradients) : null;
     for (const p of this.plan?.dense ?? []) this.taskDense.set(p, k.alloc(T * p.size));

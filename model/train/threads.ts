@@ -12,9 +12,10 @@ import type { WasmKernels } from '../engine/kernels/wasm.ts';
 import type { Allocation } from '../engine/replay-kernels.ts';
 import type { TaskGradientKind } from '../engine/task-passes.ts';
 import type { Adam, AdamOptions } from '../engine/optimizer.ts';
+import type { Params } from '../engine/params.ts';
 import type { Workspace } from '../engine/workspace.ts';
 import type { FeatureSpec, TaskSpec } from '../features/spec.ts';
-import type { BeforeUpdate, Params, ShardRunner } from './runner.ts';
+import type { BeforeUpdate, ShardRunner } from './shard-runner.ts';
 
 /** Slots of the control array. */
 export const CTRL = { seq: 0, done: 1, stop: 2, seq2: 3, done2: 4, rows: 5 } as const;

@@ -1,7 +1,7 @@
 // Scaled dot product of two [n, d] inputs, row by row: [n, 1] = scale * sum_j a_ij b_ij.
 // The attention score of AITM's information-transfer module (query . key / sqrt(d)).
 
-import type { OnnxEmitter } from '../../onnx/emitter.ts';
+import type { OnnxEmitter } from '../onnx-emitter.ts';
 import type { BackwardCtx, ForwardCtx, Op } from '../graph.ts';
 
 export class RowDot implements Op {

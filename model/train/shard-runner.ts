@@ -3,10 +3,8 @@
 // threads. Both leave identical gradients in the same workspaces.
 
 import type { Adam } from '../engine/optimizer.ts';
-import type { DenseParam, EmbeddingTable } from '../engine/params.ts';
+import type { Params } from '../engine/params.ts';
 import type { Workspace } from '../engine/workspace.ts';
-
-export type Params = { dense: DenseParam[]; tables: EmbeddingTable[] };
 
 /** Runs on the main thread once every shard's backward is done, before the update reads the gradients. */
 export type BeforeUpdate = (shards: readonly Workspace[]) => void;

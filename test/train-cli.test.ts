@@ -75,7 +75,7 @@ test('esmm without a parent task is an error; --arch all leaves it out and says 
   assert.equal(all.code, 0, all.err);
   assert.match(all.err, /esmm left out/);
   const c = JSON.parse(readFileSync(join(dir, 'all', 'comparison.json'), 'utf8'));
-  assert.deepEqual(c.rows.map((x: { arch: string }) => x.arch), ['single', 'shared-bottom', 'mmoe', 'ple', 'lr']);
+  assert.deepEqual(c.rows.map((x: { arch: string }) => x.arch), ['single', 'shared-bottom', 'mmoe', 'ple', 'aitm', 'lr']);
 });
 
 test('a split in which a task has no positive label is an error naming split and task', () => {

@@ -3,7 +3,6 @@
 // same split) and writes manifest.json, metrics.json, curves.json and weights (and the ONNX
 // files), then report.html (scripts/report/) per model directory and for the comparison.
 
-import { parseArgs } from 'node:util';
 import { DEFAULT_ARCH_CONFIG } from '../model/arch/builder.ts';
 import { ARCHITECTURES, isArchName, type ArchName } from '../model/arch/index.ts';
 import type { KernelKind } from '../model/engine/kernels/index.ts';
@@ -16,22 +15,12 @@ import { DEFAULT_GRADNORM_ALPHA } from '../model/train/gradnorm.ts';
 import { WEIGHTINGS, type Weighting } from '../model/train/task-weights.ts';
 import { fail, int, main, nonNegative, positive, progressBar } from './lib/cli.ts';
 import { openData, prepareReported } from './lib/open-data.ts';
-import { helpText, parseOptions, TRAIN_FLAGS } from './lib/train-flags.ts';
+import { parseFlags, TRAIN_FLAGS } from './lib/train-flags.ts';
 import { writeReport } from './report/index.ts';
 
-const HELP = helpText('usage: npm run train -- --data synthetic --arch mmoe --out DIR [options]', TRAIN_FLAGS);
-
 await main(async () => {
-  let args;
-  try {
-    args = parseArgs({ options: parseOptions(TRAIN_FLAGS), allowPositionals: false }).values as Record<string, string | undefined> & { 'no-export': boolean; help: boolean };
-  } catch (e) {
-    fail(`${(e as Error).message.split('\n')[0]} (see --help)`);
-  }
-  if (args.help) {
-    process.stdout.write(HELP);
-    return;
-  }
+  const args = parseFlags(TRAIN_FLAGS, 'usage: npm run train -- --data synthetic --arch mmoe --out DIR [options]');
+  if (!args) return;
   const arch = args.arch!;
   if (arch !== 'all' && !isArchName(arch)) fail(`unknown architecture "${arch}" (one of ${Object.keys(ARCHITECTURES).join(', ')}, all)`);
   if (!['auto', 'wasm-simd', 'js'].includes(args.kernels!)) fail(`--kernels must be auto, wasm-simd or js`);

@@ -2,12 +2,14 @@
 // in README.md are all generated from it (test/docs.test.ts fails when README drifts), so the
 // three never disagree about a default.
 
+import { parseArgs } from 'node:util';
 import { DEFAULT_ARCH_CONFIG } from '../../model/arch/builder.ts';
 import { ARCHITECTURES } from '../../model/arch/index.ts';
 import { DATA_SOURCES } from '../../model/data/index.ts';
 import { MAX_EPOCHS, TARGET_STEPS } from '../../model/train/budget.ts';
 import { DEFAULT_GRADNORM_ALPHA } from '../../model/train/gradnorm.ts';
 import { WEIGHTINGS } from '../../model/train/task-weights.ts';
+import { fail } from './cli.ts';
 
 export interface Flag {
   name: string;
@@ -45,6 +47,24 @@ export const TRAIN_FLAGS: readonly Flag[] = [
   { name: 'no-export', help: 'skip the ONNX export at the end' },
   { name: 'help', help: 'this text' },
 ];
+
+export type ParsedFlags = Record<string, string | undefined> & { 'no-export': boolean; help: boolean };
+
+/**
+ * The command line parsed against a flag table; a wrong flag is a one-line usage error.
+ * With --help, prints the help text and returns null (the command then does nothing).
+ */
+export function parseFlags(flags: readonly Flag[], usageLine: string): ParsedFlags | null {
+  let args: ParsedFlags;
+  try {
+    args = parseArgs({ options: parseOptions(flags), allowPositionals: false }).values as ParsedFlags;
+  } catch (e) {
+    fail(`${(e as Error).message.split('\n')[0]} (see --help)`);
+  }
+  if (!args.help) return args;
+  process.stdout.write(helpText(usageLine, flags));
+  return null;
+}
 
 /** parseArgs options of the table. */
 export function parseOptions(flags: readonly Flag[]) {

@@ -26,8 +26,9 @@ export const testFeatures: FeatureSpec[] = [
   { name: 'device', entity: 'context', kind: 'categorical', buckets: 10 },
   CANDIDATE_KIND_FEATURE,
   { name: 'item_id', entity: 'item', kind: 'categorical', buckets: 256 },
-  { name: 'item_category', entity: 'item', kind: 'categorical', buckets: 65 },
-  { name: 'item_price', entity: 'item', kind: 'numeric', transform: 'log1p', mean: 3.2, std: 1.1 },
+  // A fitted vocabulary and quantile bins, so that the worker tests cover both encodings.
+  { name: 'item_category', entity: 'item', kind: 'categorical', buckets: 65, values: ['c3', 'c7', 'c1', 'c12'] },
+  { name: 'item_price', entity: 'item', kind: 'numeric', transform: 'log1p', mean: 3.2, std: 1.1, edges: [5, 12, 25, 60, 150] },
   { name: 'item_rating', entity: 'item', kind: 'numeric', transform: 'identity', mean: 4.1, std: 0.6 },
   { name: 'coupon_id', entity: 'coupon', kind: 'categorical', buckets: 64 },
   { name: 'coupon_kind', entity: 'coupon', kind: 'categorical', buckets: 10 },

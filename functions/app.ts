@@ -11,6 +11,7 @@ import { drainUnread, readJsonBody } from './body.ts';
 import { ConfigError, configKey, guardOf, parseConfig, type Config, type Env } from './config.ts';
 import { ApiError, clip, errorBody } from './errors.ts';
 import { ModelUnavailable, type ModelHost, type ModelInfo } from './model.ts';
+import { registerPlayground } from './playground.ts';
 import { buildSchemas } from './schemas.ts';
 import { candidatesOf, encode, ortTensor, probabilities } from './score.ts';
 import { userFeaturesFromKv, type UserFeatures } from './user-features.ts';
@@ -220,6 +221,8 @@ export function createApp(host: ModelHost, cfg: Config): OpenAPIHono<AppEnv> {
       return c.json({ status: 'ok' as const, version: info?.manifest.version }, 200);
     },
   );
+
+  if (cfg.playground) registerPlayground(app, info, cfg);
 
   app.doc31('/openapi.json', {
     openapi: '3.1.0',

@@ -32,6 +32,8 @@ export interface Env {
   KV_CACHE_TTL?: unknown;
   /** "1": the bench-only routes of bench.ts (behind the same auth and limits as the API). */
   BENCH_ROUTES?: unknown;
+  /** "1" serves the playground page at / (functions/playground.ts); "0" or unset: off. */
+  PLAYGROUND?: unknown;
 }
 
 export type VarName = Exclude<keyof Env, 'USER_FEATURES'>;
@@ -51,6 +53,7 @@ export interface Config {
   kvCacheTtl: number;
   apiKey: string | null;
   benchRoutes: boolean;
+  playground: boolean;
 }
 
 export const DEFAULTS = {
@@ -164,7 +167,8 @@ export function apiKeyVar(raw: unknown): string | null {
   return raw;
 }
 
-function benchVar(raw: unknown): boolean {
+/** An on/off switch var: "1" on; unset, "" or "0" off. */
+function switchVar(raw: unknown): boolean {
   if (unset(raw) || raw === '0') return false;
   if (raw === '1') return true;
   throw new Invalid('"1" (on) or "0" (off)');
@@ -217,7 +221,8 @@ export function parseConfig(env: Env, tasks: readonly TaskSpec[] | null = null):
     corsOrigins: read('CORS_ORIGINS', corsVar, null),
     kvCacheTtl: read('KV_CACHE_TTL', kvTtlVar, 0),
     apiKey: read('API_KEY', apiKeyVar, null),
-    benchRoutes: read('BENCH_ROUTES', benchVar, false),
+    benchRoutes: read('BENCH_ROUTES', switchVar, false),
+    playground: read('PLAYGROUND', switchVar, false),
   };
   if (problems.length) throw new ConfigError(problems);
   return cfg;
@@ -247,5 +252,5 @@ export function guardOf(env: Env): { apiKey: string | null; apiKeyBroken: boolea
 
 /** Identifies a configuration (the app, its schemas and closures are built per configuration). */
 export function configKey(c: Config): string {
-  return JSON.stringify([c.maxCandidates, c.maxBodyBytes, c.rankFormula, c.rankWeights, c.priceFeature, c.revenueTask, c.maxAbsZ, c.corsOrigins, c.kvCacheTtl, c.apiKey, c.benchRoutes]);
+  return JSON.stringify([c.maxCandidates, c.maxBodyBytes, c.rankFormula, c.rankWeights, c.priceFeature, c.revenueTask, c.maxAbsZ, c.corsOrigins, c.kvCacheTtl, c.apiKey, c.benchRoutes, c.playground]);
 }

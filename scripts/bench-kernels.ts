@@ -11,6 +11,7 @@ import { loadavg, cpus } from 'node:os';
 import { createJsKernels } from '../model/engine/kernels/js.ts';
 import type { Kernels } from '../model/engine/kernels/types.ts';
 import { createWasmKernels } from '../model/engine/kernels/wasm.ts';
+import { summarize } from './bench/stats.ts';
 
 const args = process.argv.slice(2);
 const quick = args.includes('--quick');
@@ -37,12 +38,6 @@ function fill(a: Float32Array, seed: number): void {
     s ^= s << 5;
     a[i] = ((s >>> 0) / 4294967296 - 0.5) * 2;
   }
-}
-
-function median(xs: number[]): number {
-  const s = [...xs].sort((p, q) => p - q);
-  const h = s.length >> 1;
-  return s.length % 2 ? s[h] : (s[h - 1] + s[h]) / 2;
 }
 
 function benchGemm(kern: Kernels, mode: Mode, inDim: number, outDim: number): number {
@@ -76,7 +71,7 @@ function benchGemm(kern: Kernels, mode: Mode, inDim: number, outDim: number): nu
     const dt = (performance.now() - t0) / 1000;
     rates.push((flops * iters) / dt / 1e9);
   }
-  return median(rates);
+  return summarize(rates).median;
 }
 
 function benchElementwise(kern: Kernels): Record<string, number> {
@@ -92,7 +87,7 @@ function benchElementwise(kern: Kernels): Record<string, number> {
       for (let i = 0; i < 100; i++) f();
       rates.push((len * 100) / ((performance.now() - t0) / 1000) / 1e9);
     }
-    return median(rates);
+    return summarize(rates).median;
   };
   return {
     relu: time(() => kern.relu(x, y, len)),

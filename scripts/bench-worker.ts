@@ -9,6 +9,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { Miniflare } from 'miniflare';
 import { buildWorker, ROOT } from './build-worker.ts';
+import { quantile, summarize } from './bench/stats.ts';
 
 interface Spec {
   name: string;
@@ -55,8 +56,8 @@ function request(specs: Spec[], kinds: Set<string>, n: number, seed: number) {
   };
 }
 
-const median = (a: number[]) => [...a].sort((x, y) => x - y)[Math.floor(a.length / 2)];
-const p90 = (a: number[]) => [...a].sort((x, y) => x - y)[Math.floor(a.length * 0.9)];
+const median = (a: number[]) => summarize(a).median;
+const p90 = (a: number[]) => quantile([...a].sort((x, y) => x - y), 0.9);
 
 async function main() {
   const o = args(process.argv.slice(2));

@@ -5,7 +5,8 @@
 //    trains).
 // 2. Runs the worker with `wrangler dev` on 127.0.0.1:8787 (PORT overrides the port).
 // 3. Waits until GET /healthz is 200 (the model is loaded), then prints a sample curl
-//    command built from the manifest and its real response, and keeps serving until ^C.
+//    command built from the manifest and its real response, and the playground's URL (the
+//    page is on here: PLAYGROUND=1), and keeps serving until ^C.
 //
 // Supervision: wrangler dev runs in its own process group (with its workerd processes).
 // If wrangler or any workerd process dies, npm start stops the rest of the group and exits
@@ -62,7 +63,7 @@ async function ensureModel(): Promise<void> {
 /** Plausible raw values for the sample request: the synthetic shop's vocabularies when available. */
 async function vocabularies(): Promise<Record<string, readonly string[]>> {
   try {
-    const shop = (await import('../model/data/synthetic/shop.ts')) as { VOCABULARIES?: Record<string, readonly string[]> };
+    const shop = (await import('../model/data/synthetic/features.ts')) as { VOCABULARIES?: Record<string, readonly string[]> };
     return shop.VOCABULARIES ?? {};
   } catch {
     return {};
@@ -159,7 +160,7 @@ async function main(): Promise<void> {
   if (!Number.isInteger(port) || port <= 0 || port > 65535) throw new Error(`PORT=${process.env.PORT} is not a port number`);
   const base = `http://${HOST}:${port}`;
   const wrangler = join(ROOT, 'node_modules', 'wrangler', 'bin', 'wrangler.js');
-  const args = [wrangler, 'dev', '--ip', HOST, '--port', String(port), '--inspector-port', String(await freePort()), '--show-interactive-dev-session=false'];
+  const args = [wrangler, 'dev', '--ip', HOST, '--port', String(port), '--inspector-port', String(await freePort()), '--var', 'PLAYGROUND:1', '--show-interactive-dev-session=false'];
   let stage: string | null = null;
   if (MODEL_DIR !== DEFAULT_MODEL_DIR) {
     stage = mkdtempSync(join(tmpdir(), 'edge-mtl-start-'));
@@ -209,7 +210,8 @@ async function main(): Promise<void> {
   console.log(`HTTP ${res.status}  Server-Timing: ${res.headers.get('server-timing') ?? '-'}  X-User-Features: ${res.headers.get('x-user-features') ?? '-'}`);
   console.log(pretty);
   if (res.status === 401) console.log('(401: API_KEY is set for the worker, e.g. in .dev.vars; export API_KEY=... before npm start to send it)');
-  console.log(`\nAlso: GET ${base}/v1/model, ${base}/healthz, ${base}/openapi.json. Ctrl-C to stop.`);
+  console.log(`\nPlayground (try requests in a browser): ${base}/`);
+  console.log(`Also: GET ${base}/v1/model, ${base}/healthz, ${base}/openapi.json. Ctrl-C to stop.`);
 }
 
 main().catch((e: unknown) => {

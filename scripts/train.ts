@@ -1,90 +1,43 @@
 // npm run train -- --data synthetic --arch mmoe --out DIR
 // Trains one architecture (or all of them, with the logistic-regression baseline, on the
-// same split) and writes manifest.json, metrics.json and weights (and the ONNX files).
+// same split) and writes manifest.json, metrics.json, curves.json and weights (and the ONNX
+// files), then report.html (scripts/report/) per model directory and for the comparison.
 
-import { parseArgs } from 'node:util';
 import { DEFAULT_ARCH_CONFIG } from '../model/arch/builder.ts';
 import { ARCHITECTURES, isArchName, type ArchName } from '../model/arch/index.ts';
-import { checkBadShare, describeBadRows, isAudited } from '../model/data/bad-rows.ts';
-import { DATA_SOURCES, openDataSource } from '../model/data/index.ts';
 import type { KernelKind } from '../model/engine/kernels/index.ts';
 import type { DataSource } from '../model/data/source.ts';
-import { prepare, type PreparedData } from '../model/train/prepare.ts';
-import { trainToDir, type RunOptions } from '../model/train/run.ts';
-import { afterTraining, comparisonTable } from '../model/train/compare.ts';
-import { fail, int, main, positive, progressBar } from './lib/cli.ts';
-
-const HELP = `usage: npm run train -- --data synthetic --arch mmoe --out DIR [options]
-  --data NAME          ${DATA_SOURCES.join(' | ')}  (default synthetic)
-  --schema PATH        column roles of a csv:PATH / parquet:PATH source (see docs/data.md)
-  --max-bad-share X    stop when more than this share of the rows read are bad (default 0.01)
-  --arch NAME          ${Object.keys(ARCHITECTURES).join(' | ')} | all   (default mmoe)
-  --out DIR            output directory (default artifacts/<arch>)
-  --rows N             synthetic shop size (default 1500000); taobao: read only the first N lines
-  --epochs N           maximum epochs (default 3); early stopping on validation AUC
-  --patience X         epochs without improvement before stopping (default 0.5)
-  --evals-per-epoch N  validation passes per epoch; the best one's weights are kept (default 4)
-  --batch-size N       default 512
-  --lr X               Adam learning rate (default 0.002)
-  --emb-decay X        decoupled weight decay of embedding rows (default 0)
-  --seed N             default 42; the same seed gives byte-identical weights
-  --threads N          worker threads (default 2); results do not depend on it
-  --kernels K          auto | wasm-simd | js (default auto)
-  --weighting W        fixed | uncertainty (default fixed)
-  --task-weights a,b   fixed weights per task, in the data's task order
-  --emb-dim N          embedding width (default ${DEFAULT_ARCH_CONFIG.embeddingDim})
-  --no-export          skip the ONNX export at the end`;
+import { DEFAULT_NUMERIC_BINS, type PreparedData } from '../model/train/prepare.ts';
+import { trainToDir, type RunOptions } from '../model/train/train-to-dir.ts';
+import { afterTraining, comparisonTable, type ArchResult } from '../model/train/compare.ts';
+import { chooseBudget, describeBudget, fewStepsWarning, type BudgetOverrides } from '../model/train/budget.ts';
+import { DEFAULT_GRADNORM_ALPHA } from '../model/train/gradnorm.ts';
+import { WEIGHTINGS, type Weighting } from '../model/train/task-weights.ts';
+import { fail, int, main, nonNegative, positive, progressBar } from './lib/cli.ts';
+import { openData, prepareReported } from './lib/open-data.ts';
+import { parseFlags, TRAIN_FLAGS } from './lib/train-flags.ts';
+import { writeReport } from './report/index.ts';
 
 await main(async () => {
-  let args;
-  try {
-    args = parseArgs({
-      options: {
-        data: { type: 'string', default: 'synthetic' },
-        schema: { type: 'string' },
-        'max-bad-share': { type: 'string' },
-        arch: { type: 'string', default: 'mmoe' },
-        out: { type: 'string' },
-        rows: { type: 'string' },
-        epochs: { type: 'string' },
-        patience: { type: 'string' },
-        'evals-per-epoch': { type: 'string' },
-        'batch-size': { type: 'string' },
-        lr: { type: 'string' },
-        'emb-decay': { type: 'string' },
-        seed: { type: 'string' },
-        threads: { type: 'string' },
-        kernels: { type: 'string', default: 'auto' },
-        weighting: { type: 'string', default: 'fixed' },
-        'task-weights': { type: 'string' },
-        'emb-dim': { type: 'string' },
-        'no-export': { type: 'boolean', default: false },
-        help: { type: 'boolean', default: false },
-      },
-      allowPositionals: false,
-    }).values;
-  } catch (e) {
-    fail(`${(e as Error).message.split('\n')[0]} (see --help)`);
-  }
-  if (args.help) {
-    console.log(HELP);
-    return;
-  }
+  const args = parseFlags(TRAIN_FLAGS, 'usage: npm run train -- --data synthetic --arch mmoe --out DIR [options]');
+  if (!args) return;
   const arch = args.arch!;
   if (arch !== 'all' && !isArchName(arch)) fail(`unknown architecture "${arch}" (one of ${Object.keys(ARCHITECTURES).join(', ')}, all)`);
   if (!['auto', 'wasm-simd', 'js'].includes(args.kernels!)) fail(`--kernels must be auto, wasm-simd or js`);
-  if (!['fixed', 'uncertainty'].includes(args.weighting!)) fail(`--weighting must be fixed or uncertainty`);
+  if (!(WEIGHTINGS as readonly string[]).includes(args.weighting!)) fail(`--weighting must be one of ${WEIGHTINGS.join(', ')}`);
+  const gradnormAlpha = nonNegative('gradnorm-alpha', args['gradnorm-alpha'], DEFAULT_GRADNORM_ALPHA);
+  const aitmCalibration = nonNegative('aitm-calibration', args['aitm-calibration'], DEFAULT_ARCH_CONFIG.aitmCalibration);
   const seed = int('seed', args.seed, 42, 0);
-  const maxBadShare = args['max-bad-share'] === undefined ? 0.01 : Number(args['max-bad-share']);
-  if (!(maxBadShare >= 0 && maxBadShare <= 1)) fail(`--max-bad-share must be a number in [0, 1], got "${args['max-bad-share']}"`);
-  const source = openDataSource(args.data!, { rows: args.rows === undefined ? undefined : int('rows', args.rows, 0, 100), seed, schema: args.schema });
-  // File-backed sources read every row when opened: report bad rows, and stop before training
-  // on a file that is mostly unreadable.
-  if (isAudited(source)) {
-    const bad = Object.values(source.badRows).reduce((a, b) => a + b, 0);
-    if (bad) process.stderr.write(`bad rows: ${bad} of ${source.rowsRead} (${((bad / source.rowsRead) * 100).toFixed(2)}%): ${describeBadRows(source.badRows, source.badRowLines)}\n`);
-    checkBadShare(source, maxBadShare);
-  }
+  const seedCount = int('seeds', args.seeds, 1);
+  const numericBins = int('numeric-bins', args['numeric-bins'], DEFAULT_NUMERIC_BINS, 0);
+  const overrides: BudgetOverrides = {
+    batchSize: optInt('batch-size', args['batch-size'], 1),
+    epochs: optInt('epochs', args.epochs, 1),
+    evalEvery: optInt('eval-every', args['eval-every'], 1),
+    patience: optInt('patience', args.patience, 1),
+    warmupSteps: optInt('warmup', args.warmup, 0),
+  };
+  const source = openData({ data: args.data, schema: args.schema, rows: args.rows, 'max-bad-share': args['max-bad-share'] }, seed);
   let taskWeights: number[] | undefined;
   if (args['task-weights'] !== undefined) {
     taskWeights = args['task-weights'].split(',').map((x) => Number(x));
@@ -92,40 +45,56 @@ await main(async () => {
       fail(`--task-weights needs ${source.tasks.length} non-negative numbers (tasks: ${source.tasks.map((t) => t.name).join(', ')})`);
     }
   }
-  const t0 = performance.now();
-  const data = prepare(source);
-  const bad = Object.entries(source.badRows ?? {});
-  if (bad.length && !isAudited(source)) process.stderr.write(`skipped bad rows: ${bad.map(([k, v]) => `${k} ${v}`).join(', ')}\n`);
-  process.stderr.write(
-    `data ${source.name}: train ${data.splits.train.n.toLocaleString('en-US')}, valid ${data.splits.valid.n.toLocaleString('en-US')}, test ${data.splits.test.n.toLocaleString('en-US')} rows (${((performance.now() - t0) / 1000).toFixed(1)} s)\n`,
-  );
-  const base: Omit<RunOptions, 'arch' | 'out'> = {
-    cfg: { ...DEFAULT_ARCH_CONFIG, embeddingDim: int('emb-dim', args['emb-dim'], DEFAULT_ARCH_CONFIG.embeddingDim) },
-    epochs: int('epochs', args.epochs, 3),
-    patience: positive('patience', args.patience, 0.5),
-    evalsPerEpoch: int('evals-per-epoch', args['evals-per-epoch'], 4),
-    batchSize: int('batch-size', args['batch-size'], 512, 2),
+  const hasParents = source.tasks.some((t) => t.parent);
+  if (arch === 'esmm' && !hasParents) fail(`--arch esmm needs tasks with a "parent" (a funnel such as purchase -> click); the tasks of ${source.name} have none`);
+  const data = prepareReported(source, numericBins);
+  const budget = chooseBudget(data.splits.train.n, overrides);
+  const given = Object.entries(overrides).filter(([, v]) => v !== undefined).map(([k]) => k);
+  const budgetNote = given.length ? `defaults from ${data.splits.train.n} training rows; given: ${given.join(', ')}` : `defaults from ${data.splits.train.n} training rows`;
+  process.stderr.write(`${describeBudget(data.splits.train.n, budget)}${given.length ? ` (given: ${given.join(', ')})` : ''}\n`);
+  const few = fewStepsWarning(data.splits.train.n, budget);
+  if (few) process.stderr.write(`warning: ${few}\n`);
+  const base: Omit<RunOptions, 'arch' | 'out' | 'seed'> = {
+    cfg: { ...DEFAULT_ARCH_CONFIG, embeddingDim: int('emb-dim', args['emb-dim'], DEFAULT_ARCH_CONFIG.embeddingDim), aitmCalibration },
+    ...budget,
     lr: positive('lr', args.lr, 0.002),
-    embeddingDecay: args['emb-decay'] === undefined ? 0 : positive('emb-decay', args['emb-decay'], 0),
-    seed,
+    embeddingDecay: nonNegative('emb-decay', args['emb-decay'], 0),
     threads: int('threads', args.threads, 2),
     kernels: args.kernels as KernelKind,
-    weighting: args.weighting as 'fixed' | 'uncertainty',
+    weighting: args.weighting as Weighting,
+    gradnormAlpha,
     taskWeights,
     dataInfo: source.describe(),
     baseline: baselineOf(source, data),
+    budgetNote,
+    numericBins,
   };
-  const archs: ArchName[] = arch === 'all' ? (Object.keys(ARCHITECTURES) as ArchName[]) : [arch as ArchName];
-  const outRoot = args.out ?? `artifacts/${arch}`;
-  const results = [];
-  for (const a of archs) {
-    const out = arch === 'all' ? `${outRoot}/${a}` : outRoot;
-    const r = await trainToDir(data, { ...base, arch: a, out, onProgress: progressBar(a) });
-    await afterTraining(r, data, { export: !args['no-export'] });
-    results.push({ arch: a, result: r });
+  let archs: ArchName[] = arch === 'all' ? (Object.keys(ARCHITECTURES) as ArchName[]) : [arch as ArchName];
+  if (arch === 'all' && !hasParents) {
+    archs = archs.filter((a) => a !== 'esmm');
+    process.stderr.write(`esmm left out: the tasks of ${source.name} have no "parent" (ESMM models a funnel)\n`);
   }
-  console.log(comparisonTable(outRoot, data.tasks, results, arch === 'all'));
+  const seeds = Array.from({ length: seedCount }, (_, i) => seed + i);
+  const outRoot = args.out ?? `artifacts/${arch}`;
+  const results: ArchResult[] = [];
+  for (const a of archs) {
+    const runs = [];
+    for (const s of seeds) {
+      const dir = [outRoot, arch === 'all' ? a : '', seedCount > 1 ? `seed-${s}` : ''].filter(Boolean).join('/');
+      const r = await trainToDir(data, { ...base, arch: a, seed: s, out: dir, onProgress: progressBar(seedCount > 1 ? `${a} seed ${s}` : a) });
+      await afterTraining(r, data, { export: !args['no-export'] });
+      process.stderr.write(`report: ${writeReport(dir)}\n`);
+      runs.push(r);
+    }
+    results.push({ arch: a, runs });
+  }
+  console.log(comparisonTable(outRoot, data.tasks, results, arch === 'all' || seedCount > 1, seeds));
+  if (arch === 'all' || seedCount > 1) process.stderr.write(`report: ${writeReport(outRoot)}\n`);
 });
+
+function optInt(name: string, v: string | undefined, min: number): number | undefined {
+  return v === undefined ? undefined : int(name, v, 0, min);
+}
 
 /** The source's own baseline predictions on valid and test, checked against the split sizes. */
 function baselineOf(source: DataSource, data: PreparedData): RunOptions['baseline'] {

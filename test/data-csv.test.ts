@@ -10,7 +10,7 @@ import { after, test } from 'node:test';
 import { csvSource } from '../model/data/csv/source.ts';
 import { readCsvRecords } from '../model/data/csv/reader.ts';
 import { parseSchema } from '../model/data/schema.ts';
-import { TimeSample } from '../model/data/split.ts';
+import { hashSplit, TimeSample } from '../model/data/split.ts';
 import type { Example, Split } from '../model/data/source.ts';
 import { prepare } from '../model/train/prepare.ts';
 
@@ -222,4 +222,124 @@ test('semicolon-delimited files and headerless files (columns by position)', () 
   // "3,5" is not a plain decimal number: a bad row, not 3 and not NaN.
   assert.deepEqual(s.badRows, { 'bad_number:price': 1 });
   assert.deepEqual(all(s).map((e) => e.features.user), ['u2']);
+});
+
+// ---- Splits that come with the data: a column with role "split" ----
+
+/** n rows "user,price,fold,click": `foldOf(i)` gives row i's split cell. */
+function foldCsv(n: number, foldOf: (i: number) => string): string {
+  const lines = ['user,price,fold,click'];
+  for (let i = 0; i < n; i++) lines.push([`u${i % 13}`, i, foldOf(i), (i * 7) % 3 === 0 ? 1 : 0].join(','));
+  return lines.join('\n') + '\n';
+}
+const FOLD = (column: Record<string, unknown> = {}, extra: Record<string, unknown> = {}) =>
+  parseSchema({
+    columns: [
+      { name: 'user', role: 'categorical', entity: 'user', buckets: 32, group: true },
+      { name: 'price', role: 'numeric', entity: 'item' },
+      { name: 'fold', role: 'split', ...column },
+      { name: 'click', role: 'label' },
+    ],
+    ...extra,
+  });
+const prices = (s: { examples(split: Split): Iterable<Example> }, sp: Split) => [...s.examples(sp)].map((e) => e.features.price as number);
+const quiet = { log: () => {} };
+
+test('split column: each row goes to its own split, in file order; case and whitespace as in other cells', () => {
+  const cell = ['train', ' TRAIN ', 'Valid', 'validation', 'test', 'Test  ', 'train', 'VALIDATION', 'train', 'test'];
+  const s = csvSource(file(foldCsv(40, (i) => cell[i % 10])), FOLD(), quiet);
+  const want = (set: string) => Array.from({ length: 40 }, (_, i) => i).filter((i) => {
+    const v = cell[i % 10].trim().toLowerCase();
+    return (v === 'validation' ? 'valid' : v) === set;
+  });
+  assert.deepEqual(prices(s, 'train'), want('train'));
+  assert.deepEqual(prices(s, 'valid'), want('valid'));
+  assert.deepEqual(prices(s, 'test'), want('test'));
+  assert.deepEqual(s.badRows, {});
+  // The split column is not a feature: not declared, not in the rows.
+  assert.ok(!s.features.some((f) => f.name === 'fold'));
+  assert.ok(!('fold' in [...s.examples('train')][0].features));
+  assert.deepEqual(s.describe().split, { by: 'column', column: 'fold', rows: { train: 16, valid: 12, test: 12 } });
+});
+
+test('split column: any other value (or none) is a bad row under its own reason, never assigned', () => {
+  const cell = (i: number) => (i === 3 ? 'dev' : i === 4 ? '' : i === 9 ? 'val' : i === 11 ? 'NA' : i % 5 === 0 ? 'test' : i % 5 === 1 ? 'valid' : 'train');
+  const s = csvSource(file(foldCsv(30, cell)), FOLD({}, { missing: ['', 'NA'] }), quiet);
+  assert.deepEqual(s.badRows, { 'bad_split:fold': 4 });
+  assert.equal(s.badRowLines['bad_split:fold'], 5); // row 3, after the header
+  const kept = SPLITS.flatMap((sp) => prices(s, sp));
+  assert.equal(kept.length, 26);
+  for (const bad of [3, 4, 9, 11]) assert.ok(!kept.includes(bad), `row ${bad} is in no split`);
+});
+
+test('split column: "values" maps a benchmark\'s own codes, and then only those are accepted', () => {
+  const codes = ['0', '1', '2', 'Dev', 'train'];
+  const s = csvSource(file(foldCsv(25, (i) => codes[i % 5])), FOLD({ values: { '0': 'train', '1': 'test', dev: 'valid', '2': 'train' } }), quiet);
+  assert.deepEqual(s.badRows, { 'bad_split:fold': 5 }); // "train" is not one of the given codes
+  assert.deepEqual(prices(s, 'valid'), [3, 8, 13, 18, 23]);
+  assert.deepEqual(prices(s, 'test'), [1, 6, 11, 16, 21]);
+  assert.equal(prices(s, 'train').length, 10);
+});
+
+test('split column with only train and test: valid is carved from train by a seeded hash, and said so', () => {
+  const text = foldCsv(2000, (i) => (i % 4 === 3 ? 'test' : 'train'));
+  const notes: string[] = [];
+  const s = csvSource(file(text), FOLD(), { log: (l: string) => notes.push(l) });
+  const train = prices(s, 'train');
+  const valid = prices(s, 'valid');
+  const test = prices(s, 'test');
+  // Test rows are exactly the file's; valid rows come from train only; every train row is in one of them.
+  assert.deepEqual(test, Array.from({ length: 500 }, (_, i) => 4 * i + 3));
+  assert.ok(valid.every((p) => p % 4 !== 3));
+  assert.deepEqual([...train, ...valid].sort((a, b) => a - b), Array.from({ length: 2000 }, (_, i) => i).filter((i) => i % 4 !== 3));
+  assert.ok(Math.abs(valid.length / 1500 - 0.1) < 0.03, `carved ${valid.length} of 1500`);
+  // File order within each split.
+  for (const rows of [train, valid]) assert.deepEqual(rows, [...rows].sort((a, b) => a - b));
+  assert.deepEqual(notes, [
+    `split column "fold": the data has no valid rows, so ${valid.length} of its 1,500 train rows (validShare 0.1, by a seeded hash of the row number, seed 1) are the validation split`,
+  ]);
+  assert.deepEqual(s.describe().split, {
+    by: 'column',
+    column: 'fold',
+    rows: { train: 1500 - valid.length, valid: valid.length, test: 500 },
+    validFromTrain: { rows: valid.length, share: 0.1, seed: 1 },
+  });
+  // Deterministic; validShare and seed are the column's.
+  assert.deepEqual(prices(csvSource(file(text), FOLD(), quiet), 'valid'), valid);
+  const wider = csvSource(file(text), FOLD({ validShare: 0.3, seed: 7 }), quiet);
+  assert.ok(Math.abs(prices(wider, 'valid').length / 1500 - 0.3) < 0.04);
+  assert.notDeepEqual(prices(csvSource(file(text), FOLD({ seed: 7 }), quiet), 'valid'), valid);
+});
+
+test('split column: no test or no train rows, or no validation even after carving, is a one-line error', () => {
+  const fold = (f: (i: number) => string, column = {}) => () => csvSource(file(foldCsv(50, f)), FOLD(column), quiet);
+  assert.throws(fold((i) => (i % 5 === 0 ? 'valid' : 'train')), /split column "fold" gives no test rows \(train 40, valid 10, test 0\): a model cannot be scored without them$/);
+  assert.throws(fold((i) => (i % 5 === 0 ? 'valid' : 'test')), /split column "fold" gives no train rows \(train 0, valid 10, test 40\)$/);
+  assert.throws(fold((i) => (i < 48 ? 'test' : 'train')), /split column "fold" gives no valid rows, and carving validShare 0\.1 of its 2 train rows gave none: a model cannot be early-stopped without them \(mark some rows valid, or raise "validShare"\)$/);
+  assert.throws(fold((i) => (i % 5 === 0 ? 'valid' : i % 5 === 1 ? 'test' : 'train'), { validShare: 0.2 }), /split column "fold" sets "validShare" but the data has its own 10 valid rows: remove "validShare"$/);
+  // One train row that the hash carves into validation would leave nothing to train on.
+  const lone = Array.from({ length: 50 }, (_, i) => i).find((i) => hashSplit(i, 1, { valid: 0.5, test: 0 }) === 'valid')!;
+  assert.throws(fold((i) => (i === lone ? 'train' : 'test'), { validShare: 0.5 }), /split column "fold" gives no valid rows, and carving validShare 0\.5 of its 1 train row left no train rows$/);
+  // When the cause is unreadable rows, the error says so.
+  assert.throws(fold((i) => (i % 2 ? 'tst' : 'train')), /gives no test rows \(train 25, valid 0, test 0\): a model cannot be scored without them; 25 of 50 rows are bad: bad_split:fold 25 \(first at line 3\)$/);
+});
+
+test('split column schema rules: one at most, not with a time column or split shares, strict keys', () => {
+  const base = [
+    { name: 'a', role: 'numeric', entity: 'user' },
+    { name: 'y', role: 'label' },
+  ];
+  const cases: [unknown, RegExp][] = [
+    [{ columns: [...base, { name: 'f', role: 'split' }, { name: 'g', role: 'split' }] }, /at most one column may have role "split", got "f", "g"/],
+    [{ columns: [...base, { name: 'f', role: 'split' }, { name: 'ts', role: 'time' }] }, /columns "f" \(role "split"\) and "ts" \(role "time"\) both decide the split: keep one/],
+    [{ columns: [...base, { name: 'f', role: 'split' }], split: { valid: 0.2, test: 0.1 } }, /column "f" has role "split", so the top-level "split" shares do not apply: remove "split"/],
+    [{ columns: [...base, { name: 'f', role: 'split', valid: 0.1 }] }, /columns\[2\] \("f"\): unknown key "valid" \(allowed: name, role, values, validShare, seed\)/],
+    [{ columns: [...base, { name: 'f', role: 'split', validShare: 0.9 }] }, /"validShare" must be a number in \(0, 0\.5\], got 0\.9/],
+    [{ columns: [...base, { name: 'f', role: 'split', values: { a: 'train', b: 'holdout' } }] }, /"values"\."b" must be one of "train", "valid", "test", got "holdout"/],
+    [{ columns: [...base, { name: 'f', role: 'split', values: { A: 'train', ' a ': 'test' } }] }, /"values": "A" and " a " are the same cell value/],
+    [{ columns: [...base, { name: 'f', role: 'split', values: {} }] }, /"values" must be a non-empty object/],
+  ];
+  for (const [json, re] of cases) assert.throws(() => parseSchema(json, 'my.json'), (e: Error) => e.message.startsWith('my.json: ') && re.test(e.message), JSON.stringify(json));
+  // The parsed schema records no shares when a column gives the split.
+  assert.equal(FOLD().split, undefined);
 });

@@ -100,11 +100,11 @@ test('random bytes never crash the reader: every row is either read or counted',
 });
 
 /** The training CLI on a file; returns exit code, stderr lines and the output directory. */
-function train(data: string, extra: string[] = []) {
+function train(data: string, extra: string[] = [], schema = schemaPath) {
   const out = mkdtempSync(join(dir, 'out-'));
   const r = spawnSync(
     process.execPath,
-    ['--import', 'tsx', 'scripts/train.ts', '--data', `csv:${data}`, '--schema', schemaPath, '--epochs', '1', '--no-export', '--threads', '1', '--emb-dim', '4', '--out', out, ...extra],
+    ['--import', 'tsx', 'scripts/train.ts', '--data', `csv:${data}`, '--schema', schema, '--epochs', '1', '--no-export', '--threads', '1', '--emb-dim', '4', '--out', out, ...extra],
     { cwd: REPO_ROOT, encoding: 'utf8', timeout: 120_000 },
   );
   return { code: r.status, stderr: r.stderr.trim().split('\n'), stdout: r.stdout, out };
@@ -137,4 +137,38 @@ test('CLI: bad flags and a missing schema are one-line errors', () => {
   const r = spawnSync(process.execPath, ['--import', 'tsx', 'scripts/train.ts', '--data', 'csv:x.csv', '--no-export'], { cwd: REPO_ROOT, encoding: 'utf8' });
   assert.notEqual(r.status, 0);
   assert.equal(r.stderr.trim(), 'error: --data csv:PATH needs --schema SCHEMA.json (see docs/data.md)');
+});
+
+// A benchmark's own split through the real CLI: train and test only, as many ship it.
+const foldSchemaPath = write(
+  'fold-schema.json',
+  JSON.stringify({ columns: [...SCHEMA.columns.filter((c) => c.role !== 'time'), { name: 'fold', role: 'split' }] }),
+);
+/** `n` rows "user,item,price,ts,click,fold", the fold cell of row i from `foldOf`. */
+function folded(n: number, foldOf: (i: number) => string): string {
+  const lines = ['user,item,price,ts,click,fold'];
+  for (let i = 0; i < n; i++) lines.push(`u${i % 23},i${i % 41},${(i * 37) % 50},${1000 + i},${(i * 37) % 50 > 30 ? 1 : 0},${foldOf(i)}`);
+  return lines.join('\n') + '\n';
+}
+
+test('CLI: a split column with train and test only trains on it, carves valid from train and says so', () => {
+  const foldOf = (i: number) => (i === 7 ? 'holdout' : i % 5 === 4 ? 'test' : 'train');
+  const r = train(write('fold.csv', folded(1000, foldOf)), [], foldSchemaPath);
+  assert.equal(r.code, 0, r.stderr.join('\n'));
+  assert.ok(r.stderr.some((l) => /^bad rows: 1 of 1000 \(0\.10%\): bad_split:fold 1 \(first at line 9\)$/.test(l)), r.stderr.join('\n'));
+  const carved = r.stderr.map((l) => /^split column "fold": the data has no valid rows, so (\d+) of its 799 train rows \(validShare 0\.1, by a seeded hash of the row number, seed 1\) are the validation split$/.exec(l)).find(Boolean);
+  assert.ok(carved, r.stderr.join('\n'));
+  const valid = Number(carved[1]);
+  assert.ok(valid > 40 && valid < 120, `carved ${valid}`);
+  assert.ok(r.stderr.some((l) => l.includes(`train ${799 - valid}, valid ${valid}, test 200 rows`)), r.stderr.join('\n'));
+  const manifest = JSON.parse(readFileSync(join(r.out, 'manifest.json'), 'utf8'));
+  assert.deepEqual(manifest.data.split, { by: 'column', column: 'fold', rows: { train: 799 - valid, valid, test: 200 }, validFromTrain: { rows: valid, share: 0.1, seed: 1 } });
+  assert.ok(!manifest.features.some((f: { name: string }) => f.name === 'fold'), 'the split column is not a feature');
+});
+
+test('CLI: a split column without test rows is a one-line error naming the column', () => {
+  const r = train(write('fold-no-test.csv', folded(200, (i) => (i % 5 === 4 ? 'valid' : 'train'))), [], foldSchemaPath);
+  assert.notEqual(r.code, 0);
+  assert.deepEqual(r.stderr, [`error: data csv:${join(dir, 'fold-no-test.csv')}: split column "fold" gives no test rows (train 160, valid 40, test 0): a model cannot be scored without them`]);
+  assert.ok(!existsSync(join(r.out, 'manifest.json')), 'nothing trained');
 });

@@ -93,3 +93,41 @@ test('not a Parquet file, or a schema column it lacks: clear errors', () => {
   const few = writeParquet('few.parquet', [{ name: 'user', data: ['a'], type: 'STRING' }]);
   assert.throws(() => parquetSource(few, schema), /schema columns "price", "recent", "ts", "click" not in the data \(its columns: user\)/);
 });
+
+test('a split column in Parquet: the same splits as in CSV, text or integer codes, bad cells counted', () => {
+  const fold = rows.map((_, i) => (i === 5 ? 'holdout' : i % 10 === 9 ? ' Test' : i % 10 === 8 ? 'validation' : 'train'));
+  const splitSchema = (column: Record<string, unknown>) =>
+    parseSchema({
+      columns: [
+        { name: 'user', role: 'categorical', entity: 'user', buckets: 64, group: true },
+        { name: 'price', role: 'numeric', entity: 'item', transform: 'log1p' },
+        { name: 'fold', role: 'split', ...column },
+        { name: 'click', role: 'label' },
+      ],
+    });
+  const pq = writeParquet('fold.parquet', [
+    { name: 'user', data: rows.map((r) => r.user), type: 'STRING' },
+    { name: 'price', data: rows.map((r) => r.price), type: 'DOUBLE' },
+    { name: 'fold', data: fold, type: 'STRING' },
+    { name: 'click', data: rows.map((r) => r.click), type: 'BOOLEAN' },
+  ]);
+  const csv = join(dir, 'fold.csv');
+  writeFileSync(csv, 'user,price,fold,click\n' + rows.map((r, i) => [r.user, r.price ?? '', fold[i], r.click ? 1 : 0].join(',')).join('\n') + '\n');
+  const a = parquetSource(pq, splitSchema({}));
+  const b = csvSource(csv, splitSchema({}));
+  assert.deepEqual(a.badRows, { 'bad_split:fold': 1 });
+  assert.deepEqual(a.badRowLines, { 'bad_split:fold': 6 });
+  for (const sp of SPLITS) assert.deepEqual([...a.examples(sp)], [...b.examples(sp)], sp);
+  assert.deepEqual(a.describe().split, { by: 'column', column: 'fold', rows: { train: 399, valid: 50, test: 50 } });
+  // Integer codes (as many benchmarks store them) through "values".
+  const coded = writeParquet('coded.parquet', [
+    { name: 'user', data: rows.map((r) => r.user), type: 'STRING' },
+    { name: 'price', data: rows.map((r) => r.price), type: 'DOUBLE' },
+    { name: 'fold', data: rows.map((_, i) => (i % 10 === 9 ? 2 : i % 10 === 8 ? 1 : 0)), type: 'INT32' },
+    { name: 'click', data: rows.map((r) => r.click), type: 'BOOLEAN' },
+  ]);
+  const c = parquetSource(coded, splitSchema({ values: { '0': 'train', '1': 'valid', '2': 'test' } }));
+  assert.deepEqual(c.badRows, {});
+  assert.deepEqual([...c.examples('test')].map((e) => e.features.user), rows.filter((_, i) => i % 10 === 9).map((r) => r.user));
+  assert.deepEqual(c.describe().split, { by: 'column', column: 'fold', rows: { train: 400, valid: 50, test: 50 } });
+});

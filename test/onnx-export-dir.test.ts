@@ -15,9 +15,9 @@ import { initParams } from '../model/engine/params.ts';
 import { Rng } from '../model/engine/rng.ts';
 import { MANIFEST_FORMAT, type Manifest } from '../model/manifest.ts';
 import { exportModelDir, loadModelDir } from '../model/onnx/export-dir.ts';
-import { randomBatch } from '../model/onnx/random-batch.ts';
+import { randomBatch } from '../scripts/bench/random-batch.ts';
 import { runOnnx } from '../model/onnx/run.ts';
-import { serializeWeights } from '../model/train/checkpoint.ts';
+import { serializeWeights } from '../model/engine/weights-file.ts';
 import { tinyConfig, tinyFeatures, tinyLayout, tinyTasks } from './helpers/tiny.ts';
 
 const root = mkdtempSync(join(tmpdir(), 'onnx-export-dir-'));

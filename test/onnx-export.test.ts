@@ -1,6 +1,7 @@
 // ONNX export: every architecture's exported model, run in onnxruntime-node and in
 // onnxruntime-web (wasm, as at the edge), against the trainer's own forward pass; batch-size
-// independence; the int8 twins' accuracy and size; the model's declared interface.
+// independence; the int8 twins' accuracy and size; the model's declared interface. The
+// errors each test bounds are reported as test diagnostics (in the reporter's output).
 
 import assert from 'node:assert/strict';
 import { describe, test } from 'node:test';
@@ -17,7 +18,7 @@ import type { FeatureSpec, TaskSpec } from '../model/features/spec.ts';
 import { inputSpecs } from '../model/onnx/inputs.ts';
 import { DataType, decodeModel, type ValueInfoProto } from '../model/onnx/proto.ts';
 import { fromFloat16Bits, quantizeTable, toFloat16Bits } from '../model/onnx/quantize.ts';
-import { randomBatch, sliceBatch } from '../model/onnx/random-batch.ts';
+import { randomBatch, sliceBatch } from '../scripts/bench/random-batch.ts';
 import { createRunner, runOnnx, type OrtRuntime } from '../model/onnx/run.ts';
 import { DEFAULT_INT8_SCHEME, exportOnnx, OPSET, type Int8Scheme } from '../model/onnx/writer.ts';
 
@@ -32,7 +33,7 @@ const features: FeatureSpec[] = [
   { name: 'hour', entity: 'context', kind: 'categorical', buckets: 24 },
   { name: 'recent', entity: 'user', kind: 'multi', buckets: 40, maxLen: 4, separator: '|' },
   { name: 'tags', entity: 'item', kind: 'multi', buckets: 13, maxLen: 2, separator: '|' },
-  { name: 'price', entity: 'item', kind: 'numeric', transform: 'log1p', mean: 0, std: 1 },
+  { name: 'price', entity: 'item', kind: 'numeric', transform: 'log1p', mean: 0, std: 1, edges: [1, 5, 20, 100] },
   { name: 'rating', entity: 'item', kind: 'numeric', transform: 'identity', mean: 0, std: 1 },
   { name: 'age', entity: 'user', kind: 'numeric', transform: 'identity', mean: 0, std: 1 },
 ];
@@ -79,7 +80,6 @@ function maxDiff(g: Graph, a: Float32Array[], b: Record<string, Float32Array>): 
 }
 
 const batch = randomBatch(layout, ROWS, 7);
-const observed: string[] = [];
 
 test('the random rows cover padded slots and all-padding rows', () => {
   const L = layout.multi[0].maxLen;
@@ -100,13 +100,13 @@ for (const arch of Object.keys(ARCHITECTURES) as ArchName[]) {
     const fp32 = exportOnnx(g, layout, { quantization: 'fp32' });
 
     for (const runtime of RUNTIMES) {
-      test(`fp32 in onnxruntime-${runtime} matches the trainer's forward on ${ROWS} rows (<= 1e-5)`, async () => {
+      test(`fp32 in onnxruntime-${runtime} matches the trainer's forward on ${ROWS} rows (<= 1e-5)`, async (ctx) => {
         const d = maxDiff(g, ref, await runOnnx(fp32, layout, batch, { runtime }));
-        observed.push(`${arch} fp32 ${runtime}: ${d.toExponential(2)}`);
+        ctx.diagnostic(`${arch} fp32 ${runtime}: ${d.toExponential(2)}`);
         assert.ok(d <= 1e-5, `max abs diff ${d}`);
       });
 
-      test(`onnxruntime-${runtime}: batch of 1 and batch of 1000 give the same answers`, async () => {
+      test(`onnxruntime-${runtime}: batch of 1 and batch of 1000 give the same answers`, async (ctx) => {
         const r = await createRunner(fp32, layout, { runtime });
         try {
           const big = await r.run(sliceBatch(layout, batch, 0, 1000));
@@ -115,7 +115,7 @@ for (const arch of Object.keys(ARCHITECTURES) as ArchName[]) {
             const one = await r.run(sliceBatch(layout, batch, i, i + 1));
             for (const t of r.outputNames) m = Math.max(m, Math.abs(one[t][0] - big[t][i]));
           }
-          observed.push(`${arch} batch1-vs-1000 ${runtime}: ${m.toExponential(2)}`);
+          ctx.diagnostic(`${arch} batch1-vs-1000 ${runtime}: ${m.toExponential(2)}`);
           assert.ok(m <= 1e-6, `max abs diff ${m}`);
         } finally {
           await r.release();
@@ -124,10 +124,10 @@ for (const arch of Object.keys(ARCHITECTURES) as ArchName[]) {
     }
 
     for (const scheme of SCHEMES) {
-      test(`int8 ${scheme} stays close to fp32 (onnxruntime-web)`, async () => {
+      test(`int8 ${scheme} stays close to fp32 (onnxruntime-web)`, async (ctx) => {
         const int8 = exportOnnx(g, layout, { quantization: 'int8', scheme });
         const d = maxDiff(g, ref, await runOnnx(int8, layout, batch, { runtime: 'web' }));
-        observed.push(`${arch} int8-${scheme} web: ${d.toExponential(2)}`);
+        ctx.diagnostic(`${arch} int8-${scheme} web: ${d.toExponential(2)}`);
         // Observed on these random models: weight-only <= 4.7e-3, dynamic <= 1.2e-2 (trained
         // models: weight-only 2e-3 to 8e-3, dynamic 2e-2 to 5e-2; see writer.ts).
         assert.ok(d > 0, 'int8 should differ from fp32 at all');
@@ -137,7 +137,7 @@ for (const arch of Object.keys(ARCHITECTURES) as ArchName[]) {
   });
 }
 
-test('int8 weight-only scores each row on its own (batch of 1 = batch of 1000); dynamic does not', async () => {
+test('int8 weight-only scores each row on its own (batch of 1 = batch of 1000); dynamic does not', async (ctx) => {
   const g = randomModel('mmoe', 21);
   for (const scheme of SCHEMES) {
     const r = await createRunner(exportOnnx(g, layout, { quantization: 'int8', scheme }), layout, { runtime: 'web' });
@@ -148,7 +148,7 @@ test('int8 weight-only scores each row on its own (batch of 1 = batch of 1000); 
         const one = await r.run(sliceBatch(layout, batch, i, i + 1));
         for (const t of r.outputNames) m = Math.max(m, Math.abs(one[t][0] - big[t][i]));
       }
-      observed.push(`mmoe int8-${scheme} batch1-vs-1000 web: ${m.toExponential(2)}`);
+      ctx.diagnostic(`mmoe int8-${scheme} batch1-vs-1000 web: ${m.toExponential(2)}`);
       // DynamicQuantizeLinear takes one scale per batch: a row's answer depends on its batch.
       if (scheme === 'weight-only') assert.ok(m <= 1e-6, `max abs diff ${m}`);
       else assert.ok(m > 1e-6, 'dynamic quantization unexpectedly batch-independent');
@@ -158,7 +158,7 @@ test('int8 weight-only scores each row on its own (batch of 1 = batch of 1000); 
   }
 });
 
-test('int8 file size on a model with a big table is <= 30% of fp32', () => {
+test('int8 file size on a model with a big table is <= 30% of fp32', (ctx) => {
   const big = layoutOf([
     { name: 'user_id', entity: 'user', kind: 'categorical', buckets: 60_000 },
     { name: 'item_id', entity: 'item', kind: 'categorical', buckets: 40_000 },
@@ -171,7 +171,7 @@ test('int8 file size on a model with a big table is <= 30% of fp32', () => {
     const fp32 = exportOnnx(g, big, { quantization: 'fp32' }).length;
     for (const scheme of SCHEMES) {
       const ratio = exportOnnx(g, big, { quantization: 'int8', scheme }).length / fp32;
-      observed.push(`${arch} size ratio int8-${scheme}: ${ratio.toFixed(4)} of ${fp32} bytes`);
+      ctx.diagnostic(`${arch} size ratio int8-${scheme}: ${ratio.toFixed(4)} of ${fp32} bytes`);
       assert.ok(ratio <= 0.3, `${arch} ${scheme}: int8 / fp32 = ${ratio}`);
     }
   }
@@ -211,6 +211,14 @@ test('the model declares opset 15, the documented inputs and one [N, 1] output p
     assert.equal(meta.quantization, q === 'fp32' ? 'fp32' : `int8-${scheme}`);
   }
   assert.equal(DEFAULT_INT8_SCHEME, 'weight-only');
+});
+
+test('aitm exports only ONNX op types the other architectures (and so the served runtime) already use', () => {
+  const opTypes = (arch: ArchName) => new Set(decodeModel(exportOnnx(randomModel(arch, 2), layout, { quantization: 'int8' })).graph.node.map((n) => n.opType));
+  const others = new Set((Object.keys(ARCHITECTURES) as ArchName[]).filter((a) => a !== 'aitm').flatMap((a) => [...opTypes(a)]));
+  const aitm = opTypes('aitm');
+  assert.ok(aitm.has('ReduceSum') && aitm.has('Softmax'));
+  assert.deepEqual([...aitm].filter((t) => !others.has(t)), []);
 });
 
 test('export is deterministic (same weights, same bytes)', () => {
@@ -255,8 +263,4 @@ test('float16 scales and per-row table quantization', () => {
     for (let j = 0; j < dim; j++) assert.ok(Math.abs(q.q[r * dim + j] * s - data[r * dim + j]) <= s * 0.5 + amax * 1e-3);
   }
   assert.equal(quantizeTable(new Float32Array(40), 40, 1).rowsPerScale, 16);
-});
-
-test('observed errors (for the record)', () => {
-  console.log(observed.join('\n'));
 });

@@ -21,7 +21,7 @@ import type { Manifest, OnnxFileRecord } from '../model/manifest.ts';
 import { auc } from '../model/metrics/index.ts';
 import { loadModelDir } from '../model/onnx/export-dir.ts';
 import { decodeModel } from '../model/onnx/proto.ts';
-import { randomBatch, sliceBatch } from '../model/onnx/random-batch.ts';
+import { randomBatch, sliceBatch } from '../scripts/bench/random-batch.ts';
 import { runOnnx } from '../model/onnx/run.ts';
 import { exportOnnx } from '../model/onnx/writer.ts';
 

@@ -10,6 +10,7 @@ import { encodeRows } from '../model/features/encode.ts';
 import type { RawRow, RawValue } from '../model/features/spec.ts';
 import { createRunner, type OnnxRunner } from '../model/onnx/run.ts';
 import { startWorkers, testWorker, type Harness, type TestWorker } from './helpers/worker-harness.ts';
+import { buildTestModelBytes, testManifest } from './helpers/worker-model.ts';
 
 type Features = Record<string, RawValue>;
 interface Cand {
@@ -119,6 +120,10 @@ function assertSorted(l: Scored[]) {
 
 let w: TestWorker;
 let h: Harness;
+// An AITM model over the same features and tasks, served by the same build (only the model
+// bytes and the manifest differ): the worker is driven by the manifest, not by the architecture.
+const aitmOnnx = buildTestModelBytes(8, { quantization: 'int8' }, 'aitm');
+const aitmManifest = testManifest(aitmOnnx, 8, 'aitm', { quantization: 'int8' });
 const KEY = 's3cret-key';
 const AUTH = { authorization: `Bearer ${KEY}` };
 // A localhost origin: Miniflare's own router refuses requests whose Origin is another host.
@@ -136,6 +141,7 @@ before(async () => {
       kv: false,
       bindings: { API_KEY: KEY, CORS_ORIGINS: ORIGIN, RANK_FORMULA: 'revenue', RANK_WEIGHTS: '{"redeem": 2}' },
     },
+    { name: 'aitm', onnx: aitmOnnx, manifestText: JSON.stringify(aitmManifest) },
   ]);
 });
 
@@ -174,6 +180,18 @@ describe('scores', () => {
     // Default product fusion with weight 1 per task (wrangler vars are not set in this worker).
     for (const it of json.items) assert.ok(Math.abs(it.score - it.click * it.cart * it.purchase) < 1e-12);
     for (const c of json.coupons) assert.ok(Math.abs(c.score - c.redeem) < 1e-12);
+  });
+
+  test('an AITM model is served unchanged: its scores equal onnxruntime-node on the same rows (1e-5)', async () => {
+    const body = richRequest(40, 10, 9);
+    const { json } = await scoreOk('aitm', body);
+    assert.equal(json.model.version, aitmManifest.version);
+    const r = await createRunner(aitmOnnx, w.model.layout, { runtime: 'node' });
+    try {
+      assertMatches(json, body, await r.run(encodeRows(w.model.layout, rowsOf(body, body.user!.features))));
+    } finally {
+      await r.release();
+    }
   });
 
   test('a request with only coupons, and one with a single item, also match', async () => {

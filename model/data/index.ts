@@ -3,7 +3,7 @@
 import { csvSource } from './csv/source.ts';
 import { parquetSource } from './parquet.ts';
 import { referenceTask } from './reference.ts';
-import { loadSchema } from './schema.ts';
+import { loadSchema, type TableSchema } from './schema.ts';
 import { syntheticShop } from './synthetic/shop.ts';
 import type { DataSource } from './source.ts';
 import { taobaoSource } from './taobao/source.ts';
@@ -16,24 +16,39 @@ export interface SourceOptions {
   schema?: string;
 }
 
-export const DATA_SOURCES = ['synthetic', 'reference', 'taobao', 'uci-coupon', 'uci-coupon-by-type', 'csv:PATH', 'parquet:PATH'];
+/** A source the CLI names by itself; wholeFile: it reads its whole file, so --rows cannot apply. */
+interface NamedSource {
+  open(o: SourceOptions): DataSource;
+  wholeFile?: boolean;
+}
+
+const NAMED_SOURCES: Record<string, NamedSource> = {
+  synthetic: { open: (o) => syntheticShop({ rows: o.rows, seed: o.seed }) },
+  reference: { open: (o) => referenceTask({ rows: o.rows, seed: o.seed }) },
+  // --rows on the real Taobao log reads only its first N lines (smoke runs).
+  taobao: { open: (o) => taobaoSource({ rows: o.rows }) },
+  'uci-coupon': { open: () => uciCouponSource({ variant: 'redeem' }), wholeFile: true },
+  'uci-coupon-by-type': { open: () => uciCouponSource({ variant: 'by-type' }), wholeFile: true },
+};
+
+/** Sources over the user's own file (--data FORMAT:PATH with --schema SCHEMA.json); they read the whole file. */
+const FILE_FORMATS: Record<string, (path: string, schema: TableSchema) => DataSource> = {
+  csv: csvSource,
+  parquet: parquetSource,
+};
+
+export const DATA_SOURCES = [...Object.keys(NAMED_SOURCES), ...Object.keys(FILE_FORMATS).map((f) => `${f}:PATH`)];
+
+const FILE_SOURCE = new RegExp(`^(${Object.keys(FILE_FORMATS).join('|')}):(.+)$`);
 
 export function openDataSource(name: string, o: SourceOptions): DataSource {
-  const file = /^(csv|parquet):(.+)$/.exec(name);
-  if (o.schema !== undefined && !file) throw new Error(`--schema only applies to --data csv:PATH or parquet:PATH`);
-  if (name === 'synthetic') return syntheticShop({ rows: o.rows, seed: o.seed });
-  if (name === 'reference') return referenceTask({ rows: o.rows, seed: o.seed });
-  // --rows on the real Taobao log reads only its first N lines (smoke runs).
-  if (name === 'taobao') return taobaoSource({ rows: o.rows });
-  if (name === 'uci-coupon' || name === 'uci-coupon-by-type' || file) {
-    if (o.rows !== undefined) throw new Error(`--rows does not apply to --data ${name} (it reads the whole file)`);
-  }
-  if (name === 'uci-coupon') return uciCouponSource({ variant: 'redeem' });
-  if (name === 'uci-coupon-by-type') return uciCouponSource({ variant: 'by-type' });
-  if (file) {
-    if (!o.schema) throw new Error(`--data ${file[1]}:PATH needs --schema SCHEMA.json (see docs/data.md)`);
-    const schema = loadSchema(o.schema);
-    return file[1] === 'csv' ? csvSource(file[2], schema) : parquetSource(file[2], schema);
-  }
-  throw new Error(`unknown data source "${name}" (known: ${DATA_SOURCES.join(', ')})`);
+  const file = FILE_SOURCE.exec(name);
+  if (o.schema !== undefined && !file) throw new Error(`--schema only applies to --data ${DATA_SOURCES.filter((s) => s.endsWith(':PATH')).join(' or ')}`);
+  const named = Object.prototype.hasOwnProperty.call(NAMED_SOURCES, name) ? NAMED_SOURCES[name] : undefined;
+  if (!file && !named) throw new Error(`unknown data source "${name}" (known: ${DATA_SOURCES.join(', ')})`);
+  if ((file || named?.wholeFile) && o.rows !== undefined) throw new Error(`--rows does not apply to --data ${name} (it reads the whole file)`);
+  if (named) return named.open(o);
+  const [, format, path] = file!;
+  if (!o.schema) throw new Error(`--data ${format}:PATH needs --schema SCHEMA.json (see docs/data.md)`);
+  return FILE_FORMATS[format](path, loadSchema(o.schema));
 }

@@ -9,7 +9,7 @@
 import { statSync } from 'node:fs';
 import { MessageChannel, receiveMessageOnPort, Worker, type MessagePort } from 'node:worker_threads';
 import type { TableSchema } from './schema.ts';
-import { TableSource, type TableReader, type TableRecord } from './table/source.ts';
+import { TableSource, type TableOptions, type TableReader, type TableRecord } from './table/source.ts';
 import type { Cell } from './table/cells.ts';
 import { requireFile } from './table/require-file.ts';
 
@@ -88,7 +88,7 @@ class ParquetTable implements TableReader {
   }
 }
 
-export function parquetSource(path: string, schema: TableSchema): TableSource {
+export function parquetSource(path: string, schema: TableSchema, opts: TableOptions = {}): TableSource {
   requireFile(path);
-  return new TableSource(`parquet:${path}`, new ParquetTable(path), schema);
+  return new TableSource(`parquet:${path}`, new ParquetTable(path), schema, opts);
 }

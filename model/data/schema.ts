@@ -4,8 +4,9 @@
 
 import { readFileSync } from 'node:fs';
 import { CANDIDATE_KIND_FEATURE, type CandidateKind, type Entity, type FeatureSpec, type TaskSpec } from '../features/spec.ts';
+import type { Split } from './source.ts';
 
-export type ColumnRole = 'categorical' | 'numeric' | 'multi' | 'label' | 'time' | 'group' | 'candidate_kind' | 'ignore';
+export type ColumnRole = 'categorical' | 'numeric' | 'multi' | 'label' | 'time' | 'split' | 'group' | 'candidate_kind' | 'ignore';
 
 export interface CategoricalColumn {
   name: string;
@@ -43,11 +44,22 @@ export interface TimeColumn {
   /** Unix seconds, Unix milliseconds, or an ISO-8601 date string. */
   unit: 's' | 'ms' | 'iso';
 }
+/** The data's own split: each row says train, valid or test (not a feature). */
+export interface SplitColumn {
+  name: string;
+  role: 'split';
+  /** Cell value (trimmed, lower case) -> split; nothing else is accepted. */
+  values: Record<string, Split>;
+  /** Share of the train rows carved out as validation when the data has no valid rows (unset: 0.1). */
+  validShare?: number;
+  /** Seed of the hash that carves validation rows out of train. */
+  seed: number;
+}
 export interface OtherColumn {
   name: string;
   role: 'group' | 'candidate_kind' | 'ignore';
 }
-export type ColumnSchema = CategoricalColumn | NumericColumn | MultiColumn | LabelColumn | TimeColumn | OtherColumn;
+export type ColumnSchema = CategoricalColumn | NumericColumn | MultiColumn | LabelColumn | TimeColumn | SplitColumn | OtherColumn;
 
 export interface TableSchema {
   /** CSV only: one ASCII character (default ","). */
@@ -59,12 +71,18 @@ export interface TableSchema {
   columns: ColumnSchema[];
   /** The candidate kind of every row, when no column has role candidate_kind (default "item"). */
   candidateKind: CandidateKind;
-  /** Split shares; with a time column the split is by time, else by a seeded hash of the row number. */
-  split: { valid: number; test: number; seed: number };
+  /**
+   * Split shares; with a time column the split is by time, else by a seeded hash of the row number.
+   * Absent when a column with role "split" gives each row's split.
+   */
+  split?: { valid: number; test: number; seed: number };
 }
 
 const ENTITIES: readonly Entity[] = ['user', 'context', 'item', 'coupon'];
-const ROLES: readonly ColumnRole[] = ['categorical', 'numeric', 'multi', 'label', 'time', 'group', 'candidate_kind', 'ignore'];
+const ROLES: readonly ColumnRole[] = ['categorical', 'numeric', 'multi', 'label', 'time', 'split', 'group', 'candidate_kind', 'ignore'];
+const SPLITS: readonly Split[] = ['train', 'valid', 'test'];
+/** What a split column accepts unless its schema gives "values" ("validation": the name many benchmarks use). */
+const SPLIT_VALUES: Record<string, Split> = { train: 'train', valid: 'valid', validation: 'valid', test: 'test' };
 const KINDS: readonly CandidateKind[] = ['item', 'coupon'];
 const MAX_BUCKETS = 1 << 24;
 
@@ -146,19 +164,32 @@ function parse(json: unknown): TableSchema {
     tasks.add(l.task);
   }
   for (const l of labels) if (l.parent !== undefined && !tasks.has(l.parent)) bad(`task "${l.task}": parent "${l.parent}" is not a task`);
-  for (const role of ['time', 'candidate_kind'] as const) {
-    if (columns.filter((c) => c.role === role).length > 1) bad(`at most one column may have role "${role}"`);
+  for (const role of ['time', 'split', 'candidate_kind'] as const) {
+    const withRole = columns.filter((c) => c.role === role);
+    if (withRole.length > 1) bad(`at most one column may have role "${role}", got ${withRole.map((c) => `"${c.name}"`).join(', ')}`);
+  }
+  const splitColumn = columns.find((c) => c.role === 'split');
+  const timeColumn = columns.find((c) => c.role === 'time');
+  if (splitColumn && timeColumn) {
+    bad(`columns "${splitColumn.name}" (role "split") and "${timeColumn.name}" (role "time") both decide the split: keep one (to use the time as a feature, give it role "numeric")`);
+  }
+  if (splitColumn && json.split !== undefined) {
+    bad(`column "${splitColumn.name}" has role "split", so the top-level "split" shares do not apply: remove "split" (the column's own "validShare" and "seed" say how validation rows are carved from train when the data has none)`);
   }
   const groups = columns.filter((c) => c.role === 'group' || (c.role === 'categorical' && c.group));
   if (groups.length > 1) bad(`at most one group column (role "group", or "group": true on a categorical column), got ${groups.map((g) => g.name).join(', ')}`);
   const candidateKind = oneOf(json.candidateKind, KINDS, '"candidateKind"', 'item');
   if (json.candidateKind !== undefined && columns.some((c) => c.role === 'candidate_kind')) bad(`give either "candidateKind" or a column with role "candidate_kind", not both`);
-  const split = parseSplit(json.split);
-  return { delimiter, header, missing: missing as string[], columns, candidateKind, split };
+  const schema: TableSchema = { delimiter, header, missing: missing as string[], columns, candidateKind };
+  if (!splitColumn) schema.split = parseSplit(json.split);
+  return schema;
 }
 
-function parseSplit(s: unknown): TableSchema['split'] {
-  if (s === undefined) return { valid: 0.1, test: 0.1, seed: 1 };
+/** The shares of a time or hash split when the schema gives none. */
+export const DEFAULT_SPLIT: Readonly<NonNullable<TableSchema['split']>> = { valid: 0.1, test: 0.1, seed: 1 };
+
+function parseSplit(s: unknown): NonNullable<TableSchema['split']> {
+  if (s === undefined) return { ...DEFAULT_SPLIT };
   if (!isObject(s)) bad(`"split" must be an object like {"valid": 0.1, "test": 0.1, "seed": 1}`);
   onlyKeys(s, ['valid', 'test', 'seed'], '"split"');
   const share = (v: unknown, k: string) => {
@@ -212,10 +243,36 @@ function parseColumn(c: unknown, where: string): ColumnSchema {
     case 'time':
       onlyKeys(c, ['name', 'role', 'unit'], where);
       return { name, role, unit: oneOf(c.unit, ['s', 'ms', 'iso'] as const, `${where}: "unit"`, 's') };
+    case 'split': {
+      onlyKeys(c, ['name', 'role', 'values', 'validShare', 'seed'], where);
+      const col: SplitColumn = { name, role, values: splitValues(c.values, where), seed: c.seed === undefined ? 1 : intIn(c.seed, 0, 2 ** 31 - 1, `${where}: "seed"`) };
+      if (c.validShare !== undefined) {
+        if (typeof c.validShare !== 'number' || !(c.validShare > 0 && c.validShare <= 0.5)) bad(`${where}: "validShare" must be a number in (0, 0.5], got ${JSON.stringify(c.validShare)}`);
+        col.validShare = c.validShare;
+      }
+      return col;
+    }
     default:
       onlyKeys(c, ['name', 'role'], where);
       return { name, role };
   }
+}
+
+/** A split column's "values" (cell value -> split), keyed as cells are matched: trimmed, lower case. */
+function splitValues(v: unknown, where: string): Record<string, Split> {
+  if (v === undefined) return { ...SPLIT_VALUES };
+  if (!isObject(v) || Object.keys(v).length === 0) bad(`${where}: "values" must be a non-empty object like {"dev": "valid"}`);
+  const out: [string, Split][] = [];
+  const given = new Map<string, string>();
+  for (const [k, split] of Object.entries(v)) {
+    const key = k.trim().toLowerCase();
+    if (key === '') bad(`${where}: "values" has an empty cell value`);
+    if (given.has(key)) bad(`${where}: "values": ${JSON.stringify(given.get(key))} and ${JSON.stringify(k)} are the same cell value (matched trimmed, in any case)`);
+    given.set(key, k);
+    out.push([key, oneOf(split, SPLITS, `${where}: "values".${JSON.stringify(k)}`)]);
+  }
+  // fromEntries defines own properties, so even a "__proto__" key stays a plain entry.
+  return Object.fromEntries(out);
 }
 
 /** Feature declarations of a schema, plus the built-in candidate_kind feature (the server sets it). */

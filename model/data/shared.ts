@@ -1,9 +1,9 @@
 // Where the real data sets live: ../shared/data beside the project's root (not inside it: the
 // project never copies them). A fresh clone has no ../shared, so every reader says so clearly.
 
-import { existsSync } from 'node:fs';
 import { resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { requireFile } from './table/require-file.ts';
 
 /** The project's root (this file is model/data/shared.ts). */
 export const REPO_ROOT = fileURLToPath(new URL('../../', import.meta.url));
@@ -16,6 +16,10 @@ export function sharedDataPath(relative: string): string {
 /** The path of a shared data file, or a clear error naming where it was looked for. */
 export function requireSharedFile(relative: string, what: string): string {
   const p = sharedDataPath(relative);
-  if (!existsSync(p)) throw new Error(`${what}: ${p} not found (the real data sets are expected in ../shared/data beside the project)`);
+  try {
+    requireFile(p);
+  } catch (e) {
+    throw new Error(`${what}: ${(e as Error).message} (the real data sets are expected in ../shared/data beside the project)`);
+  }
   return p;
 }

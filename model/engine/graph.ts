@@ -2,9 +2,9 @@
 // (training) and walked to emit ONNX (export). Nodes are in topological order by construction.
 
 import type { EncodedBatch } from '../features/encode.ts';
-import type { OnnxEmitter } from '../onnx/emitter.ts';
+import type { OnnxEmitter } from './onnx-emitter.ts';
 import type { Kernels } from './kernels/types.ts';
-import type { DenseParam, EmbeddingTable } from './params.ts';
+import type { DenseParam, EmbeddingTable, Params } from './params.ts';
 import type { SparseGrad } from './sparse-grad.ts';
 
 export interface ForwardCtx {
@@ -48,9 +48,21 @@ export interface TaskOutput {
   node: GraphNode;
 }
 
+/**
+ * A loss term across tasks: weight * max(p(child) - p(parent), 0) on every row where the
+ * child is labelled (AITM's behavioural expectation calibrator: a later funnel step is never
+ * more likely than the one before it). It counts as part of the child task's loss.
+ */
+export interface OrderPenalty {
+  child: string;
+  parent: string;
+  weight: number;
+}
+
 export class Graph {
   readonly nodes: GraphNode[] = [];
   readonly outputs: TaskOutput[] = [];
+  readonly penalties: OrderPenalty[] = [];
 
   add(op: Op, inputs: GraphNode[], dim: number): GraphNode {
     const node: GraphNode = { id: this.nodes.length, op, inputs, dim };
@@ -63,8 +75,13 @@ export class Graph {
     this.outputs.push({ task, node });
   }
 
+  calibrate(child: string, parent: string, weight: number): void {
+    if (!(weight >= 0)) throw new Error(`calibration weight of ${child} must be >= 0, got ${weight}`);
+    if (weight > 0) this.penalties.push({ child, parent, weight });
+  }
+
   /** Every distinct parameter, in a stable order (the order of first use). */
-  params(): { dense: DenseParam[]; tables: EmbeddingTable[] } {
+  params(): Params {
     const dense = new Set<DenseParam>();
     const tables = new Set<EmbeddingTable>();
     for (const n of this.nodes) {

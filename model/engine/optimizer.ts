@@ -5,10 +5,8 @@
 // An update can be split into parts (by parameter and by row) that threads apply at once.
 
 import type { Kernels } from './kernels/types.ts';
-import type { DenseParam, EmbeddingTable } from './params.ts';
+import type { EmbeddingTable, Params } from './params.ts';
 import type { Workspace } from './workspace.ts';
-
-type Params = { dense: DenseParam[]; tables: EmbeddingTable[] };
 
 export interface AdamOptions {
   lr: number;
@@ -29,6 +27,8 @@ export class Adam {
   readonly b2: number;
   readonly eps: number;
   readonly embeddingDecay: number;
+  /** Multiplier of the learning rate for the next step: the trainer's warm-up / decay schedule. */
+  scale = 1;
   private rowBuf = new Float32Array(0);
 
   constructor(
@@ -49,7 +49,7 @@ export class Adam {
   /** Advances the step count; returns the bias-corrected learning rate of this step. */
   nextStep(): number {
     this.step++;
-    return (this.lr * Math.sqrt(1 - this.b2 ** this.step)) / (1 - this.b1 ** this.step);
+    return (this.scale * this.lr * Math.sqrt(1 - this.b2 ** this.step)) / (1 - this.b1 ** this.step);
   }
 
   /** One update of every parameter from the shards' gradients, on this thread. */

@@ -48,8 +48,19 @@ export class EmbeddingTable {
   }
 }
 
+/** Every parameter of a graph: dense weights and embedding tables (see Graph.params()). */
+export type Params = { dense: DenseParam[]; tables: EmbeddingTable[] };
+
+/** Every parameter by name with its shape and values, dense first, in graph order. */
+export function paramEntries(p: Params): { name: string; shape: number[]; data: Float32Array }[] {
+  return [
+    ...p.dense.map((d) => ({ name: d.name, shape: [...d.shape], data: d.data })),
+    ...p.tables.map((t) => ({ name: t.name, shape: [t.rows, t.dim], data: t.data })),
+  ];
+}
+
 /** Seeded initialisation of every parameter (Glorot-uniform weights, normal embeddings). */
-export function initParams(params: { dense: DenseParam[]; tables: EmbeddingTable[] }, rng: Rng): void {
+export function initParams(params: Params, rng: Rng): void {
   for (const p of params.dense) {
     const init = p.init;
     if (init.kind === 'glorot') {

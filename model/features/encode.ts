@@ -7,7 +7,7 @@ import type { MultiFeature, NumericFeature, RawRow, RawValue } from './spec.ts';
 /** Inputs of a batch of n rows, row-major. */
 export interface EncodedBatch {
   n: number;
-  /** [n, categorical.length] embedding rows. */
+  /** [n, layout.catWidth] embedding rows: categorical fields, then numeric bins. */
   cat: Int32Array;
   /** One [n, maxLen] array per multi-valued field; unused slots hold PADDING_ROW. */
   multi: Int32Array[];
@@ -18,23 +18,43 @@ export interface EncodedBatch {
 export function allocBatch(layout: FeatureLayout, n: number): EncodedBatch {
   return {
     n,
-    cat: new Int32Array(n * layout.categorical.length),
+    cat: new Int32Array(n * layout.catWidth),
     multi: layout.multi.map((m) => new Int32Array(n * m.maxLen)),
     num: new Float32Array(n * layout.numeric.length),
   };
 }
 
-/** Normalised value of one numeric feature; missing or non-finite -> 0 (the training mean). */
-export function normalise(spec: NumericFeature, raw: unknown): number {
+/** A raw numeric value as a number; NaN when missing or not finite. */
+export function numericValue(raw: unknown): number {
   let x: number;
   if (typeof raw === 'number') x = raw;
   else if (typeof raw === 'string' && raw.trim() !== '') x = Number(raw);
   else if (typeof raw === 'boolean') x = raw ? 1 : 0;
-  else return 0;
-  if (!Number.isFinite(x)) return 0;
+  else return NaN;
+  return Number.isFinite(x) ? x : NaN;
+}
+
+/** Normalised value of one numeric feature; missing or non-finite -> 0 (the training mean). */
+export function normalise(spec: NumericFeature, raw: unknown): number {
+  let x = numericValue(raw);
+  if (Number.isNaN(x)) return 0;
   if (spec.transform === 'log1p') x = Math.log1p(Math.max(0, x));
   const z = (x - spec.mean) / (spec.std > 0 ? spec.std : 1);
   return Number.isFinite(z) ? z : 0;
+}
+
+/** Bin of a raw value given ascending edges: 0 = missing, else 1 + #(edges <= x). */
+export function binOf(edges: readonly number[], raw: unknown): number {
+  const x = numericValue(raw);
+  if (Number.isNaN(x)) return 0;
+  let lo = 0;
+  let hi = edges.length;
+  while (lo < hi) {
+    const mid = (lo + hi) >> 1;
+    if (edges[mid] <= x) lo = mid + 1;
+    else hi = mid;
+  }
+  return 1 + lo;
 }
 
 /** The values of a multi-valued feature as strings (array, or one string split on the separator). */
@@ -59,9 +79,12 @@ export type FieldKind = 'categorical' | 'multi' | 'numeric';
 export function encodeFieldInto(layout: FeatureLayout, batch: EncodedBatch, i: number, kind: FieldKind, index: number, raw: RawValue): void {
   if (kind === 'categorical') {
     const s = layout.categorical[index];
-    batch.cat[i * layout.categorical.length + index] = embeddingRow(layout, s.name, raw, s.buckets);
+    batch.cat[i * layout.catWidth + index] = embeddingRow(layout, s.name, raw, s.buckets);
   } else if (kind === 'numeric') {
-    batch.num[i * layout.numeric.length + index] = normalise(layout.numeric[index], raw);
+    const s = layout.numeric[index];
+    batch.num[i * layout.numeric.length + index] = normalise(s, raw);
+    const bins = layout.numericBins[index];
+    if (bins) batch.cat[i * layout.catWidth + bins.column] = bins.offset + binOf(s.edges!, raw);
   } else {
     const s = layout.multi[index];
     const values = multiValues(s, raw);

@@ -13,7 +13,10 @@ export interface TaskReport {
   auc: number;
   gauc: number;
   logloss: number;
+  /** At the validation-chosen max-F1 threshold (like precision, recall and f1). */
   accuracy: number;
+  /** At threshold 0.5: the usual accuracy of a probabilistic classifier (sklearn's score). */
+  accuracy_05: number;
   precision: number;
   recall: number;
   f1: number;
@@ -46,6 +49,7 @@ export function taskReport(
     gauc: testGroup === undefined ? NaN : gauc(testPred, testLabel, testGroup),
     logloss: logloss(testPred, testLabel),
     accuracy: cls.accuracy,
+    accuracy_05: classificationAt(testPred, testLabel, 0.5).accuracy,
     precision: cls.precision,
     recall: cls.recall,
     f1: cls.f1,

@@ -12,7 +12,7 @@ import type { Graph } from '../engine/graph.ts';
 import { createJsKernels } from '../engine/kernels/js.ts';
 import { layoutOf, type FeatureLayout } from '../features/layout.ts';
 import { checkManifest, type Manifest, type OnnxFileRecord } from '../manifest.ts';
-import { loadWeights } from '../train/checkpoint.ts';
+import { loadWeights } from '../engine/weights-file.ts';
 import type { WeightGranularity } from './quantize.ts';
 import { DEFAULT_INT8_SCHEME, exportOnnx, OPSET, quantizationLabel, type ExportOptions, type Int8Scheme } from './writer.ts';
 

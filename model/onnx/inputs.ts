@@ -1,7 +1,8 @@
 // The exported model's inputs and outputs: names, element types and shapes. The worker
 // builds its feeds from this (no node: imports here; workerd reads it).
 //
-//   cat              int32   [N, categorical.length]  global embedding rows (features/encode.ts)
+//   cat              int32   [N, layout.catWidth]     global embedding rows (features/encode.ts):
+//                                                     categorical fields, then numeric bins
 //   multi_<field>    int32   [N, field.maxLen]        one per multi-valued field; 0 = padding
 //   num              float32 [N, numeric.length]      ALREADY NORMALISED by the shared feature
 //                                                     module (features/encode.ts normalise()):
@@ -53,7 +54,7 @@ export interface TensorSpec {
 /** The model inputs of a layout, in declaration order. */
 export function inputSpecs(layout: FeatureLayout): TensorSpec[] {
   return [
-    { name: CAT_INPUT, type: 'int32', width: layout.categorical.length },
+    { name: CAT_INPUT, type: 'int32', width: layout.catWidth },
     ...layout.multi.map((m): TensorSpec => ({ name: multiInputName(m.name), type: 'int32', width: m.maxLen })),
     { name: NUM_INPUT, type: 'float32', width: layout.numeric.length },
   ];

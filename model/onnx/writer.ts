@@ -16,13 +16,13 @@
 //    (and in the dynamic scheme would add one more activation quantization per task).
 //
 // DEFAULT_INT8_SCHEME is 'weight-only': see the comment on the constant below for the
-// measurements behind the choice (model/onnx/bench.ts reproduces them). Embedding tables are
+// measurements behind the choice (scripts/bench/export-variants.ts reproduces them). Embedding tables are
 // quantized the same way in both schemes; they are most of the file (int8 / fp32 = 0.28).
 
 import type { Graph, GraphNode } from '../engine/graph.ts';
 import type { EmbeddingTable } from '../engine/params.ts';
 import type { FeatureLayout } from '../features/layout.ts';
-import type { AttrValue, OnnxEmitter } from './emitter.ts';
+import type { AttrValue, OnnxEmitter } from '../engine/onnx-emitter.ts';
 import { BATCH_DIM, checkOutputNames, inputSpecs } from './inputs.ts';
 import { attribute, DataType, int64Bytes, onnx, tensor, valueInfo, type NodeProto, type TensorProto } from './proto.ts';
 import { quantizeMatrix, quantizeTable, type WeightGranularity } from './quantize.ts';
@@ -38,7 +38,7 @@ export type Int8Scheme = 'dynamic' | 'weight-only';
  * The default int8 scheme: 'weight-only' (per-column scales; run with SESSION_CONFIG of
  * inputs.ts, which folds the DequantizeLinear of constant weights at session start).
  *
- * Measured (model/onnx/bench.ts; onnxruntime-web 1.30 wasm, 1 thread, Node 20, shared 2-core
+ * Measured (scripts/bench/export-variants.ts; onnxruntime-web 1.30 wasm, 1 thread, Node 20, shared 2-core
  * machine, medians; MMoE with DEFAULT_ARCH_CONFIG, 15 categorical fields + a 5-long multi
  * field + 6 numerics, 300k x 16 table, 4 tasks):
  *

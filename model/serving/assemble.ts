@@ -118,7 +118,7 @@ export function assembleBatch(layout: FeatureLayout, req: ServingRequest): Encod
   const batch = allocBatch(layout, n);
   const ids = idFeatures(layout);
   const slots = slotsOf(layout);
-  const C = layout.categorical.length;
+  const C = layout.catWidth;
   const D = layout.numeric.length;
   const templates: Partial<Record<CandidateKind, { row: EncodedBatch; idSlot: Slot | null }>> = {};
   const templateOf = (kind: CandidateKind) => {

@@ -20,7 +20,7 @@ export interface EncodedSplit {
 export function encodeExamples(layout: FeatureLayout, tasks: number, examples: Iterable<Example>, groupIds: Map<string, number>): EncodedSplit {
   let cap = 1 << 14;
   let n = 0;
-  const C = layout.categorical.length;
+  const C = layout.catWidth;
   const D = layout.numeric.length;
   let cat = new Int32Array(cap * C);
   let multi = layout.multi.map((m) => new Int32Array(cap * m.maxLen));
@@ -79,7 +79,7 @@ export function gatherRows(
   dst: EncodedBatch,
   dstLabels: Float32Array,
 ): void {
-  const C = layout.categorical.length;
+  const C = layout.catWidth;
   const D = layout.numeric.length;
   for (let r = from; r < to; r++) {
     const i = idx ? idx[r] : r;

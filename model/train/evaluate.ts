@@ -6,9 +6,9 @@ import type { Kernels } from '../engine/kernels/types.ts';
 import { Workspace } from '../engine/workspace.ts';
 import type { FeatureLayout } from '../features/layout.ts';
 import type { TaskSpec } from '../features/spec.ts';
-import { auc, taskReport, type TaskReport } from '../metrics/index.ts';
+import { auc, column, taskReport, type TaskReport } from '../metrics/index.ts';
 import type { EncodedSplit } from './dataset.ts';
-import { column, predict } from './trainer.ts';
+import { predict } from './predict.ts';
 
 export interface TaskMetrics {
   test: TaskReport;

@@ -1,31 +1,32 @@
 // The end of a training run: export fp32 + int8 ONNX, then score the test split with the
-// int8 model in onnxruntime-node so metrics.json shows what quantization cost (int8.<task>.*).
+// int8 model in onnxruntime-node, so that metrics.json can show what quantization cost
+// (int8.<task>.*).
 
-import { readFileSync, writeFileSync } from 'node:fs';
+import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { auc, logloss } from '../metrics/index.ts';
+import { auc, column, logloss } from '../metrics/index.ts';
 import { exportModelDir } from '../onnx/export-dir.ts';
 import { runOnnx } from '../onnx/run.ts';
 import type { PreparedData } from './prepare.ts';
-import type { RunResult } from './run.ts';
-import { column } from './trainer.ts';
+import type { RunResult } from './train-to-dir.ts';
 
-export async function exportAndEvaluate(r: RunResult, data: PreparedData): Promise<void> {
+export interface ExportMetrics {
+  int8: Record<string, { auc: number; logloss: number; auc_drop: number }>;
+  files: { onnx_bytes: number; int8_bytes: number; int8_ratio: number };
+}
+
+export async function exportAndEvaluate(r: RunResult, data: PreparedData): Promise<ExportMetrics> {
   const files = exportModelDir(r.dir);
   const test = data.splits.test;
   const probs = await runOnnx(readFileSync(join(r.dir, files.int8.path)), data.layout, test.batch, { runtime: 'node' });
   const T = data.tasks.length;
-  const int8: Record<string, { auc: number; logloss: number; auc_drop: number }> = {};
+  const int8: ExportMetrics['int8'] = {};
   data.tasks.forEach((task, t) => {
     const labels = column(test.labels, T, t);
     const a = auc(probs[task.name], labels);
     int8[task.name] = { auc: a, logloss: logloss(probs[task.name], labels), auc_drop: r.metrics[task.name].test.auc - a };
   });
-  const path = join(r.dir, 'metrics.json');
-  const metrics = JSON.parse(readFileSync(path, 'utf8'));
-  metrics.int8 = int8;
-  metrics.files = { onnx_bytes: files.onnx.bytes, int8_bytes: files.int8.bytes, int8_ratio: files.int8.bytes / files.onnx.bytes };
-  writeFileSync(path, JSON.stringify(metrics, null, 2) + '\n');
   const drops = data.tasks.map((t) => `${t.name} ${int8[t.name].auc_drop >= 0 ? '-' : '+'}${Math.abs(int8[t.name].auc_drop).toFixed(4)}`).join(', ');
   process.stderr.write(`exported ${files.onnx.path} (${(files.onnx.bytes / 1e6).toFixed(1)} MB) and ${files.int8.path} (${(files.int8.bytes / 1e6).toFixed(1)} MB); int8 test AUC change: ${drops}\n`);
+  return { int8, files: { onnx_bytes: files.onnx.bytes, int8_bytes: files.int8.bytes, int8_ratio: files.int8.bytes / files.onnx.bytes } };
 }

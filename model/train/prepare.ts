@@ -1,10 +1,13 @@
-// From a data source to encoded splits: fit numeric statistics on the training split only,
-// then encode train / valid / test with the shared feature module.
+// From a data source to encoded splits: fit numeric statistics and bin edges on the training
+// split only, encode train / valid / test with the shared feature module, and check that
+// every task can be learned and scored.
 
 import type { DataSource, Split } from '../data/source.ts';
-import { layoutOf, type FeatureLayout } from '../features/layout.ts';
-import type { FeatureSpec, TaskSpec } from '../features/spec.ts';
-import { NumericStats } from '../features/stats.ts';
+import type { CategoricalFeature, FeatureSpec, MultiFeature, TaskSpec } from '../features/spec.ts';
+import { multiValues } from '../features/encode.ts';
+import { categoricalString, layoutOf, type FeatureLayout } from '../features/layout.ts';
+import { NumericStats, QuantileSketch, VocabularyCounter } from '../features/stats.ts';
+import { checkLearnable } from './checks.ts';
 import { encodeExamples, type EncodedSplit } from './dataset.ts';
 
 export interface PreparedData {
@@ -14,19 +17,59 @@ export interface PreparedData {
   splits: Record<Split, EncodedSplit>;
 }
 
-export function fitFeatures(source: DataSource): FeatureSpec[] {
-  const stats = new Map<string, NumericStats>();
-  for (const f of source.features) if (f.kind === 'numeric') stats.set(f.name, new NumericStats(f.transform));
-  if (stats.size) for (const ex of source.examples('train')) for (const [name, s] of stats) s.add(ex.features[name]);
-  return source.features.map((f) => {
-    if (f.kind !== 'numeric') return f;
-    const { mean, std } = stats.get(f.name)!.result();
-    return { ...f, mean, std };
+export interface PrepareOptions {
+  /** Quantile bins per numeric feature (0 = none): see NumericFeature.edges. */
+  numericBins: number;
+  /** Fit a vocabulary per hashed field (CategoricalFeature.values); default true. */
+  vocabularies?: boolean;
+}
+
+export const DEFAULT_NUMERIC_BINS = 32;
+
+/** One pass over the training split: numeric statistics and bin edges, categorical vocabularies. */
+export function fitFeatures(source: DataSource, o: PrepareOptions = { numericBins: DEFAULT_NUMERIC_BINS }): FeatureSpec[] {
+  const stats = new Map<string, { norm: NumericStats; bins: QuantileSketch }>();
+  const vocabs = new Map<string, VocabularyCounter>();
+  const keyOf = (f: CategoricalFeature | MultiFeature) => f.vocabulary ?? f.name;
+  const counted: (CategoricalFeature | MultiFeature)[] = [];
+  for (const f of source.features) {
+    if (f.kind === 'numeric') stats.set(f.name, { norm: new NumericStats(f.transform), bins: new QuantileSketch() });
+    else if (o.vocabularies !== false) {
+      counted.push(f);
+      if (!vocabs.has(keyOf(f))) vocabs.set(keyOf(f), new VocabularyCounter());
+    }
+  }
+  if (stats.size || counted.length) {
+    for (const ex of source.examples('train')) {
+      for (const [name, s] of stats) {
+        const v = ex.features[name];
+        s.norm.add(v);
+        if (o.numericBins) s.bins.add(v);
+      }
+      for (const f of counted) {
+        const counter = vocabs.get(keyOf(f))!;
+        const raw = ex.features[f.name];
+        if (f.kind === 'categorical') counter.add(categoricalString(raw));
+        else for (const v of multiValues(f, raw)) counter.add(v);
+      }
+    }
+  }
+  return source.features.map((f): FeatureSpec => {
+    if (f.kind !== 'numeric') {
+      const { values: _old, ...rest } = f;
+      const values = o.vocabularies === false ? [] : vocabs.get(keyOf(f))!.values(f.buckets);
+      return values.length ? { ...rest, values } : rest;
+    }
+    const s = stats.get(f.name)!;
+    const { mean, std } = s.norm.result();
+    const { edges: _old, ...rest } = f;
+    const edges = o.numericBins ? s.bins.edges(o.numericBins) : [];
+    return edges.length ? { ...rest, mean, std, edges } : { ...rest, mean, std };
   });
 }
 
-export function prepare(source: DataSource): PreparedData {
-  const features = fitFeatures(source);
+export function prepare(source: DataSource, o?: PrepareOptions): PreparedData {
+  const features = fitFeatures(source, o);
   const layout = layoutOf(features);
   const T = source.tasks.length;
   const groups = new Map<string, number>();
@@ -38,5 +81,6 @@ export function prepare(source: DataSource): PreparedData {
   for (const s of ['train', 'valid', 'test'] as const) {
     if (splits[s].n === 0) throw new Error(`data source ${source.name} yields no ${s} rows`);
   }
+  checkLearnable(source.name, source.tasks, splits);
   return { features, tasks: source.tasks, layout, splits };
 }

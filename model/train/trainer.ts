@@ -1,20 +1,24 @@
 // The training loop: shuffled mini-batches split into fixed shards, Adam (lazy on
-// embeddings), early stopping on validation AUC with the best checkpoint kept.
+// embeddings) with a warm-up / decay schedule, validation every few steps, early stopping on
+// mean validation AUC with the best checkpoint kept.
 
 import { buildGraph, type ArchName } from '../arch/index.ts';
 import type { ArchConfig } from '../arch/builder.ts';
 import type { Graph } from '../engine/graph.ts';
 import type { Kernels } from '../engine/kernels/types.ts';
 import { Adam } from '../engine/optimizer.ts';
-import { initParams } from '../engine/params.ts';
+import { initParams, type Params } from '../engine/params.ts';
 import { Rng } from '../engine/rng.ts';
 import { Workspace } from '../engine/workspace.ts';
 import type { FeatureLayout } from '../features/layout.ts';
 import type { TaskSpec } from '../features/spec.ts';
-import { auc } from '../metrics/index.ts';
 import { restore, snapshot } from './checkpoint.ts';
+import { lrFactor } from './budget.ts';
 import { gatherRows, type EncodedSplit } from './dataset.ts';
-import { InlineRunner, type ShardRunner } from './runner.ts';
+import { EarlyStopping } from './early-stop.ts';
+import { validationAuc } from './predict.ts';
+import { mean } from './seeds.ts';
+import { InlineRunner, type ShardRunner } from './shard-runner.ts';
 import { TaskWeights, type Weighting } from './task-weights.ts';
 import { isWasmKernels, ThreadRunner } from './threads.ts';
 import { recordingKernels, type Allocation } from '../engine/replay-kernels.ts';
@@ -22,6 +26,7 @@ import { recordingKernels, type Allocation } from '../engine/replay-kernels.ts';
 export interface TrainOptions {
   arch: ArchName;
   cfg: ArchConfig;
+  /** Upper bound on passes over the training split (see budget.ts for the defaults). */
   epochs: number;
   batchSize: number;
   lr: number;
@@ -32,13 +37,23 @@ export interface TrainOptions {
   shards: number;
   weighting: Weighting;
   taskWeights?: number[];
-  /** Epochs without validation improvement before stopping. */
+  /** GradNorm's asymmetry (see gradnorm.ts for the default). */
+  gradnormAlpha?: number;
+  /** Validation passes without improvement before stopping. */
   patience: number;
   /**
-   * Validation passes per epoch (default 4). ID-heavy recommenders often peak between one
-   * and two epochs and then overfit fast, so the best checkpoint is looked for within epochs.
+   * Optimizer steps between validation passes (default a quarter epoch); the last step of an
+   * epoch always validates. ID-heavy recommenders often peak between one and two epochs and
+   * then overfit fast, so the best checkpoint is looked for within epochs.
    */
-  evalsPerEpoch?: number;
+  evalEvery?: number;
+  /** Learning-rate schedule (budget.ts lrFactor); without it the rate is constant. */
+  warmupSteps?: number;
+  minLrFactor?: number;
+  /** Steps of the cosine decay after the warm-up (default: to the last possible step). */
+  decaySteps?: number;
+  /** Stop after this many optimizer steps (a tuning trial's budget); default: epochs allow. */
+  maxSteps?: number;
   /** Threads computing shards (1 = this thread only; more needs the wasm-simd kernels). */
   threads: number;
   onProgress?: (p: Progress) => void;
@@ -56,17 +71,26 @@ export interface Progress {
 export interface EpochLog {
   /** Position of this validation pass in epochs (e.g. 1.25). */
   epoch: number;
+  /** Optimizer steps taken so far. */
+  step: number;
+  /** Learning rate of the last step (after warm-up / decay). */
+  lr: number;
+  /** Mean training loss (sum over tasks) since the previous validation pass. */
   trainLoss: number;
   validAuc: number[];
   /** Training time and rows since the previous validation pass. */
   seconds: number;
   rows: number;
+  /** The task weights at this pass (they move with uncertainty weighting and GradNorm). */
+  taskWeights: number[];
 }
 
 export interface TrainResult {
   graph: Graph;
   /** Position (in epochs) of the validation pass whose weights were kept. */
   bestEpoch: number;
+  /** Optimizer steps taken (the kept weights may be from an earlier step). */
+  steps: number;
   history: EpochLog[];
   samplesPerSec: number;
   taskWeights: number[];
@@ -91,31 +115,37 @@ export async function train(k: Kernels, data: TrainData, o: TrainOptions): Promi
     ({ kernels: kb, log } = recordingKernels(k));
   }
   const graph = buildGraph(o.arch, kb, layout, tasks, o.cfg);
+  const weights = new TaskWeights(o.weighting, o.taskWeights ?? tasks.map(() => 1), o.lr, { gradnormAlpha: o.gradnormAlpha, seed: o.seed });
   const shardRows = Math.ceil(o.batchSize / o.shards);
-  const shards = Array.from({ length: o.shards }, () => new Workspace(graph, kb, layout, shardRows));
+  const shards = Array.from({ length: o.shards }, () => new Workspace(graph, kb, layout, shardRows, weights.taskGradients));
   const params = graph.params();
   const rng = new Rng(o.seed);
   initParams(params, rng);
   const adam = new Adam(k, { lr: o.lr, embeddingDecay: o.embeddingDecay });
-  const weights = new TaskWeights(o.weighting, o.taskWeights ?? tasks.map(() => 1), o.lr);
   const runner: ShardRunner =
     o.threads > 1 && isWasmKernels(k)
-      ? await ThreadRunner.start(shards, k, log, { arch: o.arch, cfg: o.cfg, features: [...layout.specs], tasks, threads: o.threads, adam: adam.options() }, shardRows)
+      ? await ThreadRunner.start(shards, k, log, { arch: o.arch, cfg: o.cfg, features: [...layout.specs], tasks, threads: o.threads, adam: adam.options(), taskGradients: weights.taskGradients }, shardRows)
       : new InlineRunner(shards);
+  runner.beforeUpdate = (s) => weights.beforeUpdate(s);
 
   const n = data.train.n;
+  const perEpoch = Math.ceil(n / o.batchSize);
+  const maxSteps = Math.min(o.maxSteps ?? Infinity, perEpoch * o.epochs);
+  const evalEvery = o.evalEvery ?? Math.ceil(perEpoch / 4);
+  const warmupSteps = o.warmupSteps ?? 0;
+  const schedule = { warmupSteps, minLrFactor: o.minLrFactor ?? 1, decaySteps: o.decaySteps ?? Math.max(1, maxSteps - warmupSteps) };
+  const stopper = new EarlyStopping(o.patience);
   const order = new Int32Array(n).map((_, i) => i);
   const history: EpochLog[] = [];
-  let best = -Infinity;
   let bestEpoch = -1;
   let bestSnap = snapshot(params);
   let trainSeconds = 0;
   let trained = 0;
-  const counts = new Float64Array(T);
-  const rows = new Array<number>(o.shards).fill(0);
-  const evalRows = Math.max(o.batchSize, Math.ceil(n / (o.evalsPerEpoch ?? 4)));
+  let step = 0;
+  let stop = false;
+  const ctx: StepContext = { layout, T, split: data.train, shards, shardRows, runner, adam, params, weights, counts: new Float64Array(T), rows: new Array<number>(o.shards).fill(0) };
   try {
-    for (let epoch = 1; epoch <= o.epochs; epoch++) {
+    for (let epoch = 1; epoch <= o.epochs && !stop; epoch++) {
       rng.shuffle(order);
       const t0 = performance.now();
       let lossSum = 0;
@@ -124,30 +154,18 @@ export async function train(k: Kernels, data: TrainData, o: TrainOptions): Promi
       let evalMs = 0;
       let tMark = t0;
       let trainedMark = 0;
-      let nextEval = evalRows;
-      for (let from = 0; from < n; from += o.batchSize) {
+      let stepInEpoch = 0;
+      for (let from = 0; from < n && !stop; from += o.batchSize) {
         const to = Math.min(n, from + o.batchSize);
-        counts.fill(0);
-        for (let s = 0; s < o.shards; s++) {
-          const a = Math.min(to, from + s * shardRows);
-          const b = Math.min(to, a + shardRows);
-          rows[s] = b - a;
-          const w = shards[s];
-          gatherRows(layout, T, data.train, order, a, b, w.batch, w.labels);
-          for (let i = 0; i < rows[s] * T; i++) if (w.labels[i] >= 0) counts[i % T]++;
-        }
-        for (const w of shards) for (let t = 0; t < T; t++) w.taskScale[t] = counts[t] ? weights.weight(t) / counts[t] : 0;
-        await runner.step(rows, adam, params);
-        const mean: number[] = [];
+        step++;
+        stepInEpoch++;
+        adam.scale = lrFactor(step, schedule);
+        const taskLoss = await trainStep(ctx, order, from, to);
+        // Tasks with labelled rows in the batch; a NaN among them is divergence, not absence.
         let stepLoss = 0;
-        for (let t = 0; t < T; t++) {
-          let l = 0;
-          for (const w of shards) l += w.lossSum[t];
-          mean.push(counts[t] ? l / counts[t] : NaN);
-          if (counts[t]) stepLoss += mean[t];
-        }
-        if (!Number.isFinite(stepLoss)) throw new Error(`training diverged at epoch ${epoch}, row ${from}: loss is ${stepLoss}`);
-        weights.update(mean);
+        for (let t = 0; t < T; t++) if (ctx.counts[t]) stepLoss += taskLoss[t];
+        if (!Number.isFinite(stepLoss)) throw new Error(`training diverged at epoch ${epoch}, step ${step}: loss is ${stepLoss}; try a lower --lr`);
+        weights.update(taskLoss);
         lossSum += stepLoss;
         lossN++;
         const now = performance.now();
@@ -155,69 +173,77 @@ export async function train(k: Kernels, data: TrainData, o: TrainOptions): Promi
           lastReport = now;
           o.onProgress({ epoch, epochs: o.epochs, done: to, total: n, samplesPerSec: (to * 1000) / (now - t0 - evalMs), loss: lossSum / lossN });
         }
-        if (to >= nextEval || to === n) {
+        if (step >= maxSteps) stop = true;
+        if (stepInEpoch % evalEvery === 0 || to === n || stop) {
           const e0 = performance.now();
           const seconds = (e0 - tMark) / 1000;
-          const stepRows = to - trainedMark;
           trainSeconds += seconds;
-          trained += stepRows;
+          trained += to - trainedMark;
+          const position = Math.round((epoch - 1 + to / n) * 1000) / 1000;
+          const validAuc = validationAuc(shards[0], data.valid, layout, T);
+          history.push({ epoch: position, step, lr: adam.scale * o.lr, trainLoss: lossSum / lossN, validAuc, seconds, rows: to - trainedMark, taskWeights: weights.values() });
           trainedMark = to;
-          const position = epoch - 1 + to / n;
-          const validAuc = evaluateAuc(shards[0], data.valid, layout, T);
-          history.push({ epoch: Math.round(position * 1000) / 1000, trainLoss: lossSum / lossN, validAuc, seconds, rows: stepRows });
-          const score = meanFinite(validAuc);
-          if (score > best) {
-            best = score;
+          lossSum = 0;
+          lossN = 0;
+          // The early-stopping score: mean validation AUC over tasks (prepare checked that
+          // every task can be scored).
+          if (stopper.observe(mean(validAuc))) {
             bestEpoch = position;
             bestSnap = snapshot(params);
-          } else if (position - bestEpoch >= o.patience - 1e-9) {
-            throw new EarlyStop();
+          } else if (stopper.shouldStop) {
+            stop = true;
           }
-          nextEval = Math.min(n, to + evalRows);
           tMark = performance.now();
           evalMs += tMark - e0;
         }
       }
     }
-  } catch (e) {
-    if (!(e instanceof EarlyStop)) throw e;
   } finally {
     await runner.close();
   }
   restore(params, bestSnap);
-  return { graph, bestEpoch, history, samplesPerSec: trained / trainSeconds, taskWeights: weights.values() };
+  return { graph, bestEpoch, steps: step, history, samplesPerSec: trained / trainSeconds, taskWeights: weights.values() };
 }
 
-class EarlyStop extends Error {}
-
-function meanFinite(xs: number[]): number {
-  const f = xs.filter(Number.isFinite);
-  return f.length ? f.reduce((a, b) => a + b, 0) / f.length : -Infinity;
+interface StepContext {
+  layout: FeatureLayout;
+  T: number;
+  split: EncodedSplit;
+  shards: Workspace[];
+  shardRows: number;
+  runner: ShardRunner;
+  adam: Adam;
+  params: Params;
+  weights: TaskWeights;
+  /** Scratch: labelled rows per task in the batch, rows per shard. */
+  counts: Float64Array;
+  rows: number[];
 }
 
-/** Probabilities [n, tasks] of every row of a split, computed in workspace-sized chunks. */
-export function predict(w: Workspace, split: EncodedSplit, layout: FeatureLayout, T: number): Float32Array {
-  const out = new Float32Array(split.n * T);
-  for (let from = 0; from < split.n; from += w.maxRows) {
-    const to = Math.min(split.n, from + w.maxRows);
-    gatherRows(layout, T, split, null, from, to, w.batch, w.labels);
-    w.forward(to - from);
-    for (let t = 0; t < T; t++) {
-      const p = w.prob(t);
-      for (let i = 0; i < to - from; i++) out[(from + i) * T + t] = p[i];
-    }
+/**
+ * One optimizer step on rows order[from..to): the batch is cut into the fixed shards, each
+ * task's loss is weighted by its task weight over its labelled rows in the whole batch (so
+ * the shard split never changes the gradient), then forward, backward and the update.
+ * Returns each task's mean loss on the batch (NaN for a task with no labelled row).
+ */
+async function trainStep(c: StepContext, order: Int32Array, from: number, to: number): Promise<number[]> {
+  const { T, counts, rows } = c;
+  counts.fill(0);
+  for (let s = 0; s < c.shards.length; s++) {
+    const a = Math.min(to, from + s * c.shardRows);
+    const b = Math.min(to, a + c.shardRows);
+    rows[s] = b - a;
+    const w = c.shards[s];
+    gatherRows(c.layout, T, c.split, order, a, b, w.batch, w.labels);
+    for (let i = 0; i < rows[s] * T; i++) if (w.labels[i] >= 0) counts[i % T]++;
   }
-  return out;
-}
-
-/** Column t of a row-major [n, T] matrix. */
-export function column(m: Float32Array, T: number, t: number): Float32Array {
-  const out = new Float32Array(m.length / T);
-  for (let i = 0; i < out.length; i++) out[i] = m[i * T + t];
-  return out;
-}
-
-function evaluateAuc(w: Workspace, split: EncodedSplit, layout: FeatureLayout, T: number): number[] {
-  const p = predict(w, split, layout, T);
-  return Array.from({ length: T }, (_, t) => auc(column(p, T, t), column(split.labels, T, t)));
+  for (const w of c.shards) for (let t = 0; t < T; t++) w.taskScale[t] = counts[t] ? c.weights.weight(t) / counts[t] : 0;
+  await c.runner.step(rows, c.adam, c.params);
+  const loss: number[] = [];
+  for (let t = 0; t < T; t++) {
+    let l = 0;
+    for (const w of c.shards) l += w.lossSum[t];
+    loss.push(counts[t] ? l / counts[t] : NaN);
+  }
+  return loss;
 }

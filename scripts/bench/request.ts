@@ -14,6 +14,7 @@
 // are what the worker does, JSON.stringify(request) and JSON.parse(response) the client.
 
 import { summarize, type Summary } from './stats.ts';
+import { timeLoop } from './timing.ts';
 import type { ScoreRequest } from './requests.ts';
 import { fetchText, jsonPost, type BenchWorkers } from './worker.ts';
 
@@ -40,30 +41,6 @@ function serverTiming(h: string | null): Record<string, number> {
     if (m) out[m[1]] = Number(m[2]);
   }
   return out;
-}
-
-/** Mean ms of one call of f, over a loop lasting about targetMs; `reps` such loops. */
-function timeLoop(f: () => unknown, reps: number, targetMs: number): Summary {
-  let k = 1;
-  for (;;) {
-    const t0 = performance.now();
-    for (let i = 0; i < k; i++) f();
-    const dt = performance.now() - t0;
-    if (dt >= 5 || k >= 1 << 20) {
-      k = Math.max(1, Math.ceil((targetMs * k) / Math.max(dt, 1e-3)));
-      break;
-    }
-    k *= 2;
-  }
-  const xs: number[] = [];
-  let sink = 0;
-  for (let r = 0; r < reps; r++) {
-    const t0 = performance.now();
-    for (let i = 0; i < k; i++) sink += (f() as { length?: number }).length ?? 1;
-    xs.push((performance.now() - t0) / k);
-  }
-  if (sink === -1) console.log(sink);
-  return summarize(xs);
 }
 
 export async function benchRequests(
@@ -108,10 +85,10 @@ export async function benchRequests(
     const resObj = JSON.parse(resText);
     bodyBytes[`n${n}`] = { request: Buffer.byteLength(reqText), response: Buffer.byteLength(resText) };
     json[`n${n}`] = {
-      requestParse: timeLoop(() => JSON.parse(reqText), o.jsonReps, o.jsonTargetMs),
-      requestStringify: timeLoop(() => JSON.stringify(reqObj), o.jsonReps, o.jsonTargetMs),
-      responseParse: timeLoop(() => JSON.parse(resText), o.jsonReps, o.jsonTargetMs),
-      responseStringify: timeLoop(() => JSON.stringify(resObj), o.jsonReps, o.jsonTargetMs),
+      requestParse: await timeLoop(() => JSON.parse(reqText), o.jsonReps, o.jsonTargetMs),
+      requestStringify: await timeLoop(() => JSON.stringify(reqObj), o.jsonReps, o.jsonTargetMs),
+      responseParse: await timeLoop(() => JSON.parse(resText), o.jsonReps, o.jsonTargetMs),
+      responseStringify: await timeLoop(() => JSON.stringify(resObj), o.jsonReps, o.jsonTargetMs),
     };
   }
   return {

@@ -24,7 +24,7 @@ let vocabCache: Record<string, readonly string[]> | undefined;
 async function vocabularies(): Promise<Record<string, readonly string[]>> {
   if (vocabCache) return vocabCache;
   try {
-    const shop = (await import('../../model/data/synthetic/shop.ts')) as { VOCABULARIES?: Record<string, readonly string[]> };
+    const shop = (await import('../../model/data/synthetic/features.ts')) as { VOCABULARIES?: Record<string, readonly string[]> };
     vocabCache = shop.VOCABULARIES ?? {};
   } catch {
     vocabCache = {};

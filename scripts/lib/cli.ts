@@ -32,6 +32,13 @@ export function positive(name: string, v: string | undefined, dflt: number): num
   return x;
 }
 
+export function nonNegative(name: string, v: string | undefined, dflt: number): number {
+  if (v === undefined) return dflt;
+  const x = Number(v);
+  if (v.trim() === '' || !Number.isFinite(x) || x < 0) fail(`--${name} must be a number >= 0, got "${v}"`);
+  return x;
+}
+
 /** A one-line progress bar on stderr (rewritten in place on a terminal, one line per epoch otherwise). */
 export function progressBar(label: string) {
   const tty = process.stderr.isTTY;

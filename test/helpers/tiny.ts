@@ -10,7 +10,7 @@ export const tinyFeatures: FeatureSpec[] = [
   { name: 'user', entity: 'user', kind: 'categorical', buckets: 7 },
   { name: 'item', entity: 'item', kind: 'categorical', buckets: 5 },
   { name: 'recent', entity: 'user', kind: 'multi', buckets: 6, maxLen: 3, separator: '|' },
-  { name: 'price', entity: 'item', kind: 'numeric', transform: 'log1p', mean: 0, std: 1 },
+  { name: 'price', entity: 'item', kind: 'numeric', transform: 'log1p', mean: 0, std: 1, edges: [1, 10, 100] },
   { name: 'hour', entity: 'context', kind: 'numeric', transform: 'identity', mean: 0, std: 1 },
 ];
 export const tinyLayout = layoutOf(tinyFeatures);
@@ -27,10 +27,11 @@ export function fillRandom(w: Workspace, n: number, seed: number): void {
   const L = tinyLayout;
   const T = w.graph.outputs.length;
   for (let i = 0; i < n; i++) {
-    L.categorical.forEach((c, j) => (w.batch.cat[i * L.categorical.length + j] = L.offsets[c.name] + (rng.nextU32() % c.buckets)));
+    L.categorical.forEach((c, j) => (w.batch.cat[i * L.catWidth + j] = L.offsets[c.name] + (rng.u32() % c.buckets)));
+    for (const bins of L.numericBins) if (bins) w.batch.cat[i * L.catWidth + bins.column] = bins.offset + (rng.u32() % bins.buckets);
     L.multi.forEach((m, j) => {
-      const real = rng.nextU32() % (m.maxLen + 1);
-      for (let s = 0; s < m.maxLen; s++) w.batch.multi[j][i * m.maxLen + s] = s < real ? L.offsets[m.name] + (rng.nextU32() % m.buckets) : 0;
+      const real = rng.u32() % (m.maxLen + 1);
+      for (let s = 0; s < m.maxLen; s++) w.batch.multi[j][i * m.maxLen + s] = s < real ? L.offsets[m.name] + (rng.u32() % m.buckets) : 0;
     });
     for (let d = 0; d < L.numeric.length; d++) w.batch.num[i * L.numeric.length + d] = rng.normal();
     for (let t = 0; t < T; t++) {

@@ -3,7 +3,7 @@
 
 import { statSync } from 'node:fs';
 import type { TableSchema } from '../schema.ts';
-import { TableSource, type TableReader, type TableRecord } from '../table/source.ts';
+import { TableSource, type TableOptions, type TableReader, type TableRecord } from '../table/source.ts';
 import { readCsvRecords, type CsvReadOptions } from './reader.ts';
 import { requireFile } from '../table/require-file.ts';
 
@@ -58,7 +58,8 @@ class CsvTable implements TableReader {
   }
 }
 
-export function csvSource(path: string, schema: TableSchema, opts: Omit<CsvReadOptions, 'delimiter'> = {}): TableSource {
+export function csvSource(path: string, schema: TableSchema, opts: Omit<CsvReadOptions, 'delimiter'> & TableOptions = {}): TableSource {
   requireFile(path);
-  return new TableSource(`csv:${path}`, new CsvTable(path, schema, { ...opts, delimiter: schema.delimiter }), schema);
+  const { log, ...read } = opts;
+  return new TableSource(`csv:${path}`, new CsvTable(path, schema, { ...read, delimiter: schema.delimiter }), schema, { log });
 }

@@ -10,14 +10,8 @@
 // The functions take the latent quantities (affinity, sensitivity, quality) as arguments
 // so a diagnostic can plug in estimates made from observable features only.
 
-import {
-  COUPON_AMOUNT,
-  COUPON_PERCENT,
-  DEVICE_DESKTOP,
-  DEVICE_IOS,
-  SCOPE_ALL,
-  type Catalog,
-} from './catalog.ts';
+import { type Catalog } from './catalog.ts';
+import { COUPON_AMOUNT, COUPON_PERCENT, DEVICE_DESKTOP, DEVICE_IOS, SCOPE_ALL } from './vocabulary.ts';
 import { sigmoid } from './rng.ts';
 
 /** Intercepts, calibrated per seed so that the positive rates hit their targets. */
@@ -29,6 +23,12 @@ export interface Intercepts {
 }
 
 /** Target positive rates (over item rows for click / cart / purchase, coupon rows for redeem). */
+/** Positions of the tasks in TASKS (shop.ts) and in every per-task array: logits, probabilities, labels. */
+export const CLICK = 0;
+export const CART = 1;
+export const PURCHASE = 2;
+export const REDEEM = 3;
+
 export const TARGET_RATES = { click: 0.042, cart: 0.012, purchase: 0.0055, redeem: 0.08 };
 
 /**
@@ -77,7 +77,8 @@ export interface ItemLatents {
 }
 
 /**
- * Logits of click, cart | click, purchase | click without intercepts, written to out[0..2].
+ * Logits of click, cart | click, purchase | click without intercepts, written to out[CLICK],
+ * out[CART], out[PURCHASE].
  */
 export function itemLogits(
   c: Catalog,
@@ -97,13 +98,13 @@ export function itemLogits(
   const taste = TASTE_WEIGHTS.hist * lat.histShare + TASTE_WEIGHTS.aff * lat.aff;
   // click: taste x category, price sensitivity x price, deals within the category, quality,
   // context (device x hour band, weekend x device, category x hour).
-  out[0] = taste - 0.7 * s * z - 0.25 * rel + q + bq + c.catBias[cat] + clickContext(c, cat, hour, weekend, device);
+  out[CLICK] = taste - 0.7 * s * z - 0.25 * rel + q + bq + c.catBias[cat] + clickContext(c, cat, hour, weekend, device);
   // cart | click: mostly quality and price fit; desktop sessions and weekends cart more.
-  out[1] =
+  out[CART] =
     0.25 * taste + 0.6 * q + 0.3 * bq - 0.4 * s * z - 0.15 * rel + (device === DEVICE_DESKTOP ? 0.3 : 0) + (weekend ? 0.15 : 0);
   // purchase | click: a few strong signals (learnable from a few thousand purchases):
   // quality (seen through the rating), price x sensitivity, expensive items, device.
-  out[2] =
+  out[PURCHASE] =
     0.15 * taste +
     0.9 * q +
     0.3 * bq -
@@ -153,10 +154,10 @@ export function couponLogit(c: Catalog, coupon: number, lat: CouponLatents, hour
 
 /** The probabilities behind the labels. */
 export function itemProbs(x: Float64Array, b: Intercepts, out: Float64Array): void {
-  const pc = sigmoid(b.click + x[0]);
-  out[0] = pc;
-  out[1] = pc * sigmoid(b.cart + x[1]);
-  out[2] = pc * sigmoid(b.purchase + x[2]);
+  const pc = sigmoid(b.click + x[CLICK]);
+  out[CLICK] = pc;
+  out[CART] = pc * sigmoid(b.cart + x[CART]);
+  out[PURCHASE] = pc * sigmoid(b.purchase + x[PURCHASE]);
 }
 
 /** Intercept b such that mean(weight * sigmoid(b + x)) = target (bisection). */

@@ -6,24 +6,13 @@
 // lower bound on the reachable AUC; the gap to the Bayes AUC (from the true latents) shows
 // how much of the signal is hidden in the latents.
 
-import { couponLogit, itemLogits, itemProbs } from './behaviour.ts';
-import {
-  affinity,
-  GENDERS,
-  HISTORY_LEN,
-  N_CATEGORIES,
-  QUALITY_SD,
-  RATING_MEAN,
-  RATING_NOISE,
-  RATING_SLOPE,
-  SCOPE_ALL,
-  SEGMENTS,
-  SENS_NOISE,
-  SENS_SPREAD,
-  TASTE_CONCENTRATION,
-} from './catalog.ts';
+import { CART, CLICK, couponLogit, itemLogits, itemProbs, PURCHASE } from './behaviour.ts';
+import { QUALITY_SD, RATING_MEAN, RATING_NOISE, RATING_SLOPE } from './catalog.ts';
+import { affinity, SEGMENTS, SENS_NOISE, SENS_SPREAD, TASTE_CONCENTRATION } from './users.ts';
+import { GENDERS, HISTORY_LEN, N_CATEGORIES, SCOPE_ALL } from './vocabulary.ts';
 import { sigmoid } from './rng.ts';
-import type { Impression, SyntheticShop } from './shop.ts';
+import type { Impression } from './impression.ts';
+import type { SyntheticShop } from './shop.ts';
 
 /** log Gamma(x) for x > 0 (Lanczos, g = 7). */
 export function lnGamma(x: number): number {
@@ -85,7 +74,7 @@ export function observableOracle(shop: SyntheticShop): (imp: Impression) => numb
       const quality = Number.isNaN(r) ? 0 : shrinkQ * (r - RATING_MEAN);
       itemLogits(c, imp.item, { aff: aff(k), histShare: imp.histCount[k] / HISTORY_LEN, sens, quality }, imp.hour, weekend, imp.device, x3);
       itemProbs(x3, shop.intercepts, p3);
-      return [p3[0], p3[1], p3[2], 0];
+      return [p3[CLICK], p3[CART], p3[PURCHASE], 0];
     }
     const s = c.couponScope[imp.coupon];
     const lat = {

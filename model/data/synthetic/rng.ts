@@ -1,8 +1,9 @@
-// Seeded randomness for the synthetic shop: a small, fast PRNG (sfc32) seeded through a
-// 32-bit integer hash, plus the samplers the simulator needs (normal, gamma, Dirichlet,
-// alias tables for Zipf / arbitrary discrete distributions). Pure integer / float math,
-// no node: imports, identical results everywhere.
+// Seeded randomness for the synthetic shop: the engine's sfc32 core (model/engine/rng.ts)
+// seeded through a 32-bit integer hash, plus the samplers the simulator needs (normal, gamma,
+// Dirichlet, alias tables for Zipf / arbitrary discrete distributions). Pure integer / float
+// math, no node: imports, identical results everywhere.
 
+import { Sfc32 } from '../../engine/rng.ts';
 import { fmix32 } from '../../features/hash.ts';
 
 export { fmix32 };
@@ -25,15 +26,12 @@ export function subSeed(seed: number, tag: number, a = 0, b = 0): number {
   return h;
 }
 
-/** sfc32 (Chris Doty-Humphrey's small fast counting PRNG), re-seedable in place. */
-export class Rng {
-  private a = 0;
-  private b = 0;
-  private c = 0;
-  private d = 0;
+/** The shop's generator: the sfc32 core of the engine, re-seedable in place, with samplers. */
+export class Rng extends Sfc32 {
   private spare = NaN;
 
   constructor(seed = 0) {
+    super();
     this.reseed(seed);
   }
 
@@ -47,28 +45,12 @@ export class Rng {
       z = Math.imul(z ^ (z >>> 15), 0x735a2d97);
       return (z ^ (z >>> 15)) >>> 0;
     };
-    this.a = next();
-    this.b = next();
-    this.c = next();
-    this.d = 1;
+    const a = next();
+    const b = next();
+    const c = next();
     this.spare = NaN;
-    for (let i = 0; i < 6; i++) this.u32();
+    this.setState(a, b, c, 1, 6);
     return this;
-  }
-
-  u32(): number {
-    const t = (((this.a + this.b) | 0) + this.d) | 0;
-    this.d = (this.d + 1) | 0;
-    this.a = this.b ^ (this.b >>> 9);
-    this.b = (this.c + (this.c << 3)) | 0;
-    this.c = (this.c << 21) | (this.c >>> 11);
-    this.c = (this.c + t) | 0;
-    return t >>> 0;
-  }
-
-  /** Uniform in [0, 1). */
-  next(): number {
-    return this.u32() / 4294967296;
   }
 
   /** Uniform integer in [0, n). */
@@ -161,6 +143,18 @@ export function sampleCdf(rng: Rng, cdf: ArrayLike<number>, from = 0, to = cdf.l
   return lo - from;
 }
 
+/** Index drawn from weights w[from .. from + n), relative to `from` (a linear walk: small n). */
+export function pickWeighted(rng: Rng, w: ArrayLike<number>, from = 0, n = w.length - from): number {
+  let total = 0;
+  for (let i = 0; i < n; i++) total += w[from + i];
+  let x = rng.next() * total;
+  for (let i = 0; i < n; i++) {
+    x -= w[from + i];
+    if (x < 0) return i;
+  }
+  return n - 1;
+}
+
 /** Walker/Vose alias table: O(1) sampling from a fixed discrete distribution. */
 export class AliasTable {
   readonly n: number;
@@ -216,11 +210,12 @@ export function zipfWeights(n: number, s: number, q = 0): Float64Array {
   return w;
 }
 
-/** A Zipf(-Mandelbrot) sampler over ranks 0..n-1 (rank 0 most frequent). */
-export function zipfSampler(n: number, s: number, q = 0): AliasTable {
-  return new AliasTable(zipfWeights(n, s, q));
-}
-
 export function sigmoid(x: number): number {
   return x >= 0 ? 1 / (1 + Math.exp(-x)) : Math.exp(x) / (1 + Math.exp(x));
+}
+
+/** x rounded to `digits` decimals (prices, ratings and observed values as a shop shows them). */
+export function roundTo(x: number, digits: number): number {
+  const f = 10 ** digits;
+  return Math.round(x * f) / f;
 }

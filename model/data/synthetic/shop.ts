@@ -21,46 +21,48 @@
 // without holding rows in memory. Only the catalogue (a few MB) is built once per source,
 // together with the intercepts, calibrated on a fixed sample so the positive rates hit
 // TARGET_RATES for every seed.
+//
+// Beside this file: features.ts (what a model sees), timeline.ts (the period and its traffic),
+// impression.ts (the reused per-row struct), catalog.ts, behaviour.ts, oracle.ts, rng.ts.
 
-import { CANDIDATE_KIND_FEATURE, type FeatureSpec, type RawRow, type TaskSpec } from '../../features/spec.ts';
+import type { FeatureSpec, RawRow, TaskSpec } from '../../features/spec.ts';
 import type { DataSource, Example, Split } from '../source.ts';
 import {
-  AGE_BANDS,
-  buildCatalog,
-  CATEGORIES,
-  CITY_TIERS,
-  COUPON_KINDS,
-  DEFAULT_SIZES,
-  DEVICE_DESKTOP,
-  DEVICES,
-  GENDERS,
-  HISTORY_LEN,
-  N_CATEGORIES,
-  SCOPE_ALL,
-  type Catalog,
-  type CatalogSizes,
-} from './catalog.ts';
-import {
+  CART,
+  CLICK,
   couponLogit,
   itemLogits,
   itemProbs,
+  PURCHASE,
+  REDEEM,
   solveIntercept,
   TARGET_RATES,
   type CouponLatents,
   type Intercepts,
   type ItemLatents,
 } from './behaviour.ts';
-import { Rng, seed32, sigmoid, subSeed } from './rng.ts';
+import { buildCatalog, type Catalog, DEFAULT_SIZES } from './catalog.ts';
+import {
+  AGE_BANDS,
+  CITY_TIERS,
+  COUPON_KINDS,
+  DEVICE_DESKTOP,
+  DEVICES,
+  GENDERS,
+  HISTORY_LEN,
+  N_CATEGORIES,
+  SCOPE_ALL,
+} from './vocabulary.ts';
+import { syntheticFeatures } from './features.ts';
+import { newImpression, type Impression } from './impression.ts';
+import { Rng, sampleCdf, seed32, sigmoid, subSeed } from './rng.ts';
+import { DAYS, T0, Timeline, WEEKDAYS } from './timeline.ts';
 
 // 1.2M training rows: MMoE and PLE peak within the first epoch here (a second pass over the
 // same impressions memorises ids), so the ceiling is approached with more rows, not more
 // epochs. At 600k rows the gap to the Bayes AUC stayed near 0.03; at 1.5M it is 0.012-0.018.
 export const DEFAULT_ROWS = 1_500_000;
 export const DEFAULT_SEED = 42;
-/** Simulated period, starting Monday 2024-03-04 00:00 UTC. */
-export const DAYS = 14;
-export const T0 = 1_709_510_400;
-export const WEEKDAYS = ['mon', 'tue', 'wed', 'thu', 'fri', 'sat', 'sun'] as const;
 /** Share of impressions whose candidate is a coupon. */
 export const COUPON_SHARE = 0.17;
 /** Split boundaries as fractions of the timeline (rows are in time order). */
@@ -74,163 +76,18 @@ const COUPON_TARGETED = 0.5;
 // Recent-view history: drawn from taste, else from global category popularity.
 const HISTORY_FROM_TASTE = 0.9;
 
-/** Traffic per hour of the day (relative); weekends get WEEKEND_TRAFFIC times more. */
-const HOURLY_TRAFFIC = [
-  0.35, 0.22, 0.15, 0.12, 0.12, 0.18, 0.35, 0.6, 0.8, 0.9, 0.95, 1.0, 1.1, 1.0, 0.95, 0.95, 1.0, 1.1, 1.3, 1.55, 1.7,
-  1.6, 1.2, 0.7,
-];
-const WEEKEND_TRAFFIC = 1.15;
-
 const TAG_ROW = 1;
 const TAG_HISTORY = 2;
 const TAG_CALIBRATION = 3;
 const CALIBRATION_ROWS = 60_000;
 
+/** In the order of the task indices CLICK, CART, PURCHASE, REDEEM (behaviour.ts). */
 export const TASKS: TaskSpec[] = [
   { name: 'click', appliesTo: 'item' },
   { name: 'cart', appliesTo: 'item', parent: 'click' },
   { name: 'purchase', appliesTo: 'item', parent: 'click' },
   { name: 'redeem', appliesTo: 'coupon' },
 ];
-
-const num = (name: string, entity: FeatureSpec['entity'], transform: 'log1p' | 'identity'): FeatureSpec => ({
-  name,
-  entity,
-  kind: 'numeric',
-  transform,
-  mean: 0,
-  std: 1,
-});
-
-/**
- * Feature declarations. Id fields get the next power of two above twice the entity count
- * (hashing collisions stay rare); the small vocabularies get the smallest bucket count of
- * roughly 3x their size for which the shared hash puts every value in its own bucket
- * (checked in test/synthetic.test.ts).
- */
-/**
- * The history, the item's category and the coupon's scope share the 'category' vocabulary
- * (one embedding per category), so "the candidate's category is in the user's history" is a
- * dot product the interaction layer sees directly. 120 is the smallest count >= 3x the 21
- * values ('all' + 20 categories) without collisions under the vocabulary's seed.
- */
-const CATEGORY_BUCKETS = 120;
-
-export function syntheticFeatures(sizes: CatalogSizes = DEFAULT_SIZES): FeatureSpec[] {
-  const idBuckets = (n: number) => 2 ** Math.ceil(Math.log2(2 * n + 1));
-  return [
-    { name: 'user_id', entity: 'user', kind: 'categorical', buckets: idBuckets(sizes.users) },
-    { name: 'user_age_band', entity: 'user', kind: 'categorical', buckets: 20 },
-    { name: 'user_gender', entity: 'user', kind: 'categorical', buckets: 10 },
-    { name: 'user_city_tier', entity: 'user', kind: 'categorical', buckets: 12 },
-    { name: 'user_recent_categories', entity: 'user', kind: 'multi', buckets: CATEGORY_BUCKETS, maxLen: HISTORY_LEN, separator: '|', vocabulary: 'category' },
-    num('user_price_sensitivity', 'user', 'identity'),
-    { name: 'hour', entity: 'context', kind: 'categorical', buckets: 120 },
-    { name: 'weekday', entity: 'context', kind: 'categorical', buckets: 24 },
-    { name: 'device', entity: 'context', kind: 'categorical', buckets: 10 },
-    CANDIDATE_KIND_FEATURE,
-    { name: 'item_id', entity: 'item', kind: 'categorical', buckets: idBuckets(sizes.items) },
-    { name: 'item_category', entity: 'item', kind: 'categorical', buckets: CATEGORY_BUCKETS, vocabulary: 'category' },
-    { name: 'item_brand', entity: 'item', kind: 'categorical', buckets: idBuckets(sizes.brandsPerCategory * N_CATEGORIES) },
-    num('item_price', 'item', 'log1p'),
-    num('item_rating', 'item', 'identity'),
-    { name: 'coupon_id', entity: 'coupon', kind: 'categorical', buckets: idBuckets(sizes.coupons) },
-    { name: 'coupon_kind', entity: 'coupon', kind: 'categorical', buckets: 10 },
-    { name: 'coupon_scope', entity: 'coupon', kind: 'categorical', buckets: CATEGORY_BUCKETS, vocabulary: 'category' },
-    num('coupon_discount', 'coupon', 'identity'),
-    num('coupon_min_spend', 'coupon', 'log1p'),
-  ];
-}
-
-/** Raw vocabularies of the small categorical fields (for collision checks and docs). */
-export const VOCABULARIES: Record<string, readonly string[]> = {
-  user_age_band: AGE_BANDS,
-  user_gender: GENDERS,
-  user_city_tier: CITY_TIERS,
-  user_recent_categories: CATEGORIES.map((c) => c.name),
-  hour: Array.from({ length: 24 }, (_, h) => String(h)),
-  weekday: WEEKDAYS,
-  device: DEVICES,
-  candidate_kind: ['item', 'coupon'],
-  item_category: CATEGORIES.map((c) => c.name),
-  coupon_kind: COUPON_KINDS,
-  coupon_scope: ['all', ...CATEGORIES.map((c) => c.name)],
-};
-
-/** Piecewise-uniform traffic over the hours of the period; maps a timeline fraction to a time. */
-class Timeline {
-  private readonly cum: Float64Array;
-  private readonly w: Float64Array;
-  constructor() {
-    const H = DAYS * 24;
-    this.w = new Float64Array(H);
-    this.cum = new Float64Array(H + 1);
-    for (let h = 0; h < H; h++) {
-      const day = Math.floor(h / 24);
-      const weekend = day % 7 >= 5;
-      this.w[h] = HOURLY_TRAFFIC[h % 24] * (weekend ? WEEKEND_TRAFFIC : 1);
-      this.cum[h + 1] = this.cum[h] + this.w[h];
-    }
-  }
-  /** Seconds since T0 at timeline fraction f in [0, 1). Non-decreasing in f. */
-  secondsAt(f: number): number {
-    const H = this.w.length;
-    const x = Math.min(Math.max(f, 0), 1) * this.cum[H];
-    let lo = 0;
-    let hi = H - 1;
-    while (lo < hi) {
-      const mid = (lo + hi + 1) >>> 1;
-      if (this.cum[mid] <= x) lo = mid;
-      else hi = mid - 1;
-    }
-    const frac = Math.min(1, Math.max(0, (x - this.cum[lo]) / this.w[lo]));
-    return lo * 3600 + Math.min(3599, Math.floor(frac * 3600));
-  }
-}
-
-/** One simulated impression, as indices into the catalogue (reused between rows). */
-export interface Impression {
-  index: number;
-  time: number;
-  day: number;
-  hour: number;
-  weekday: number;
-  device: number;
-  user: number;
-  isCoupon: boolean;
-  item: number;
-  coupon: number;
-  /** Recent-view categories, oldest first. */
-  history: Uint8Array;
-  /** Category counts in `history`. */
-  histCount: Uint8Array;
-  /** Logits without intercepts: click, cart|click, purchase|click, redeem. */
-  x: Float64Array;
-  /** True probabilities per task (0 where the task is masked). */
-  p: Float64Array;
-  /** Sampled labels per task (-1 = masked). */
-  y: Int8Array;
-}
-
-export function newImpression(): Impression {
-  return {
-    index: 0,
-    time: 0,
-    day: 0,
-    hour: 0,
-    weekday: 0,
-    device: 0,
-    user: 0,
-    isCoupon: false,
-    item: -1,
-    coupon: -1,
-    history: new Uint8Array(HISTORY_LEN),
-    histCount: new Uint8Array(N_CATEGORIES),
-    x: new Float64Array(4),
-    p: new Float64Array(4),
-    y: new Int8Array(4),
-  };
-}
 
 export interface SyntheticShopOptions {
   rows?: number;
@@ -250,7 +107,6 @@ export class SyntheticShop implements DataSource {
   private readonly s32: number;
   private readonly timeline = new Timeline();
   private readonly historyRng = new Rng();
-  private readonly histCdf = new Float64Array(N_CATEGORIES);
 
   constructor(opts: SyntheticShopOptions = {}) {
     const rows = opts.rows ?? DEFAULT_ROWS;
@@ -274,32 +130,21 @@ export class SyntheticShop implements DataSource {
   /** The recent-view history of a user on a day (deterministic from (seed, user, day)). */
   historyOf(user: number, day: number, out: Uint8Array, counts: Uint8Array): void {
     const c = this.catalog;
-    const K = N_CATEGORIES;
     const rng = this.historyRng.reseed(subSeed(this.s32, TAG_HISTORY, user, day));
     counts.fill(0);
-    const base = user * K;
     for (let j = 0; j < out.length; j++) {
       let k: number;
-      if (rng.next() < HISTORY_FROM_TASTE) {
-        const x = rng.next() * c.userTasteCdf[base + K - 1];
-        k = 0;
-        while (k < K - 1 && c.userTasteCdf[base + k] <= x) k++;
-      } else {
-        k = c.catAlias.sample(rng);
-      }
+      if (rng.next() < HISTORY_FROM_TASTE) k = this.sampleTaste(rng, user);
+      else k = c.catAlias.sample(rng);
       out[j] = k;
       counts[k]++;
     }
   }
 
+  /** A category drawn from the user's taste. */
   private sampleTaste(rng: Rng, user: number): number {
-    const c = this.catalog;
-    const K = N_CATEGORIES;
-    const base = user * K;
-    const x = rng.next() * c.userTasteCdf[base + K - 1];
-    let k = 0;
-    while (k < K - 1 && c.userTasteCdf[base + k] <= x) k++;
-    return k;
+    const base = user * N_CATEGORIES;
+    return sampleCdf(rng, this.catalog.userTasteCdf, base, base + N_CATEGORIES);
   }
 
   /**
@@ -341,7 +186,7 @@ export class SyntheticShop implements DataSource {
         quality: c.itemQuality[item],
       };
       itemLogits(c, item, lat, imp.hour, weekend, imp.device, imp.x);
-      imp.x[3] = 0;
+      imp.x[REDEEM] = 0;
     } else {
       let coupon = -1;
       if (rng.next() < COUPON_TARGETED) {
@@ -359,8 +204,8 @@ export class SyntheticShop implements DataSource {
         sens: c.userSens[user],
         quality: c.couponQuality[coupon],
       };
-      imp.x[0] = imp.x[1] = imp.x[2] = 0;
-      imp.x[3] = couponLogit(c, coupon, lat, imp.hour, weekend, imp.device);
+      imp.x[CLICK] = imp.x[CART] = imp.x[PURCHASE] = 0;
+      imp.x[REDEEM] = couponLogit(c, coupon, lat, imp.hour, weekend, imp.device);
     }
   }
 
@@ -375,11 +220,11 @@ export class SyntheticShop implements DataSource {
     for (let i = 0; i < CALIBRATION_ROWS; i++) {
       rng.reseed(subSeed(this.s32, TAG_CALIBRATION, i));
       this.simulate(rng, rng.next(), imp);
-      if (imp.isCoupon) xr.push(imp.x[3]);
+      if (imp.isCoupon) xr.push(imp.x[REDEEM]);
       else {
-        xc.push(imp.x[0]);
-        xcart.push(imp.x[1]);
-        xpur.push(imp.x[2]);
+        xc.push(imp.x[CLICK]);
+        xcart.push(imp.x[CART]);
+        xpur.push(imp.x[PURCHASE]);
       }
     }
     const click = solveIntercept(xc, null, TARGET_RATES.click);
@@ -417,22 +262,22 @@ export class SyntheticShop implements DataSource {
     const b = this.intercepts;
     if (!imp.isCoupon) {
       itemProbs(imp.x, b, imp.p);
-      imp.p[3] = 0;
-      const click = rng.next() < imp.p[0];
+      imp.p[REDEEM] = 0;
+      const click = rng.next() < imp.p[CLICK];
       // Conditional probabilities of the children given a click.
-      const cartGivenClick = imp.p[1] / imp.p[0];
-      const purchaseGivenClick = imp.p[2] / imp.p[0];
+      const cartGivenClick = imp.p[CART] / imp.p[CLICK];
+      const purchaseGivenClick = imp.p[PURCHASE] / imp.p[CLICK];
       const u1 = rng.next();
       const u2 = rng.next();
-      imp.y[0] = click ? 1 : 0;
-      imp.y[1] = click && u1 < cartGivenClick ? 1 : 0;
-      imp.y[2] = click && u2 < purchaseGivenClick ? 1 : 0;
-      imp.y[3] = -1;
+      imp.y[CLICK] = click ? 1 : 0;
+      imp.y[CART] = click && u1 < cartGivenClick ? 1 : 0;
+      imp.y[PURCHASE] = click && u2 < purchaseGivenClick ? 1 : 0;
+      imp.y[REDEEM] = -1;
     } else {
-      imp.p[0] = imp.p[1] = imp.p[2] = 0;
-      imp.p[3] = sigmoid(b.redeem + imp.x[3]);
-      imp.y[0] = imp.y[1] = imp.y[2] = -1;
-      imp.y[3] = rng.next() < imp.p[3] ? 1 : 0;
+      imp.p[CLICK] = imp.p[CART] = imp.p[PURCHASE] = 0;
+      imp.p[REDEEM] = sigmoid(b.redeem + imp.x[REDEEM]);
+      imp.y[CLICK] = imp.y[CART] = imp.y[PURCHASE] = -1;
+      imp.y[REDEEM] = rng.next() < imp.p[REDEEM] ? 1 : 0;
     }
     return imp;
   }
@@ -474,11 +319,11 @@ export class SyntheticShop implements DataSource {
     const lab = (v: number): 0 | 1 | null => (v < 0 ? null : v === 1 ? 1 : 0);
     return {
       features: this.rowOf(imp),
-      labels: [lab(imp.y[0]), lab(imp.y[1]), lab(imp.y[2]), lab(imp.y[3])],
+      labels: [lab(imp.y[CLICK]), lab(imp.y[CART]), lab(imp.y[PURCHASE]), lab(imp.y[REDEEM])],
       kind: imp.isCoupon ? 'coupon' : 'item',
       group: this.catalog.userName[imp.user],
       time: imp.time,
-      trueProb: [imp.p[0], imp.p[1], imp.p[2], imp.p[3]],
+      trueProb: [imp.p[CLICK], imp.p[CART], imp.p[PURCHASE], imp.p[REDEEM]],
     };
   }
 

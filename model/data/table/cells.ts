@@ -4,6 +4,7 @@
 // "abc" in a numeric column is an error in the data.
 
 import type { CandidateKind, RawValue } from '../../features/spec.ts';
+import type { Split } from '../source.ts';
 
 /** A cell as a reader hands it over: CSV gives strings, Parquet typed values. */
 export type Cell = string | number | bigint | boolean | Date | null | undefined | readonly unknown[];
@@ -86,6 +87,15 @@ export class CellReader {
     const n = this.numeric(c);
     if (!n.ok || n.value === null) return BAD;
     return ok(unit === 'ms' ? n.value / 1000 : n.value);
+  }
+
+  /**
+   * The row's own split, by the column's `values` (keys trimmed, lower case; see schema.ts). A row
+   * without one, or with any other value, is a bad row: it is never guessed into a split.
+   */
+  split(c: Cell, values: Readonly<Record<string, Split>>): Parsed<Split> {
+    const s = this.categorical(c)?.toLowerCase();
+    return s !== undefined && Object.hasOwn(values, s) ? ok(values[s]) : BAD;
   }
 
   kind(c: Cell): Parsed<CandidateKind> {

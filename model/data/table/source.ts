@@ -1,16 +1,18 @@
 // A DataSource over any table read record by record (CSV, Parquet) and described by a schema.
 //
 // Opening the source reads the table once: every row is checked (bad rows counted by reason),
-// and with a time column a uniform sample of the times gives the split's cut points. After
+// with a time column a uniform sample of the times gives the split's cut points, and with a
+// split column the rows per split are counted (column-split.ts). After
 // that, examples(split) streams the table again and keeps the rows of its split, so a table
 // larger than memory is never held at once.
 
 import type { CandidateKind, RawRow } from '../../features/spec.ts';
-import { BadRows, type AuditedSource } from '../bad-rows.ts';
-import { schemaFeatures, schemaTasks, type ColumnSchema, type TableSchema } from '../schema.ts';
+import { BadRows, describeBadRows, type AuditedSource } from '../bad-rows.ts';
+import { DEFAULT_SPLIT, schemaFeatures, schemaTasks, type ColumnSchema, type SplitColumn, type TableSchema } from '../schema.ts';
 import type { Example, Split } from '../source.ts';
 import { hashSplit, TimeSample, timeSplit, type TimeCuts } from '../split.ts';
 import { CellReader, type Cell } from './cells.ts';
+import { ColumnSplit } from './column-split.ts';
 
 export type TableRecord = { ok: true; cells: readonly Cell[]; line: number } | { ok: false; reason: string; line: number };
 
@@ -28,8 +30,16 @@ interface Bound {
   at: number;
 }
 
-/** `masked`: labels dropped because the row's candidate kind is not the task's appliesTo. */
-type Converted = { ok: true; ex: Example; masked: number } | { ok: false; reason: string };
+export interface TableOptions {
+  /** Where notes about the data go (a validation split carved from train); default stderr. */
+  log?: (line: string) => void;
+}
+
+/**
+ * `masked`: labels dropped because the row's candidate kind is not the task's appliesTo;
+ * `split`: the row's own split, when a column gives it.
+ */
+type Converted = { ok: true; ex: Example; masked: number; split?: Split } | { ok: false; reason: string };
 
 export class TableSource implements AuditedSource {
   readonly features;
@@ -43,12 +53,15 @@ export class TableSource implements AuditedSource {
   private readonly cells: CellReader;
   private readonly timeCol: Bound | undefined;
   private cuts: TimeCuts | undefined;
+  /** Set when a column with role "split" gives each row's split; then there are no shares. */
+  private readonly columnSplit: ColumnSplit | undefined;
   private readonly splitRows: Record<Split, number> = { train: 0, valid: 0, test: 0 };
 
   constructor(
     readonly name: string,
     private readonly reader: TableReader,
     readonly schema: TableSchema,
+    opts: TableOptions = {},
   ) {
     this.features = schemaFeatures(schema);
     this.tasks = schemaTasks(schema);
@@ -60,15 +73,27 @@ export class TableSource implements AuditedSource {
     }
     this.bound = schema.columns.filter((c) => c.role !== 'ignore').map((col) => ({ col, at: where.get(col.name)! }));
     this.timeCol = this.bound.find((b) => b.col.role === 'time');
+    const splitCol = schema.columns.find((c): c is SplitColumn => c.role === 'split');
+    if (splitCol) this.columnSplit = new ColumnSplit(splitCol);
     const bad = new BadRows();
     this.badRows = bad.counts;
     this.badRowLines = bad.firstLine;
     this.scan(bad);
+    if (this.columnSplit) {
+      const why = bad.total ? `; ${bad.total} of ${this.rowsRead} rows are bad: ${describeBadRows(bad.counts, bad.firstLine)}` : '';
+      const note = this.columnSplit.finish(`data ${name}: `, why);
+      if (note) (opts.log ?? ((l) => process.stderr.write(`${l}\n`)))(note);
+    }
   }
 
-  /** The one full pass at open: bad rows, row count, time cut points. */
+  /** The shares of a time or hash split (a parsed schema has them whenever no column gives the split). */
+  private get shares(): NonNullable<TableSchema['split']> {
+    return this.schema.split ?? DEFAULT_SPLIT;
+  }
+
+  /** The one full pass at open: bad rows, row count, time cut points or rows per split column value. */
   private scan(bad: BadRows): void {
-    const sample = this.timeCol ? new TimeSample(1_000_000, this.schema.split.seed) : undefined;
+    const sample = this.timeCol ? new TimeSample(1_000_000, this.shares.seed) : undefined;
     let index = 0;
     for (const r of this.reader.records()) {
       this.rowsRead++;
@@ -76,16 +101,18 @@ export class TableSource implements AuditedSource {
       if (!c.ok) bad.add(c.reason, r.line);
       else {
         this.maskedByKind += c.masked;
-        if (sample) sample.add(c.ex.time);
-        else this.splitRows[hashSplit(index, this.schema.split.seed, this.schema.split)]++;
+        if (this.columnSplit) this.columnSplit.add(c.split!, index);
+        else if (sample) sample.add(c.ex.time);
+        else this.splitRows[hashSplit(index, this.shares.seed, this.shares)]++;
       }
       index++;
     }
-    if (sample) this.cuts = sample.cuts(this.schema.split);
+    if (sample) this.cuts = sample.cuts(this.shares);
   }
 
-  private splitOf(ex: Example, index: number): Split {
-    return this.cuts ? timeSplit(ex.time, this.cuts) : hashSplit(index, this.schema.split.seed, this.schema.split);
+  private splitOf(c: Converted & { ok: true }, index: number): Split {
+    if (this.columnSplit) return this.columnSplit.splitOf(c.split!, index);
+    return this.cuts ? timeSplit(c.ex.time, this.cuts) : hashSplit(index, this.shares.seed, this.shares);
   }
 
   /** One record -> an example, or the reason it is a bad row. */
@@ -96,6 +123,7 @@ export class TableSource implements AuditedSource {
     let kind: CandidateKind = this.schema.candidateKind;
     let group = '';
     let time = index;
+    let split: Split | undefined;
     const R = this.cells;
     for (const { col, at } of this.bound) {
       const cell = cells[at];
@@ -125,6 +153,12 @@ export class TableSource implements AuditedSource {
           time = v.value;
           break;
         }
+        case 'split': {
+          const v = R.split(cell, col.values);
+          if (!v.ok) return { ok: false, reason: `bad_split:${col.name}` };
+          split = v.value;
+          break;
+        }
         case 'group':
           group = R.categorical(cell) ?? '';
           break;
@@ -145,7 +179,7 @@ export class TableSource implements AuditedSource {
         masked++;
       }
     });
-    return { ok: true, ex: { features, labels, kind, group, time }, masked };
+    return { ok: true, ex: { features, labels, kind, group, time }, masked, split };
   }
 
   examples(split: Split): Iterable<Example> {
@@ -158,7 +192,7 @@ export class TableSource implements AuditedSource {
           if (!r.ok) continue;
           const c = self.convert(r.cells, i);
           // Bad rows were counted when the source was opened.
-          if (c.ok && self.splitOf(c.ex, i) === split) yield c.ex;
+          if (c.ok && self.splitOf(c, i) === split) yield c.ex;
         }
       },
     };
@@ -172,9 +206,11 @@ export class TableSource implements AuditedSource {
       rows: this.rowsRead,
       goodRows: good,
       badRows: { ...this.badRows },
-      split: this.cuts
-        ? { by: 'time', column: this.timeCol!.col.name, validFrom: this.cuts.valid, testFrom: this.cuts.test, shares: { valid: this.schema.split.valid, test: this.schema.split.test } }
-        : { by: 'hash of row number', seed: this.schema.split.seed, rows: { ...this.splitRows } },
+      split: this.columnSplit
+        ? this.columnSplit.describe()
+        : this.cuts
+          ? { by: 'time', column: this.timeCol!.col.name, validFrom: this.cuts.valid, testFrom: this.cuts.test, shares: { valid: this.shares.valid, test: this.shares.test } }
+          : { by: 'hash of row number', seed: this.shares.seed, rows: { ...this.splitRows } },
       labelsMaskedByKind: this.maskedByKind,
       schema: this.schema,
     };

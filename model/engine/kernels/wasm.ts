@@ -1,4 +1,4 @@
-// WASM SIMD kernels (compiled from ./assembly/kernels.ts, embedded by scripts/build-kernels.mjs).
+// WASM SIMD kernels (compiled from ./assembly/*.ts, embedded by scripts/build-kernels.mjs).
 //
 // Memory model
 // - One SHARED WebAssembly.Memory holds every array the kernels touch. Shared buffers never

@@ -1,6 +1,6 @@
 // Side-by-side concatenation of [n, d_i] inputs into [n, sum d_i].
 
-import type { OnnxEmitter } from '../../onnx/emitter.ts';
+import type { OnnxEmitter } from '../onnx-emitter.ts';
 import type { BackwardCtx, ForwardCtx, Op } from '../graph.ts';
 
 export class Concat implements Op {

@@ -1,7 +1,7 @@
 // Fully connected layer y = act(x W + b), W stored [in, out] row-major. ReLU is fused in:
 // it saves a pass over the activations and a buffer per layer on the training hot path.
 
-import type { OnnxEmitter } from '../../onnx/emitter.ts';
+import type { OnnxEmitter } from '../onnx-emitter.ts';
 import type { BackwardCtx, ForwardCtx, Op } from '../graph.ts';
 import { DenseParam } from '../params.ts';
 

@@ -1,7 +1,7 @@
 // Element-wise ops on task probabilities: the output sigmoid, and the product ESMM uses for
 // pCTCVR = pCTR x pCVR.
 
-import type { OnnxEmitter } from '../../onnx/emitter.ts';
+import type { OnnxEmitter } from '../onnx-emitter.ts';
 import type { BackwardCtx, ForwardCtx, Op } from '../graph.ts';
 
 export class Sigmoid implements Op {

@@ -1,7 +1,7 @@
 // Embeddings of every single-valued categorical field, side by side: [n, fields * dim].
 // The encoder already turned raw values into table rows, so this is a pure gather.
 
-import type { OnnxEmitter } from '../../onnx/emitter.ts';
+import type { OnnxEmitter } from '../onnx-emitter.ts';
 import type { BackwardCtx, ForwardCtx, Op } from '../graph.ts';
 import type { EmbeddingTable } from '../params.ts';
 

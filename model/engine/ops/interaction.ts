@@ -4,7 +4,7 @@
 // 2020), yet "does this user's taste / history match this candidate's category" is exactly
 // an inner product, so every architecture gets these explicitly next to the embeddings.
 
-import type { OnnxEmitter } from '../../onnx/emitter.ts';
+import type { OnnxEmitter } from '../onnx-emitter.ts';
 import type { BackwardCtx, ForwardCtx, Op } from '../graph.ts';
 
 export class DotInteraction implements Op {

@@ -1,6 +1,6 @@
 // Gate-weighted sum of experts (MMoE, PLE): y = sum_k g[:, k] * expert_k, inputs [gate, e_1..e_K].
 
-import type { OnnxEmitter } from '../../onnx/emitter.ts';
+import type { OnnxEmitter } from '../onnx-emitter.ts';
 import type { BackwardCtx, ForwardCtx, Op } from '../graph.ts';
 
 export class MixExperts implements Op {

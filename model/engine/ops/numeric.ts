@@ -1,6 +1,6 @@
 // The normalised numeric features as they come from the shared encoder: [n, features].
 
-import type { OnnxEmitter } from '../../onnx/emitter.ts';
+import type { OnnxEmitter } from '../onnx-emitter.ts';
 import type { ForwardCtx, Op } from '../graph.ts';
 
 export class NumericInput implements Op {

@@ -2,7 +2,7 @@
 // at the all-zero padding row, so they add nothing to the sum and are left out of the count.
 
 import { PADDING_ROW } from '../../features/layout.ts';
-import type { OnnxEmitter } from '../../onnx/emitter.ts';
+import type { OnnxEmitter } from '../onnx-emitter.ts';
 import type { BackwardCtx, ForwardCtx, Op } from '../graph.ts';
 import type { EmbeddingTable } from '../params.ts';
 

@@ -1,6 +1,6 @@
 // Row-wise softmax (the gates of MMoE and PLE).
 
-import type { OnnxEmitter } from '../../onnx/emitter.ts';
+import type { OnnxEmitter } from '../onnx-emitter.ts';
 import type { BackwardCtx, ForwardCtx, Op } from '../graph.ts';
 
 export class Softmax implements Op {

@@ -6,7 +6,8 @@ import { mkdirSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { createKernels, type KernelKind } from '../engine/kernels/index.ts';
 import { MANIFEST_FORMAT, type Manifest } from '../manifest.ts';
-import { serializeWeights } from './checkpoint.ts';
+import { serializeWeights } from '../engine/weights-file.ts';
+import { writeCurves } from './curves-file.ts';
 import { evaluateGraph, metricsOf, type TaskMetrics } from './evaluate.ts';
 import type { PreparedData } from './prepare.ts';
 import { train, type TrainOptions } from './trainer.ts';
@@ -18,6 +19,10 @@ export interface RunOptions extends Omit<TrainOptions, 'shards'> {
   dataInfo: Record<string, unknown>;
   /** The data source's baseline predictions on valid and test ([n, tasks]), scored as baseline_auc. */
   baseline?: { valid: Float32Array; test: Float32Array };
+  /** Recorded in the manifest: how the budget was chosen (e.g. which settings were given). */
+  budgetNote?: string;
+  /** Recorded in the manifest: quantile bins per numeric feature the data was prepared with. */
+  numericBins?: number;
 }
 
 export interface RunResult {
@@ -25,22 +30,26 @@ export interface RunResult {
   samplesPerSec: number;
   manifest: Manifest;
   dir: string;
+  /** metrics.json's `train` section. */
+  trainInfo: Record<string, unknown>;
 }
 
-const SHARDS = 2;
+/** A step's batch is cut into this many shards whatever the thread count (results depend on it). */
+export const SHARDS = 2;
 
 export async function trainToDir(data: PreparedData, o: RunOptions): Promise<RunResult> {
   const k = await createKernels(o.kernels);
   const t0 = performance.now();
   const result = await train(k, { layout: data.layout, tasks: data.tasks, train: data.splits.train, valid: data.splits.valid }, { ...o, shards: SHARDS });
   const trainSeconds = (performance.now() - t0) / 1000;
-  const { metrics } = evaluateGraph(k, result.graph, data.layout, data.tasks, data.splits.valid, data.splits.test);
+  const { metrics, pTest } = evaluateGraph(k, result.graph, data.layout, data.tasks, data.splits.valid, data.splits.test);
   if (o.baseline) {
     const b = metricsOf(data.tasks, data.splits.valid, data.splits.test, o.baseline.valid, o.baseline.test);
     for (const t of data.tasks) metrics[t.name].baseline_auc = b[t.name].test.auc;
   }
 
   mkdirSync(o.out, { recursive: true });
+  writeCurves(o.out, data.tasks, data.splits.test, pTest);
   const weights = serializeWeights(result.graph.params());
   const sha = (b: Uint8Array | string) => createHash('sha256').update(b).digest('hex');
   writeFileSync(join(o.out, 'weights.bin'), weights);
@@ -57,12 +66,21 @@ export async function trainToDir(data: PreparedData, o: RunOptions): Promise<Run
     training: {
       epochs: o.epochs,
       bestEpoch: result.bestEpoch,
+      steps: result.steps,
       batchSize: o.batchSize,
+      evalEvery: o.evalEvery,
+      patience: o.patience,
+      warmupSteps: o.warmupSteps,
+      minLrFactor: o.minLrFactor,
+      decaySteps: o.decaySteps,
+      budget: o.budgetNote,
+      numericBins: o.numericBins,
       lr: o.lr,
       seed: o.seed,
       threads: o.threads,
       kernels: k.name,
       weighting: o.weighting,
+      ...(o.weighting === 'gradnorm' ? { gradnormAlpha: o.gradnormAlpha } : {}),
       taskWeights: result.taskWeights,
       history: result.history,
       samplesPerSec: result.samplesPerSec,
@@ -73,8 +91,10 @@ export async function trainToDir(data: PreparedData, o: RunOptions): Promise<Run
     metrics: Object.fromEntries(Object.entries(metrics).map(([t, m]) => [t, { ...m.test, bayes_auc: m.bayes_auc ?? null }])),
   };
   writeFileSync(join(o.out, 'manifest.json'), JSON.stringify(manifest, null, 2) + '\n');
-  writeMetrics(o.out, metrics, { samples_per_sec: result.samplesPerSec, seconds: trainSeconds, best_epoch: result.bestEpoch, threads: o.threads, kernels: k.name });
-  return { metrics, samplesPerSec: result.samplesPerSec, manifest, dir: o.out };
+  const weightHistory = result.history.map((h) => ({ epoch: h.epoch, task_weights: h.taskWeights }));
+  const trainInfo = { samples_per_sec: result.samplesPerSec, seconds: trainSeconds, best_epoch: result.bestEpoch, steps: result.steps, threads: o.threads, kernels: k.name, weighting: o.weighting, task_weights: weightHistory };
+  writeMetrics(o.out, metrics, trainInfo);
+  return { metrics, samplesPerSec: result.samplesPerSec, manifest, dir: o.out, trainInfo };
 }
 
 /** metrics.json: per task {test.*, valid.auc, bayes_auc, baseline_auc}, plus train.* (and int8.* after export). */

@@ -1,8 +1,10 @@
 // What a layer may ask of the ONNX writer. Layers emit their own nodes through this
 // interface (one model definition: training and export walk the same layers); the writer
-// behind it decides how weights are stored (fp32, or int8 with a chosen scheme).
+// behind it (model/onnx/writer.ts) decides how weights are stored (fp32, or int8 with a
+// chosen scheme). The ops implement against this contract, so it lives in the engine and
+// the writer imports it from here: every import points down.
 
-import type { EmbeddingTable } from '../engine/params.ts';
+import type { EmbeddingTable } from './params.ts';
 
 export type AttrValue = number | string | number[];
 

@@ -3,31 +3,33 @@
 // reference, onnxruntime-node (1 thread), at batch 100 and 1000, plus file size, session
 // start-up time and the max abs probability difference from fp32.
 //
-//   node --import tsx model/onnx/bench.ts [--reps 5] [--model DIR]
+//   node --import tsx scripts/bench/export-variants.ts [--reps 5] [--model DIR]
 //
 // Without --model: a realistic random model (MMoE, DEFAULT_ARCH_CONFIG, 15 categorical
 // fields + a 5-long multi field + 6 numerics, ~300k table rows, 4 tasks). With --model: a
 // trained model directory (manifest.json + weights.bin). Variants run round-robin so that
 // load from other processes spreads over all of them; medians are reported.
 
-import { DEFAULT_ARCH_CONFIG } from '../arch/builder.ts';
-import { buildGraph } from '../arch/index.ts';
-import type { Graph } from '../engine/graph.ts';
-import { createJsKernels } from '../engine/kernels/js.ts';
-import { initParams } from '../engine/params.ts';
-import { Rng } from '../engine/rng.ts';
-import { layoutOf, type FeatureLayout } from '../features/layout.ts';
-import type { FeatureSpec, TaskSpec } from '../features/spec.ts';
-import { loadModelDir } from './export-dir.ts';
-import type { WeightGranularity } from './quantize.ts';
+import { DEFAULT_ARCH_CONFIG } from '../../model/arch/builder.ts';
+import { buildGraph } from '../../model/arch/index.ts';
+import type { Graph } from '../../model/engine/graph.ts';
+import { createJsKernels } from '../../model/engine/kernels/js.ts';
+import { initParams } from '../../model/engine/params.ts';
+import { Rng } from '../../model/engine/rng.ts';
+import { layoutOf, type FeatureLayout } from '../../model/features/layout.ts';
+import type { FeatureSpec, TaskSpec } from '../../model/features/spec.ts';
+import { loadModelDir } from '../../model/onnx/export-dir.ts';
+import type { WeightGranularity } from '../../model/onnx/quantize.ts';
+import { feedsOf, loadOrt, runOnnx, sessionOptionsOf, type OrtRuntime } from '../../model/onnx/run.ts';
+import { exportOnnx, type ExportOptions } from '../../model/onnx/writer.ts';
+import { main as cliMain } from '../lib/cli.ts';
 import { randomBatch, sliceBatch } from './random-batch.ts';
-import { feedsOf, loadOrt, runOnnx, sessionOptionsOf, type OrtRuntime } from './run.ts';
-import { exportOnnx, type ExportOptions } from './writer.ts';
+import { summarize } from './stats.ts';
 
 const cat = (name: string, buckets: number, entity: FeatureSpec['entity'] = 'user'): FeatureSpec => ({ name, entity, kind: 'categorical', buckets });
 const num = (name: string): FeatureSpec => ({ name, entity: 'item', kind: 'numeric', transform: 'identity', mean: 0, std: 1 });
 
-export const BENCH_FEATURES: FeatureSpec[] = [
+const BENCH_FEATURES: FeatureSpec[] = [
   cat('user_id', 120_000),
   cat('age_band', 10),
   cat('gender', 4),
@@ -51,7 +53,7 @@ export const BENCH_FEATURES: FeatureSpec[] = [
   num('sensitivity'),
   num('popularity'),
 ];
-export const BENCH_TASKS: TaskSpec[] = [
+const BENCH_TASKS: TaskSpec[] = [
   { name: 'click', appliesTo: 'item' },
   { name: 'cart', appliesTo: 'item', parent: 'click' },
   { name: 'purchase', appliesTo: 'item', parent: 'click' },
@@ -59,7 +61,7 @@ export const BENCH_TASKS: TaskSpec[] = [
 ];
 
 /** MMoE over BENCH_FEATURES with initialised weights; tables at a trained-like scale (std 0.2). */
-export function benchModel(seed = 1): { graph: Graph; layout: FeatureLayout } {
+function randomModel(seed = 1): { graph: Graph; layout: FeatureLayout } {
   const layout = layoutOf(BENCH_FEATURES);
   const graph = buildGraph('mmoe', createJsKernels(), layout, BENCH_TASKS, DEFAULT_ARCH_CONFIG);
   const p = graph.params();
@@ -77,7 +79,7 @@ interface Variant {
   sessionConfig?: Record<string, string>;
 }
 
-export const VARIANTS: Variant[] = [
+const VARIANTS: Variant[] = [
   { label: 'fp32', opts: { quantization: 'fp32' } },
   ...(['dynamic', 'weight-only'] as const).flatMap((scheme) =>
     (['per-column', 'per-tensor'] as WeightGranularity[]).map((weights) => ({ label: `int8-${scheme}/${weights}`, opts: { quantization: 'int8' as const, scheme, weights } })),
@@ -85,11 +87,6 @@ export const VARIANTS: Variant[] = [
   // The same model without SESSION_CONFIG: DequantizeLinear runs on every inference.
   { label: 'int8-weight-only/per-column, no fold', opts: { quantization: 'int8', scheme: 'weight-only' }, sessionConfig: {} },
 ];
-
-function median(a: number[]): number {
-  const s = [...a].sort((x, y) => x - y);
-  return s.length % 2 ? s[(s.length - 1) / 2] : (s[s.length / 2 - 1] + s[s.length / 2]) / 2;
-}
 
 async function main(): Promise<void> {
   const argv = process.argv.slice(2);
@@ -99,7 +96,7 @@ async function main(): Promise<void> {
   };
   const reps = Number(arg('reps') ?? 5);
   const dir = arg('model');
-  const { graph, layout } = dir ? loadModelDir(dir) : benchModel();
+  const { graph, layout } = dir ? loadModelDir(dir) : randomModel();
   const tasks = graph.outputs.map((o) => o.task);
   const accRows = 10_000;
   const batch = randomBatch(layout, accRows, 99);
@@ -164,7 +161,7 @@ async function main(): Promise<void> {
   console.log(`model: ${dir ?? 'random MMoE (bench)'}; table rows ${graph.params().tables.map((t) => `${t.rows}x${t.dim}`).join(', ')}; tasks ${tasks.join(', ')}; ${reps} rounds`);
   console.log('variant                                  bytes   ratio  web start ms  web b100 ms  web b1000 ms  node b100 ms  node b1000 ms  max|dp| (web)  mean|dp|');
   for (const m of models) {
-    const t = (rt: string, n: number) => median(times.get(`${rt}|${n}|${m.label}`)!).toFixed(3).padStart(12);
+    const t = (rt: string, n: number) => summarize(times.get(`${rt}|${n}|${m.label}`)!).median.toFixed(3).padStart(12);
     const a = acc.get(m.label)!;
     console.log(
       `${m.label.padEnd(38)} ${String(m.bytes.length).padStart(9)} ${(m.bytes.length / fp32Bytes).toFixed(3).padStart(6)} ${startup.get(`web|${m.label}`)!.toFixed(0).padStart(13)} ${t('web', 100)} ${t('web', 1000)}  ${t('node', 100)}  ${t('node', 1000)} ${a.max.toExponential(2).padStart(14)} ${a.mean.toExponential(2).padStart(9)}`,
@@ -172,9 +169,4 @@ async function main(): Promise<void> {
   }
 }
 
-if (import.meta.url === `file://${process.argv[1]}`) {
-  main().catch((e) => {
-    console.error(e instanceof Error ? e.message : e);
-    process.exitCode = 1;
-  });
-}
+await cliMain(main);

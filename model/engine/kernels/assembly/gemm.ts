@@ -1,0 +1,382 @@
+// @ts-nocheck -- AssemblyScript source (compiled by scripts/build-kernels.mjs), not TypeScript.
+//
+// The dense f32 matrix products with 128-bit SIMD (raw byte addresses into the imported memory,
+// sizes in elements, row-major; see kernels.ts): gemm with its micro-kernels, and transpose.
+
+// ---------------------------------------------------------------------------------------------
+// gemm: C[m,n] = (acc ? C : 0) + A'·B'   where A' is [m,k] and B' is [k,n].
+//   A'(i,p) lives at a + 4*(i*sai + p*sap): sai = k, sap = 1 (A as is) or sai = 1, sap = m (A
+//   stored [k,m]). B' must be row-major [k,n]; a transposed B is first packed into `scratch`.
+//   scratch must hold (transB ? n*k : 0) + 4*k floats.
+//
+// Micro-kernels are inlined into gemmStrided (as separate functions they measured 5-30% slower,
+// more for small k). V8 issues all loads of a loop iteration before the arithmetic, so loads per
+// iteration + accumulators must fit in 15 xmm registers or an accumulator is spilled (measured
+// 2.5x slower): hence 4x8 (4 splats + 2 B vectors + 8 accumulators), not 8x4 or 4x16, and the
+// dedicated forms for a 4-column block (2x4 dot products, or 8x4 with lane splats of B).
+// ---------------------------------------------------------------------------------------------
+
+export function gemm(transA: i32, transB: i32, m: i32, n: i32, k: i32, a: usize, b: usize, c: usize, acc: i32, scratch: usize): void {
+  if (m <= 0 || n <= 0) return;
+  if (transB) {
+    // B is stored [n,k]; pack its transpose [k,n] into scratch.
+    transpose(b, n, k, scratch);
+    b = scratch;
+    scratch += (<usize>n * <usize>k) << 2;
+  }
+  const sai: usize = transA ? 1 : <usize>k;
+  const sap: usize = transA ? <usize>m : 1;
+  gemmStrided(m, n, k, a, sai << 2, sap << 2, b, c, acc, scratch);
+}
+
+/** dst[c*rows + r] = src[r*cols + c] (src is [rows, cols]). */
+export function transpose(src: usize, rows: i32, cols: i32, dst: usize): void {
+  const R = <usize>rows, C = <usize>cols;
+  // 4x4 tiles with shuffles, scalar edges.
+  let r: usize = 0;
+  for (; r + 4 <= R; r += 4) {
+    let cc: usize = 0;
+    for (; cc + 4 <= C; cc += 4) {
+      const s = src + ((r * C + cc) << 2);
+      const r0 = v128.load(s);
+      const r1 = v128.load(s + (C << 2));
+      const r2 = v128.load(s + (C << 3));
+      const r3 = v128.load(s + (C << 2) * 3);
+      const t0 = v128.shuffle<f32>(r0, r1, 0, 4, 1, 5);
+      const t1 = v128.shuffle<f32>(r2, r3, 0, 4, 1, 5);
+      const t2 = v128.shuffle<f32>(r0, r1, 2, 6, 3, 7);
+      const t3 = v128.shuffle<f32>(r2, r3, 2, 6, 3, 7);
+      const d = dst + ((cc * R + r) << 2);
+      v128.store(d, v128.shuffle<f32>(t0, t1, 0, 1, 4, 5));
+      v128.store(d + (R << 2), v128.shuffle<f32>(t0, t1, 2, 3, 6, 7));
+      v128.store(d + (R << 3), v128.shuffle<f32>(t2, t3, 0, 1, 4, 5));
+      v128.store(d + (R << 2) * 3, v128.shuffle<f32>(t2, t3, 2, 3, 6, 7));
+    }
+    for (; cc < C; cc++) {
+      for (let q: usize = 0; q < 4; q++) {
+        store<f32>(dst + ((cc * R + r + q) << 2), load<f32>(src + (((r + q) * C + cc) << 2)));
+      }
+    }
+  }
+  for (; r < R; r++) {
+    for (let cc: usize = 0; cc < C; cc++) {
+      store<f32>(dst + ((cc * R + r) << 2), load<f32>(src + ((r * C + cc) << 2)));
+    }
+  }
+}
+
+// Strides below are in bytes.
+function gemmStrided(m: i32, n: i32, k: i32, a: usize, sai: usize, sap: usize, b: usize, c: usize, acc: i32, scratch: usize): void {
+  const ldb: usize = <usize>n << 2;
+  const ldc: usize = ldb;
+  const n8 = n & ~7;
+  const n4 = n - n8 >= 4 ? n8 + 4 : n8;
+
+  // Columns [0, n8): 4x8 blocks, then single rows.
+  if (n8 > 0) {
+    let i = 0;
+    for (; i + 4 <= m; i += 4) {
+      const ai = a + <usize>i * sai;
+      const ci = c + <usize>i * ldc;
+      for (let j = 0; j < n8; j += 8) kernel4x8(k, ai, sai, sap, b + (<usize>j << 2), ldb, ci + (<usize>j << 2), ldc, acc);
+    }
+    for (; i < m; i++) {
+      const ai = a + <usize>i * sai;
+      const ci = c + <usize>i * ldc;
+      for (let j = 0; j < n8; j += 8) kernel1x8(k, ai, sap, b + (<usize>j << 2), ldb, ci + (<usize>j << 2), acc);
+    }
+  }
+
+  // Columns [n8, n8 + 4), when present (n = 4, 12, 132, ...).
+  if (n4 > n8) {
+    const b4 = b + (<usize>n8 << 2);
+    const c4 = c + (<usize>n8 << 2);
+    let i = 0;
+    if (sai == 4) {
+      // A stored [k,m]: 8 rows are one contiguous pair of vectors, B's 4 values are lane-splatted.
+      for (; i + 8 <= m; i += 8) kernel8x4t(k, a + (<usize>i << 2), sap, b4, ldb, c4 + <usize>i * ldc, ldc, acc);
+    } else if (sap == 4 && k >= 16) {
+      // A as is (rows contiguous along p): dot products of 2 A rows with the 4 packed B columns.
+      packColumns4(b4, ldb, k, scratch);
+      for (; i + 2 <= m; i += 2) kernel2x4dot(k, a + <usize>i * sai, sai, scratch, c4 + <usize>i * ldc, ldc, acc);
+    }
+    for (; i + 4 <= m; i += 4) kernel4x4(k, a + <usize>i * sai, sai, sap, b4, ldb, c4 + <usize>i * ldc, ldc, acc);
+    for (; i < m; i++) kernel1x4(k, a + <usize>i * sai, sap, b4, ldb, c4 + <usize>i * ldc, acc);
+  }
+
+  // The last n % 4 columns.
+  if (n > n4) {
+    let i = 0;
+    for (; i + 4 <= m; i += 4) {
+      const ai = a + <usize>i * sai;
+      const ci = c + <usize>i * ldc;
+      for (let j = n4; j < n; j++) kernel4x1(k, ai, sai, sap, b + (<usize>j << 2), ldb, ci + (<usize>j << 2), ldc, acc);
+    }
+    for (; i < m; i++) {
+      const ai = a + <usize>i * sai;
+      const ci = c + <usize>i * ldc;
+      for (let j = n4; j < n; j++) kernel1x1(k, ai, sap, b + (<usize>j << 2), ldb, ci + (<usize>j << 2), acc);
+    }
+  }
+}
+
+// @ts-ignore: decorator
+@inline function kernel4x8(k: i32, a: usize, sai: usize, sap: usize, b: usize, ldb: usize, c: usize, ldc: usize, acc: i32): void {
+  let c00 = f32x4.splat(0), c01 = f32x4.splat(0);
+  let c10 = f32x4.splat(0), c11 = f32x4.splat(0);
+  let c20 = f32x4.splat(0), c21 = f32x4.splat(0);
+  let c30 = f32x4.splat(0), c31 = f32x4.splat(0);
+  const c1 = c + ldc, c2 = c1 + ldc, c3 = c2 + ldc;
+  if (acc) {
+    c00 = v128.load(c); c01 = v128.load(c, 16);
+    c10 = v128.load(c1); c11 = v128.load(c1, 16);
+    c20 = v128.load(c2); c21 = v128.load(c2, 16);
+    c30 = v128.load(c3); c31 = v128.load(c3, 16);
+  }
+  // One moving A pointer plus fixed row offsets (measured ~15% faster than four pointers).
+  let a0 = a;
+  const s2: usize = 2 * sai, s3: usize = 3 * sai;
+  let pb = b;
+  for (let p = 0; p < k; p++) {
+    const b0 = v128.load(pb);
+    const b1 = v128.load(pb, 16);
+    let x = v128.load32_splat(a0);
+    c00 = f32x4.add(c00, f32x4.mul(x, b0));
+    c01 = f32x4.add(c01, f32x4.mul(x, b1));
+    x = v128.load32_splat(a0 + sai);
+    c10 = f32x4.add(c10, f32x4.mul(x, b0));
+    c11 = f32x4.add(c11, f32x4.mul(x, b1));
+    x = v128.load32_splat(a0 + s2);
+    c20 = f32x4.add(c20, f32x4.mul(x, b0));
+    c21 = f32x4.add(c21, f32x4.mul(x, b1));
+    x = v128.load32_splat(a0 + s3);
+    c30 = f32x4.add(c30, f32x4.mul(x, b0));
+    c31 = f32x4.add(c31, f32x4.mul(x, b1));
+    a0 += sap;
+    pb += ldb;
+  }
+  v128.store(c, c00); v128.store(c, c01, 16);
+  v128.store(c1, c10); v128.store(c1, c11, 16);
+  v128.store(c2, c20); v128.store(c2, c21, 16);
+  v128.store(c3, c30); v128.store(c3, c31, 16);
+}
+
+// @ts-ignore: decorator
+@inline function kernel4x4(k: i32, a: usize, sai: usize, sap: usize, b: usize, ldb: usize, c: usize, ldc: usize, acc: i32): void {
+  let c0 = f32x4.splat(0), c1v = f32x4.splat(0), c2v = f32x4.splat(0), c3v = f32x4.splat(0);
+  const c1 = c + ldc, c2 = c1 + ldc, c3 = c2 + ldc;
+  if (acc) {
+    c0 = v128.load(c); c1v = v128.load(c1); c2v = v128.load(c2); c3v = v128.load(c3);
+  }
+  let a0 = a;
+  const s2: usize = 2 * sai, s3: usize = 3 * sai;
+  let pb = b;
+  for (let p = 0; p < k; p++) {
+    const b0 = v128.load(pb);
+    c0 = f32x4.add(c0, f32x4.mul(v128.load32_splat(a0), b0));
+    c1v = f32x4.add(c1v, f32x4.mul(v128.load32_splat(a0 + sai), b0));
+    c2v = f32x4.add(c2v, f32x4.mul(v128.load32_splat(a0 + s2), b0));
+    c3v = f32x4.add(c3v, f32x4.mul(v128.load32_splat(a0 + s3), b0));
+    a0 += sap;
+    pb += ldb;
+  }
+  v128.store(c, c0); v128.store(c1, c1v); v128.store(c2, c2v); v128.store(c3, c3v);
+}
+
+/** dst [4,k] = the 4 columns of B starting at b (row stride ldb bytes), transposed. */
+function packColumns4(b: usize, ldb: usize, k: i32, dst: usize): void {
+  const kb: usize = <usize>k << 2;
+  let pb = b;
+  for (let o: usize = 0; o < kb; o += 4) {
+    const y = v128.load(pb);
+    store<f32>(dst + o, f32x4.extract_lane(y, 0));
+    store<f32>(dst + kb + o, f32x4.extract_lane(y, 1));
+    store<f32>(dst + 2 * kb + o, f32x4.extract_lane(y, 2));
+    store<f32>(dst + 3 * kb + o, f32x4.extract_lane(y, 3));
+    pb += ldb;
+  }
+}
+
+// @ts-ignore: decorator
+@inline function hsum4(s0: v128, s1: v128, s2: v128, s3: v128): v128 {
+  // [sum(s0), sum(s1), sum(s2), sum(s3)]
+  const t0 = f32x4.add(v128.shuffle<f32>(s0, s1, 0, 4, 1, 5), v128.shuffle<f32>(s0, s1, 2, 6, 3, 7));
+  const t1 = f32x4.add(v128.shuffle<f32>(s2, s3, 0, 4, 1, 5), v128.shuffle<f32>(s2, s3, 2, 6, 3, 7));
+  return f32x4.add(v128.shuffle<f32>(t0, t1, 0, 1, 4, 5), v128.shuffle<f32>(t0, t1, 2, 3, 6, 7));
+}
+
+/** Dot form, 2 rows x 4 columns: A rows contiguous along p (sai bytes apart), bt = B' columns packed [4,k]. */
+// @ts-ignore: decorator
+@inline function kernel2x4dot(k: i32, a: usize, sai: usize, bt: usize, c: usize, ldc: usize, acc: i32): void {
+  let s00 = f32x4.splat(0), s01 = f32x4.splat(0), s02 = f32x4.splat(0), s03 = f32x4.splat(0);
+  let s10 = f32x4.splat(0), s11 = f32x4.splat(0), s12 = f32x4.splat(0), s13 = f32x4.splat(0);
+  const kb: usize = <usize>k << 2;
+  const k4: usize = kb & ~15;
+  const b1 = bt + kb, b2 = b1 + kb, b3 = b2 + kb;
+  const a1 = a + sai;
+  let o: usize = 0;
+  for (; o < k4; o += 16) {
+    const x0 = v128.load(a + o), x1 = v128.load(a1 + o);
+    const y0 = v128.load(bt + o), y1 = v128.load(b1 + o), y2 = v128.load(b2 + o), y3 = v128.load(b3 + o);
+    s00 = f32x4.add(s00, f32x4.mul(x0, y0)); s01 = f32x4.add(s01, f32x4.mul(x0, y1));
+    s02 = f32x4.add(s02, f32x4.mul(x0, y2)); s03 = f32x4.add(s03, f32x4.mul(x0, y3));
+    s10 = f32x4.add(s10, f32x4.mul(x1, y0)); s11 = f32x4.add(s11, f32x4.mul(x1, y1));
+    s12 = f32x4.add(s12, f32x4.mul(x1, y2)); s13 = f32x4.add(s13, f32x4.mul(x1, y3));
+  }
+  let r0 = hsum4(s00, s01, s02, s03), r1 = hsum4(s10, s11, s12, s13);
+  for (; o < kb; o += 4) {
+    const y = f32x4(load<f32>(bt + o), load<f32>(b1 + o), load<f32>(b2 + o), load<f32>(b3 + o));
+    r0 = f32x4.add(r0, f32x4.mul(v128.load32_splat(a + o), y));
+    r1 = f32x4.add(r1, f32x4.mul(v128.load32_splat(a1 + o), y));
+  }
+  if (acc) {
+    r0 = f32x4.add(r0, v128.load(c));
+    r1 = f32x4.add(r1, v128.load(c + ldc));
+  }
+  v128.store(c, r0);
+  v128.store(c + ldc, r1);
+}
+
+// @ts-ignore: decorator
+@inline function transpose4(x0: v128, x1: v128, x2: v128, x3: v128, i: i32): v128 {
+  // Row i of the 4x4 matrix whose columns are x0..x3.
+  const lo01 = v128.shuffle<f32>(x0, x1, 0, 4, 1, 5), lo23 = v128.shuffle<f32>(x2, x3, 0, 4, 1, 5);
+  const hi01 = v128.shuffle<f32>(x0, x1, 2, 6, 3, 7), hi23 = v128.shuffle<f32>(x2, x3, 2, 6, 3, 7);
+  if (i == 0) return v128.shuffle<f32>(lo01, lo23, 0, 1, 4, 5);
+  if (i == 1) return v128.shuffle<f32>(lo01, lo23, 2, 3, 6, 7);
+  if (i == 2) return v128.shuffle<f32>(hi01, hi23, 0, 1, 4, 5);
+  return v128.shuffle<f32>(hi01, hi23, 2, 3, 6, 7);
+}
+
+/** Column form, 8 rows x 4 columns, for A stored [k,m] (A'(i..i+8, p) contiguous, sap bytes per p). */
+// @ts-ignore: decorator
+@inline function kernel8x4t(k: i32, a: usize, sap: usize, b: usize, ldb: usize, c: usize, ldc: usize, acc: i32): void {
+  // u_j = C'[i..i+4, j], w_j = C'[i+4..i+8, j]
+  let u0 = f32x4.splat(0), u1 = f32x4.splat(0), u2 = f32x4.splat(0), u3 = f32x4.splat(0);
+  let w0 = f32x4.splat(0), w1 = f32x4.splat(0), w2 = f32x4.splat(0), w3 = f32x4.splat(0);
+  let pa = a, pb = b;
+  for (let p = 0; p < k; p++) {
+    const x0 = v128.load(pa), x1 = v128.load(pa, 16);
+    const y = v128.load(pb);
+    let t = v128.shuffle<f32>(y, y, 0, 0, 0, 0);
+    u0 = f32x4.add(u0, f32x4.mul(x0, t)); w0 = f32x4.add(w0, f32x4.mul(x1, t));
+    t = v128.shuffle<f32>(y, y, 1, 1, 1, 1);
+    u1 = f32x4.add(u1, f32x4.mul(x0, t)); w1 = f32x4.add(w1, f32x4.mul(x1, t));
+    t = v128.shuffle<f32>(y, y, 2, 2, 2, 2);
+    u2 = f32x4.add(u2, f32x4.mul(x0, t)); w2 = f32x4.add(w2, f32x4.mul(x1, t));
+    t = v128.shuffle<f32>(y, y, 3, 3, 3, 3);
+    u3 = f32x4.add(u3, f32x4.mul(x0, t)); w3 = f32x4.add(w3, f32x4.mul(x1, t));
+    pa += sap;
+    pb += ldb;
+  }
+  let cp = c;
+  for (let r = 0; r < 4; r++) {
+    let v = transpose4(u0, u1, u2, u3, r);
+    if (acc) v = f32x4.add(v, v128.load(cp));
+    v128.store(cp, v);
+    cp += ldc;
+  }
+  for (let r = 0; r < 4; r++) {
+    let v = transpose4(w0, w1, w2, w3, r);
+    if (acc) v = f32x4.add(v, v128.load(cp));
+    v128.store(cp, v);
+    cp += ldc;
+  }
+}
+
+/** One column j of four rows. */
+// @ts-ignore: decorator
+@inline function kernel4x1(k: i32, a: usize, sai: usize, sap: usize, b: usize, ldb: usize, c: usize, ldc: usize, acc: i32): void {
+  if (sai == 4) {
+    // A stored [k,m]: the four rows are adjacent, load them as one vector.
+    let s = f32x4.splat(0);
+    let pa = a, pb = b;
+    for (let p = 0; p < k; p++) {
+      s = f32x4.add(s, f32x4.mul(v128.load(pa), v128.load32_splat(pb)));
+      pa += sap; pb += ldb;
+    }
+    if (acc) {
+      s = f32x4.add(s, f32x4(load<f32>(c), load<f32>(c + ldc), load<f32>(c + 2 * ldc), load<f32>(c + 3 * ldc)));
+    }
+    store<f32>(c, f32x4.extract_lane(s, 0));
+    store<f32>(c + ldc, f32x4.extract_lane(s, 1));
+    store<f32>(c + 2 * ldc, f32x4.extract_lane(s, 2));
+    store<f32>(c + 3 * ldc, f32x4.extract_lane(s, 3));
+  } else if (sap == 4 && ldb == 4) {
+    // A as is and n == 1 (so B and C are contiguous columns): four vectorised dot products.
+    let s0 = f32x4.splat(0), s1 = f32x4.splat(0), s2 = f32x4.splat(0), s3 = f32x4.splat(0);
+    const a1 = a + sai, a2 = a1 + sai, a3 = a2 + sai;
+    let o: usize = 0;
+    const k4 = (<usize>k & ~3) << 2;
+    for (; o < k4; o += 16) {
+      const bv = v128.load(b + o);
+      s0 = f32x4.add(s0, f32x4.mul(v128.load(a + o), bv));
+      s1 = f32x4.add(s1, f32x4.mul(v128.load(a1 + o), bv));
+      s2 = f32x4.add(s2, f32x4.mul(v128.load(a2 + o), bv));
+      s3 = f32x4.add(s3, f32x4.mul(v128.load(a3 + o), bv));
+    }
+    // Horizontal sums of s0..s3 into the lanes of one vector.
+    const t0 = f32x4.add(v128.shuffle<f32>(s0, s1, 0, 4, 1, 5), v128.shuffle<f32>(s0, s1, 2, 6, 3, 7));
+    const t1 = f32x4.add(v128.shuffle<f32>(s2, s3, 0, 4, 1, 5), v128.shuffle<f32>(s2, s3, 2, 6, 3, 7));
+    let r = f32x4.add(v128.shuffle<f32>(t0, t1, 0, 1, 4, 5), v128.shuffle<f32>(t0, t1, 2, 3, 6, 7));
+    const kb = <usize>k << 2;
+    for (; o < kb; o += 4) {
+      r = f32x4.add(r, f32x4.mul(f32x4(load<f32>(a + o), load<f32>(a1 + o), load<f32>(a2 + o), load<f32>(a3 + o)), v128.load32_splat(b + o)));
+    }
+    if (acc) r = f32x4.add(r, v128.load(c));
+    v128.store(c, r);
+  } else {
+    kernel1x1(k, a, sap, b, ldb, c, acc);
+    kernel1x1(k, a + sai, sap, b, ldb, c + ldc, acc);
+    kernel1x1(k, a + 2 * sai, sap, b, ldb, c + 2 * ldc, acc);
+    kernel1x1(k, a + 3 * sai, sap, b, ldb, c + 3 * ldc, acc);
+  }
+}
+
+// @ts-ignore: decorator
+@inline function kernel1x8(k: i32, a: usize, sap: usize, b: usize, ldb: usize, c: usize, acc: i32): void {
+  let c0 = f32x4.splat(0), c1 = f32x4.splat(0);
+  if (acc) { c0 = v128.load(c); c1 = v128.load(c, 16); }
+  let pa = a, pb = b;
+  for (let p = 0; p < k; p++) {
+    const x = v128.load32_splat(pa);
+    c0 = f32x4.add(c0, f32x4.mul(x, v128.load(pb)));
+    c1 = f32x4.add(c1, f32x4.mul(x, v128.load(pb, 16)));
+    pa += sap; pb += ldb;
+  }
+  v128.store(c, c0); v128.store(c, c1, 16);
+}
+
+// @ts-ignore: decorator
+@inline function kernel1x4(k: i32, a: usize, sap: usize, b: usize, ldb: usize, c: usize, acc: i32): void {
+  let c0 = f32x4.splat(0);
+  if (acc) c0 = v128.load(c);
+  let pa = a, pb = b;
+  for (let p = 0; p < k; p++) {
+    c0 = f32x4.add(c0, f32x4.mul(v128.load32_splat(pa), v128.load(pb)));
+    pa += sap; pb += ldb;
+  }
+  v128.store(c, c0);
+}
+
+/** Single dot product C(i,j) = sum_p A'(i,p) B'(p,j). */
+function kernel1x1(k: i32, a: usize, sap: usize, b: usize, ldb: usize, c: usize, acc: i32): void {
+  let p = 0;
+  let s: f32 = 0;
+  if (sap == 4 && ldb == 4) {
+    // Both contiguous along p (A as is, n == 1): vectorised dot.
+    let v = f32x4.splat(0);
+    for (; p + 4 <= k; p += 4) {
+      const o = <usize>p << 2;
+      v = f32x4.add(v, f32x4.mul(v128.load(a + o), v128.load(b + o)));
+    }
+    s = (f32x4.extract_lane(v, 0) + f32x4.extract_lane(v, 1)) + (f32x4.extract_lane(v, 2) + f32x4.extract_lane(v, 3));
+  }
+  let pa = a + <usize>p * sap, pb = b + <usize>p * ldb;
+  for (; p < k; p++) {
+    s += load<f32>(pa) * load<f32>(pb);
+    pa += sap; pb += ldb;
+  }
+  if (acc) s += load<f32>(c);
+  store<f32>(c, s);
+}

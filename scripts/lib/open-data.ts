@@ -1,0 +1,45 @@
+// Opening a data source for a command: bad rows reported (and a mostly unreadable file
+// refused) before any training, then the split sizes and the numeric binning printed.
+
+import { checkBadShare, describeBadRows, isAudited } from '../../model/data/bad-rows.ts';
+import { openDataSource } from '../../model/data/index.ts';
+import type { DataSource } from '../../model/data/source.ts';
+import { prepare, type PreparedData } from '../../model/train/prepare.ts';
+import { fail, int } from './cli.ts';
+
+export interface DataArgs {
+  data?: string;
+  schema?: string;
+  rows?: string;
+  'max-bad-share'?: string;
+}
+
+export function openData(args: DataArgs, seed: number): DataSource {
+  const maxBadShare = args['max-bad-share'] === undefined ? 0.01 : Number(args['max-bad-share']);
+  if (!(maxBadShare >= 0 && maxBadShare <= 1)) fail(`--max-bad-share must be a number in [0, 1], got "${args['max-bad-share']}"`);
+  const source = openDataSource(args.data ?? 'synthetic', { rows: args.rows === undefined ? undefined : int('rows', args.rows, 0, 100), seed, schema: args.schema });
+  // File-backed sources read every row when opened: report bad rows, and stop before training
+  // on a file that is mostly unreadable.
+  if (isAudited(source)) {
+    const bad = Object.values(source.badRows).reduce((a, b) => a + b, 0);
+    if (bad) process.stderr.write(`bad rows: ${bad} of ${source.rowsRead} (${((bad / source.rowsRead) * 100).toFixed(2)}%): ${describeBadRows(source.badRows, source.badRowLines)}\n`);
+    checkBadShare(source, maxBadShare);
+  }
+  return source;
+}
+
+/** Encodes the splits (numeric bins fitted on train) and says what came out. */
+export function prepareReported(source: DataSource, numericBins: number): PreparedData {
+  const t0 = performance.now();
+  const data = prepare(source, { numericBins });
+  const bad = Object.entries(source.badRows ?? {});
+  if (bad.length && !isAudited(source)) process.stderr.write(`skipped bad rows: ${bad.map(([k, v]) => `${k} ${v}`).join(', ')}\n`);
+  const binned = data.layout.numericBins.filter((b) => b !== null).length;
+  const n = (x: number) => x.toLocaleString('en-US');
+  process.stderr.write(
+    `data ${source.name}: train ${n(data.splits.train.n)}, valid ${n(data.splits.valid.n)}, test ${n(data.splits.test.n)} rows (${((performance.now() - t0) / 1000).toFixed(1)} s)` +
+      (data.layout.numeric.length ? `; ${binned} of ${data.layout.numeric.length} numeric features binned (up to ${numericBins} quantile bins)` : '') +
+      '\n',
+  );
+  return data;
+}

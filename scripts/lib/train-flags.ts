@@ -1,0 +1,87 @@
+// The flags of `npm run train`, in one table: parseArgs' options, `--help` and the flag table
+// in README.md are all generated from it (test/docs.test.ts fails when README drifts), so the
+// three never disagree about a default.
+
+import { parseArgs } from 'node:util';
+import { DEFAULT_ARCH_CONFIG } from '../../model/arch/builder.ts';
+import { ARCHITECTURES } from '../../model/arch/index.ts';
+import { DATA_SOURCES } from '../../model/data/index.ts';
+import { MAX_EPOCHS, TARGET_STEPS } from '../../model/train/budget.ts';
+import { DEFAULT_GRADNORM_ALPHA } from '../../model/train/gradnorm.ts';
+import { WEIGHTINGS } from '../../model/train/task-weights.ts';
+import { fail } from './cli.ts';
+
+export interface Flag {
+  name: string;
+  /** Placeholder of the value; absent for a boolean switch. */
+  value?: string;
+  /** The default as parseArgs sees it (string flags only; most defaults are resolved later). */
+  parseDefault?: string;
+  help: string;
+}
+
+export const TRAIN_FLAGS: readonly Flag[] = [
+  { name: 'data', value: 'NAME', parseDefault: 'synthetic', help: `${DATA_SOURCES.join(' | ')} (default synthetic)` },
+  { name: 'schema', value: 'PATH', help: 'column roles of a csv:PATH / parquet:PATH source, including a "split" column for the own train / valid / test of the data (see docs/data.md)' },
+  { name: 'max-bad-share', value: 'X', help: 'stop when more than this share of the rows read are bad (default 0.01)' },
+  { name: 'arch', value: 'NAME', parseDefault: 'mmoe', help: `${Object.keys(ARCHITECTURES).join(' | ')} | all (default mmoe)` },
+  { name: 'out', value: 'DIR', help: 'output directory (default artifacts/<arch>)' },
+  { name: 'rows', value: 'N', help: 'synthetic shop size (default 1500000); taobao: read only the first N lines' },
+  { name: 'seeds', value: 'N', help: 'train N times with seeds seed, seed+1, ... on the same split; report mean and sd per task (default 1)' },
+  { name: 'seed', value: 'N', help: 'default 42; the same seed gives byte-identical weights (the synthetic shop is generated from it too)' },
+  { name: 'batch-size', value: 'N', help: 'default from the training rows: a power of two near rows / 64, within 32..512' },
+  { name: 'epochs', value: 'N', help: `maximum epochs; default from the training rows: enough for ${TARGET_STEPS} steps, within 3..${MAX_EPOCHS}` },
+  { name: 'eval-every', value: 'N', help: 'optimizer steps between validation passes (default a quarter epoch, at least min(one epoch, 100 steps))' },
+  { name: 'patience', value: 'N', help: 'validation passes without improvement before stopping (default about 1,000 steps, within 2..10)' },
+  { name: 'lr', value: 'X', help: 'Adam learning rate (default 0.002)' },
+  { name: 'warmup', value: 'N', help: 'steps of linear learning-rate warm-up (default 2% of the possible steps, at most 200); then cosine decay to 0.1 x lr' },
+  { name: 'emb-decay', value: 'X', help: 'decoupled weight decay of embedding rows (default 0)' },
+  { name: 'emb-dim', value: 'N', help: `embedding width (default ${DEFAULT_ARCH_CONFIG.embeddingDim})` },
+  { name: 'numeric-bins', value: 'N', help: 'quantile bins per numeric feature, each with its own embedding next to the standardised value; 0 = off (default 32)' },
+  { name: 'weighting', value: 'W', parseDefault: 'fixed', help: `${WEIGHTINGS.join(' | ')} (default fixed)` },
+  { name: 'gradnorm-alpha', value: 'X', help: `GradNorm's asymmetry (default ${DEFAULT_GRADNORM_ALPHA})` },
+  { name: 'aitm-calibration', value: 'X', help: `weight of AITM's penalty on p(child) > p(parent) (default ${DEFAULT_ARCH_CONFIG.aitmCalibration}; 0 = off)` },
+  { name: 'task-weights', value: 'a,b', help: "fixed weights per task, in the data's task order (default 1 each)" },
+  { name: 'threads', value: 'N', help: 'worker threads (default 2); results do not depend on it' },
+  { name: 'kernels', value: 'K', parseDefault: 'auto', help: 'auto | wasm-simd | js (default auto)' },
+  { name: 'no-export', help: 'skip the ONNX export at the end' },
+  { name: 'help', help: 'this text' },
+];
+
+export type ParsedFlags = Record<string, string | undefined> & { 'no-export': boolean; help: boolean };
+
+/**
+ * The command line parsed against a flag table; a wrong flag is a one-line usage error.
+ * With --help, prints the help text and returns null (the command then does nothing).
+ */
+export function parseFlags(flags: readonly Flag[], usageLine: string): ParsedFlags | null {
+  let args: ParsedFlags;
+  try {
+    args = parseArgs({ options: parseOptions(flags), allowPositionals: false }).values as ParsedFlags;
+  } catch (e) {
+    fail(`${(e as Error).message.split('\n')[0]} (see --help)`);
+  }
+  if (!args.help) return args;
+  process.stdout.write(helpText(usageLine, flags));
+  return null;
+}
+
+/** parseArgs options of the table. */
+export function parseOptions(flags: readonly Flag[]) {
+  return Object.fromEntries(
+    flags.map((f) => [f.name, f.value === undefined ? { type: 'boolean' as const, default: false } : f.parseDefault === undefined ? { type: 'string' as const } : { type: 'string' as const, default: f.parseDefault }]),
+  );
+}
+
+const usage = (f: Flag) => `--${f.name}${f.value ? ` ${f.value}` : ''}`;
+
+export function helpText(usageLine: string, flags: readonly Flag[]): string {
+  const w = Math.max(...flags.map((f) => usage(f).length)) + 2;
+  return [usageLine, ...flags.map((f) => `  ${usage(f).padEnd(w)}${f.help}`)].join('\n') + '\n';
+}
+
+/** The Markdown table README.md carries between its train-flags markers. */
+export function markdownTable(flags: readonly Flag[]): string {
+  const esc = (s: string) => s.replace(/\|/g, '\\|');
+  return ['| flag | meaning and default |', '|---|---|', ...flags.map((f) => `| \`${usage(f)}\` | ${esc(f.help)} |`)].join('\n');
+}

@@ -16,7 +16,6 @@
 // - A version no document names any more is dropped; its session is released a minute later.
 // - Without a document (or without the binding) the bundled model serves, as before.
 
-import { ConfigError } from './config.ts';
 import { ModelHost } from './model.ts';
 import { assign, bucketBounds, checkRouting, checkVersionName, mainVersion, modelKey, ROUTING_KEY, type RoutingDoc, type Split } from './routing.ts';
 
@@ -25,13 +24,11 @@ export interface R2Reader {
   get(key: string): Promise<{ text(): Promise<string>; arrayBuffer(): Promise<ArrayBuffer> } | null>;
 }
 
+/** The registry's binding; its var MODEL_ROUTING_TTL is part of the typed config (config.ts). */
 export interface RegistryEnv {
   MODELS?: R2Reader;
-  /** Seconds between reads of the routing document per isolate (default 10). */
-  MODEL_ROUTING_TTL?: string | number;
 }
 
-export const DEFAULT_ROUTING_TTL = 10;
 const RETRY_FIRST_MS = 1000;
 const RETRY_MAX_MS = 60_000;
 /**
@@ -40,15 +37,6 @@ const RETRY_MAX_MS = 60_000;
  * before has long finished by then.
  */
 const RELEASE_AFTER_MS = 60_000;
-
-/** MODEL_ROUTING_TTL in seconds: an integer in [1, 3600]; anything else is a config error. */
-export function routingTtl(env: RegistryEnv): number {
-  const raw = env.MODEL_ROUTING_TTL;
-  if (raw === undefined || raw === '') return DEFAULT_ROUTING_TTL;
-  const x = typeof raw === 'number' ? raw : Number(String(raw).trim());
-  if (!Number.isInteger(x) || x < 1 || x > 3600) throw new ConfigError(`MODEL_ROUTING_TTL=${String(raw)}: expected an integer number of seconds in [1, 3600]`);
-  return x;
-}
 
 interface Version {
   name: string;
@@ -113,12 +101,12 @@ export class Registry {
 
   /**
    * Called on every request: starts, in the background, the routing read when it is due and the
-   * retries whose backoff has passed. Never waits.
+   * retries whose backoff has passed. Never waits. `ttlSeconds`: MODEL_ROUTING_TTL (config.ts).
    */
-  tick(env: RegistryEnv, ctx: { waitUntil(p: Promise<unknown>): void }): void {
+  tick(env: RegistryEnv, ctx: { waitUntil(p: Promise<unknown>): void }, ttlSeconds: number): void {
     const bucket = env.MODELS;
     if (!bucket) return;
-    const ttlMs = routingTtl(env) * 1000;
+    const ttlMs = ttlSeconds * 1000;
     const now = this.now();
     if (!this.reading && now - this.readAt >= ttlMs) {
       this.readAt = now;

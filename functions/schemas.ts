@@ -16,7 +16,7 @@ import { z } from '@hono/zod-openapi';
 import { CANDIDATE_KIND_FEATURE, type Entity, type FeatureSpec, type MultiFeature, type NumericFeature } from '../model/features/spec.ts';
 import { MAX_RANK_WEIGHT } from '../model/serving/rank.ts';
 import type { Config } from './config.ts';
-import type { ModelInfo } from './model.ts';
+import type { ModelInfo } from './model-info.ts';
 
 export const MAX_STRING = 1024;
 export const MAX_MULTI_VALUES = 1000;

@@ -9,8 +9,9 @@
 import type { Config } from './config.ts';
 import type { ModelHost, ModelInfo } from './model.ts';
 import type { Schemas } from './schemas.ts';
-import { candidatesOf, encode, feedsOf, probabilities } from './score.ts';
 import type { RawValue } from '../model/features/spec.ts';
+import { feedsOf } from '../model/onnx/inputs.ts';
+import { candidatesOf, encode, ortTensor, probabilities } from './score.ts';
 import { validateRequest } from './validate.ts';
 import { taskDivergence, type TaskDivergence } from '../model/metrics/divergence.ts';
 
@@ -31,7 +32,7 @@ export async function shadowScore(x: ShadowInput): Promise<void> {
     const candidates = candidatesOf(req);
     const batch = encode(x.shadow.info, req, x.userFeatures, candidates);
     const session = await x.shadow.host.getSession();
-    const outputs = await x.shadow.host.run(session, feedsOf(x.shadow.info, batch));
+    const outputs = await x.shadow.host.run(session, feedsOf(x.shadow.info.layout, batch, ortTensor));
     const probs = probabilities(x.shadow.info, outputs, batch.n);
     const tasks: Record<string, TaskDivergence> = {};
     for (const t of x.live.info.tasks) {

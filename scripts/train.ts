@@ -3,39 +3,32 @@
 // same split) and writes manifest.json, metrics.json, curves.json and weights (and the ONNX
 // files), then report.html (scripts/report/) per model directory and for the comparison.
 
-import { parseArgs } from 'node:util';
 import { DEFAULT_ARCH_CONFIG } from '../model/arch/builder.ts';
 import { ARCHITECTURES, isArchName, type ArchName } from '../model/arch/index.ts';
 import type { KernelKind } from '../model/engine/kernels/index.ts';
 import type { DataSource } from '../model/data/source.ts';
 import { DEFAULT_NUMERIC_BINS, type PreparedData } from '../model/train/prepare.ts';
-import { trainToDir, type RunOptions } from '../model/train/run.ts';
+import { trainToDir, type RunOptions } from '../model/train/train-to-dir.ts';
 import { afterTraining, comparisonTable, type ArchResult } from '../model/train/compare.ts';
 import { chooseBudget, describeBudget, fewStepsWarning, type BudgetOverrides } from '../model/train/budget.ts';
+import { DEFAULT_GRADNORM_ALPHA } from '../model/train/gradnorm.ts';
+import { WEIGHTINGS, type Weighting } from '../model/train/task-weights.ts';
 import { fail, int, main, nonNegative, positive, progressBar } from './lib/cli.ts';
 import { openData, prepareReported } from './lib/open-data.ts';
-import { helpText, parseOptions, TRAIN_FLAGS } from './lib/train-flags.ts';
+import { parseFlags, TRAIN_FLAGS } from './lib/train-flags.ts';
 import { writeReport } from './report/index.ts';
 import { createKernels } from '../model/engine/kernels/index.ts';
 import { checkWarmStart, parentTestAuc, readParent, warmFeatures } from '../model/train/warm-start.ts';
 
-const HELP = helpText('usage: npm run train -- --data synthetic --arch mmoe --out DIR [options]', TRAIN_FLAGS);
-
 await main(async () => {
-  let args;
-  try {
-    args = parseArgs({ options: parseOptions(TRAIN_FLAGS), allowPositionals: false }).values as Record<string, string | undefined> & { 'no-export': boolean; 'refit-stats': boolean; help: boolean };
-  } catch (e) {
-    fail(`${(e as Error).message.split('\n')[0]} (see --help)`);
-  }
-  if (args.help) {
-    process.stdout.write(HELP);
-    return;
-  }
+  const args = parseFlags(TRAIN_FLAGS, 'usage: npm run train -- --data synthetic --arch mmoe --out DIR [options]');
+  if (!args) return;
   const arch = args.arch!;
   if (arch !== 'all' && !isArchName(arch)) fail(`unknown architecture "${arch}" (one of ${Object.keys(ARCHITECTURES).join(', ')}, all)`);
   if (!['auto', 'wasm-simd', 'js'].includes(args.kernels!)) fail(`--kernels must be auto, wasm-simd or js`);
-  if (!['fixed', 'uncertainty'].includes(args.weighting!)) fail(`--weighting must be fixed or uncertainty`);
+  if (!(WEIGHTINGS as readonly string[]).includes(args.weighting!)) fail(`--weighting must be one of ${WEIGHTINGS.join(', ')}`);
+  const gradnormAlpha = nonNegative('gradnorm-alpha', args['gradnorm-alpha'], DEFAULT_GRADNORM_ALPHA);
+  const aitmCalibration = nonNegative('aitm-calibration', args['aitm-calibration'], DEFAULT_ARCH_CONFIG.aitmCalibration);
   const seed = int('seed', args.seed, 42, 0);
   const seedCount = int('seeds', args.seeds, 1);
   const numericBins = int('numeric-bins', args['numeric-bins'], DEFAULT_NUMERIC_BINS, 0);
@@ -56,7 +49,7 @@ await main(async () => {
   }
   const hasParents = source.tasks.some((t) => t.parent);
   if (arch === 'esmm' && !hasParents) fail(`--arch esmm needs tasks with a "parent" (a funnel such as purchase -> click); the tasks of ${source.name} have none`);
-  const cfg = { ...DEFAULT_ARCH_CONFIG, embeddingDim: int('emb-dim', args['emb-dim'], DEFAULT_ARCH_CONFIG.embeddingDim) };
+  const cfg = { ...DEFAULT_ARCH_CONFIG, embeddingDim: int('emb-dim', args['emb-dim'], DEFAULT_ARCH_CONFIG.embeddingDim), aitmCalibration };
   if (args['refit-stats'] && !args['init-from']) fail('--refit-stats goes with --init-from');
   const parent = args['init-from'] ? readParent(args['init-from']) : null;
   if (parent) {
@@ -78,7 +71,8 @@ await main(async () => {
     embeddingDecay: nonNegative('emb-decay', args['emb-decay'], 0),
     threads: int('threads', args.threads, 2),
     kernels: args.kernels as KernelKind,
-    weighting: args.weighting as 'fixed' | 'uncertainty',
+    weighting: args.weighting as Weighting,
+    gradnormAlpha,
     taskWeights,
     dataInfo: source.describe(),
     baseline: baselineOf(source, data),

@@ -16,7 +16,7 @@ import { trainComparison } from './helpers/report-fixture.ts';
 
 const { dir, stderr } = trainComparison();
 after(() => rmSync(dirname(dir), { recursive: true, force: true }));
-const ARCHS = ['single', 'shared-bottom', 'mmoe', 'ple', 'esmm', 'lr'];
+const ARCHS = ['single', 'shared-bottom', 'mmoe', 'ple', 'esmm', 'aitm', 'lr'];
 const TASKS = ['click', 'cart', 'purchase', 'redeem'];
 
 /** data-chart id -> the figure's SVG. */

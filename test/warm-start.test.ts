@@ -14,7 +14,7 @@ import type { DataSource } from '../model/data/source.ts';
 import { createJsKernels } from '../model/engine/kernels/index.ts';
 import type { Manifest } from '../model/manifest.ts';
 import { prepare } from '../model/train/prepare.ts';
-import { trainToDir, type RunOptions } from '../model/train/run.ts';
+import { trainToDir, type RunOptions } from '../model/train/train-to-dir.ts';
 import { checkWarmStart, parentTestAuc, readParent, warmFeatures, type Parent } from '../model/train/warm-start.ts';
 
 const cfg = { ...DEFAULT_ARCH_CONFIG, embeddingDim: 8, expertDims: [16, 8], towerDims: [8], experts: 2 };
@@ -89,4 +89,13 @@ test('a mismatch is one line naming the first difference', () => {
   assert.throws(() => checkWarmStart(tasks, 'mmoe', cfg, parent), /tasks are \[/);
   assert.throws(() => checkWarmStart(newData, 'ple', cfg, parent), /architecture is ple, the parent's is mmoe \(pass --arch mmoe\)/);
   assert.throws(() => checkWarmStart(newData, 'mmoe', { ...cfg, embeddingDim: 16 }, parent), /architecture setting embeddingDim is 16, the parent's is 8/);
+});
+
+test('a parent written before an architecture setting existed counts as trained with its default', () => {
+  // aitmCalibration came with AITM: older manifests lack it.
+  const { aitmCalibration: _, ...older } = parent.manifest.architecture.config;
+  const old: Parent = { ...parent, manifest: { ...parent.manifest, architecture: { ...parent.manifest.architecture, config: older as typeof cfg } } };
+  assert.doesNotThrow(() => checkWarmStart(newData, 'mmoe', cfg, old));
+  assert.throws(() => checkWarmStart(newData, 'mmoe', { ...cfg, aitmCalibration: 0 }, old), new RegExp(`architecture setting aitmCalibration is 0, the parent's is ${DEFAULT_ARCH_CONFIG.aitmCalibration}`));
+  assert.throws(() => checkWarmStart(newData, 'mmoe', { ...cfg, aitmCalibration: 0 }, parent), new RegExp(`architecture setting aitmCalibration is 0, the parent's is ${DEFAULT_ARCH_CONFIG.aitmCalibration}`));
 });

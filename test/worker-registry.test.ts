@@ -23,7 +23,6 @@ let h: Harness;
 let tmp: string;
 let B: TestModel;
 let C: TestModel;
-const logs: string[] = [];
 
 const WORKERS = ['swap', 'ab', 'shadow', 'broken', 'late'] as const;
 
@@ -32,15 +31,11 @@ before(async () => {
   tmp = mkdtempSync(join(tmpdir(), 'edge-mtl-registry-'));
   B = writeTestModel(join(tmp, 'b'), 8);
   C = writeTestModel(join(tmp, 'c'), 9);
-  h = await startWorkers(
-    w.built,
-    [...WORKERS.map((name) => ({ name, r2: `models-${name}`, bindings: { MODEL_ROUTING_TTL: '1' } })), { name: 'bad-ttl', r2: 'models-bad', bindings: { MODEL_ROUTING_TTL: '0' } }],
-    {
-      handleRuntimeStdio(stdout: NodeJS.ReadableStream, stderr: NodeJS.ReadableStream) {
-        for (const s of [stdout, stderr]) s.on('data', (d: Buffer) => logs.push(...d.toString().split('\n').filter(Boolean)));
-      },
-    },
-  );
+  h = await startWorkers(w.built, [
+    ...WORKERS.map((name) => ({ name, r2: `models-${name}`, bindings: { MODEL_ROUTING_TTL: '1' } })),
+    { name: 'bad-ttl', r2: 'models-bad', bindings: { MODEL_ROUTING_TTL: '0' } },
+    { name: 'bad-ttl-keyed', r2: 'models-bad-keyed', bindings: { MODEL_ROUTING_TTL: 'abc-secret', API_KEY: 'k-registry' } },
+  ]);
 });
 
 after(async () => {
@@ -63,6 +58,16 @@ async function storeOf(worker: string): Promise<ObjectStore> {
 }
 
 const A = () => w.model.manifest.version;
+
+/** The text a worker logged, from one of workerd's structured log lines ({level, message}). */
+function logMessage(line: string): string {
+  try {
+    const m = (JSON.parse(line) as { message?: unknown }).message;
+    return typeof m === 'string' ? m : line;
+  } catch {
+    return line;
+  }
+}
 
 function request(userId?: string) {
   return {
@@ -159,7 +164,20 @@ describe('worker with a registry (Miniflare R2)', () => {
     assert.equal(r.status, 503);
     const body = (await r.json()) as { error: { code: string; message: string } };
     assert.equal(body.error.code, 'config_error');
-    assert.match(body.error.message, /MODEL_ROUTING_TTL/);
+    assert.match(body.error.message, /MODEL_ROUTING_TTL: expected an integer/);
+  });
+
+  test('with an API key, a bad MODEL_ROUTING_TTL is reported only after auth, never with its value', async () => {
+    const anon = await h.score('bad-ttl-keyed', request('u1'));
+    assert.equal(anon.status, 401);
+    assert.doesNotMatch(await anon.text(), /MODEL_ROUTING_TTL/);
+    const r = await h.score('bad-ttl-keyed', request('u1'), { authorization: 'Bearer k-registry' });
+    const text = await r.text();
+    assert.equal(r.status, 503, text);
+    const body = JSON.parse(text) as { error: { code: string; message: string } };
+    assert.equal(body.error.code, 'config_error');
+    assert.match(body.error.message, /MODEL_ROUTING_TTL: expected an integer/);
+    assert.ok(!text.includes('abc-secret'), text);
   });
 
   test('swap to a new version during a steady request stream: no failed request, then only the new version', async () => {
@@ -234,14 +252,14 @@ describe('worker with a registry (Miniflare R2)', () => {
     const plainText = await plain.text();
     const withShadow = await shadow(store, B.manifest.version);
     await until('shadow', (s) => s.serving.routing === withShadow.id && s.serving.shadow === B.manifest.version, 'the shadow');
-    const before = logs.length;
+    const before = h.logs.length;
     const shadowed = await h.score('shadow', body);
     assert.equal(await shadowed.text(), plainText, 'the shadow changed the response');
     assert.equal(shadowed.headers.get('x-model-version'), A());
     // The log line arrives after the response.
     let line: string | undefined;
     for (let i = 0; i < 100 && !line; i++) {
-      line = logs.slice(before).find((l) => l.includes('"event":"shadow"'));
+      line = h.logs.slice(before).map(logMessage).find((l) => l.includes('"event":"shadow"'));
       if (!line) await new Promise((r) => setTimeout(r, 50));
     }
     assert.ok(line, 'no shadow log line');

@@ -10,7 +10,7 @@
 import { existsSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { buildGraph, type ArchName } from '../arch/index.ts';
-import type { ArchConfig } from '../arch/builder.ts';
+import { DEFAULT_ARCH_CONFIG, type ArchConfig } from '../arch/builder.ts';
 import type { Kernels } from '../engine/kernels/types.ts';
 import { loadWeights } from '../engine/weights-file.ts';
 import type { FeatureSpec, TaskSpec } from '../features/spec.ts';
@@ -58,11 +58,21 @@ function taskDifference(data: readonly TaskSpec[], parent: readonly TaskSpec[]):
   return show(data) === show(parent) ? null : `tasks are [${show(data)}] in the data, [${show(parent)}] in the parent`;
 }
 
+/**
+ * The parent's architecture settings, a setting its manifest lacks taken at its default: such
+ * a parent was written before the setting existed (e.g. aitmCalibration, added with AITM), so
+ * it was trained as the default defines it.
+ */
+function parentConfig(parent: Manifest['architecture']): ArchConfig {
+  return { ...DEFAULT_ARCH_CONFIG, ...parent.config };
+}
+
 function archDifference(arch: ArchName, cfg: ArchConfig, parent: Manifest['architecture']): string | null {
   if (arch !== parent.name) return `architecture is ${arch}, the parent's is ${parent.name} (pass --arch ${parent.name})`;
-  const keys = [...new Set([...Object.keys(cfg), ...Object.keys(parent.config)])] as (keyof ArchConfig)[];
+  const pc = parentConfig(parent);
+  const keys = [...new Set([...Object.keys(cfg), ...Object.keys(pc)])] as (keyof ArchConfig)[];
   for (const k of keys) {
-    if (JSON.stringify(cfg[k]) !== JSON.stringify(parent.config[k])) return `architecture setting ${k} is ${JSON.stringify(cfg[k])}, the parent's is ${JSON.stringify(parent.config[k])}`;
+    if (JSON.stringify(cfg[k]) !== JSON.stringify(pc[k])) return `architecture setting ${k} is ${JSON.stringify(cfg[k])}, the parent's is ${JSON.stringify(pc[k])}`;
   }
   return null;
 }
@@ -85,7 +95,7 @@ export function warmFeatures(source: DataSource, parent: Parent, refitStats: boo
 
 /** Test AUC per task of the parent's weights on this run's (new) test split. */
 export function parentTestAuc(k: Kernels, data: PreparedData, parent: Parent): Record<string, number> {
-  const graph = buildGraph(parent.manifest.architecture.name as ArchName, k, data.layout, data.tasks, parent.manifest.architecture.config);
+  const graph = buildGraph(parent.manifest.architecture.name as ArchName, k, data.layout, data.tasks, parentConfig(parent.manifest.architecture));
   loadWeights(parent.weights, graph.params());
   const { metrics } = evaluateGraph(k, graph, data.layout, data.tasks, data.splits.valid, data.splits.test);
   return Object.fromEntries(data.tasks.map((t) => [t.name, metrics[t.name].test.auc]));

@@ -82,6 +82,7 @@ export async function trainToDir(data: PreparedData, o: RunOptions): Promise<Run
       threads: o.threads,
       kernels: k.name,
       weighting: o.weighting,
+      ...(o.weighting === 'gradnorm' ? { gradnormAlpha: o.gradnormAlpha } : {}),
       taskWeights: result.taskWeights,
       history: result.history,
       samplesPerSec: result.samplesPerSec,
@@ -93,7 +94,8 @@ export async function trainToDir(data: PreparedData, o: RunOptions): Promise<Run
     metrics: Object.fromEntries(Object.entries(metrics).map(([t, m]) => [t, { ...m.test, bayes_auc: m.bayes_auc ?? null }])),
   };
   writeFileSync(join(o.out, 'manifest.json'), JSON.stringify(manifest, null, 2) + '\n');
-  const trainInfo = { samples_per_sec: result.samplesPerSec, seconds: trainSeconds, best_epoch: result.bestEpoch, steps: result.steps, threads: o.threads, kernels: k.name };
+  const weightHistory = result.history.map((h) => ({ epoch: h.epoch, task_weights: h.taskWeights }));
+  const trainInfo = { samples_per_sec: result.samplesPerSec, seconds: trainSeconds, best_epoch: result.bestEpoch, steps: result.steps, threads: o.threads, kernels: k.name, weighting: o.weighting, task_weights: weightHistory };
   writeMetrics(o.out, metrics, trainInfo);
   return { metrics, samplesPerSec: result.samplesPerSec, manifest, dir: o.out, trainInfo };
 }

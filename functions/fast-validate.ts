@@ -17,7 +17,7 @@
 import { CANDIDATE_KIND_FEATURE, type FeatureSpec } from '../model/features/spec.ts';
 import { MAX_RANK_WEIGHT } from '../model/serving/rank.ts';
 import type { Config } from './config.ts';
-import type { ModelInfo } from './model.ts';
+import type { ModelInfo } from './model-info.ts';
 import { MAX_ID, MAX_MULTI_VALUES, MAX_STRING, MAX_USER_ID, NUMERIC_STRING, PLACEMENT } from './schemas.ts';
 
 type Check = (v: unknown) => boolean;

@@ -1,45 +1,33 @@
 // Worker entry. The model comes from the module specifier `edge-mtl-model` (wrangler.toml
 // [alias]; by default artifacts/default), parsed on the first request of an isolate; the
-// ORT session is created lazily by the first request that needs it (see model.ts).
+// ORT session is created lazily by the first request that needs it (see model.ts). With the
+// R2 binding MODELS, the model registry (registry.ts) serves the versions its routing
+// document names, falling back to the bundled model. Every answer comes from the app of the
+// isolate's configuration (app.ts), including the 503 of an invalid configuration, the bench
+// routes when BENCH_ROUTES is "1" and the registry's per-request tick.
 
 import bundle from 'edge-mtl-model';
 import { appFactory } from './app.ts';
-import { benchEnabled, benchRoute, type BenchEnv } from './bench.ts';
 import type { Env } from './config.ts';
+import { errorResponse } from './errors.ts';
 import { ModelHost } from './model.ts';
+import { Registry, type RegistryEnv } from './registry.ts';
 
 let host: ModelHost | null = null;
 let getApp: ReturnType<typeof appFactory> | null = null;
-
-function configError(message: string): Response {
-  return new Response(JSON.stringify({ error: { code: 'config_error', message, path: '' } }), {
-    status: 503,
-    headers: { 'content-type': 'application/json' },
-  });
-}
+// Model versions from R2 (binding MODELS; functions/registry.ts), when the binding exists.
+let registry: Registry | null = null;
 
 export default {
   async fetch(request: Request, env: Env, ctx: ExecutionContext): Promise<Response> {
     try {
       host ??= new ModelHost(bundle);
-      getApp ??= appFactory(host);
-      // Bench-only routes (scripts/bench.ts): off unless the var BENCH_ROUTES is "1".
-      if (benchEnabled(env as BenchEnv)) {
-        const r = await benchRoute(request, host, env as BenchEnv, (req) => {
-          const a = getApp!(env);
-          return 'error' in a ? Promise.resolve(configError(a.error)) : Promise.resolve(a.app.fetch(req, env, ctx));
-        });
-        if (r) return r;
-      }
-      const r = getApp(env);
-      if ('error' in r) return configError(r.error);
-      return await r.app.fetch(request, env, ctx);
+      if ((env as RegistryEnv).MODELS) registry ??= new Registry(host);
+      getApp ??= appFactory(host, registry);
+      return await getApp(env).fetch(request, env, ctx);
     } catch (e) {
       console.error('unhandled error outside the app', e);
-      return new Response(JSON.stringify({ error: { code: 'internal_error', message: 'internal error', path: '' } }), {
-        status: 500,
-        headers: { 'content-type': 'application/json' },
-      });
+      return errorResponse(500, 'internal_error', 'internal error');
     }
   },
 } satisfies ExportedHandler<Env>;

@@ -4,13 +4,12 @@
 // cached too: every later request gets 503 with the same reason, without retrying (a broken
 // bundle stays broken until a new deployment; retrying would burn the start-up CPU budget).
 
-import { layoutOf, type FeatureLayout } from '../model/features/layout.ts';
-import type { CandidateKind, TaskSpec } from '../model/features/spec.ts';
-import { checkManifest, type Manifest, type OnnxFileRecord } from '../model/manifest.ts';
 import type { EncodedBatch } from '../model/features/encode.ts';
+import type { FeatureLayout } from '../model/features/layout.ts';
 import { CAT_INPUT, inputSpecs, multiInputName, NUM_INPUT } from '../model/onnx/inputs.ts';
 import { requestFeedsOf, requestInputSpecs, takesRequestInputs } from '../model/onnx/request-inputs.ts';
 import type { ModelBundle } from './bundle.ts';
+import { readManifest, type ModelInfo } from './model-info.ts';
 import { createSession, ortTimings, Tensor, type OrtSession, type OrtTensor } from './ort.ts';
 
 /** Where the load of the model spent its time (ms, the isolate's clock), for the benchmark. */
@@ -27,57 +26,12 @@ export interface LoadTimings {
   totalMs: number;
 }
 
-export interface ModelInfo {
-  manifest: Manifest;
-  layout: FeatureLayout;
-  quantization: 'int8' | 'fp32';
-  /** The quantization scheme from the manifest's file record (e.g. int8-dynamic), if recorded. */
-  scheme: string | null;
-  file: OnnxFileRecord | null;
-  tasks: readonly TaskSpec[];
-  tasksOf: Record<CandidateKind, readonly TaskSpec[]>;
-  source: string;
-}
+export type { ModelInfo } from './model-info.ts';
 
 export class ModelUnavailable extends Error {}
 
 function describe(e: unknown): string {
   return e instanceof Error ? e.message : String(e);
-}
-
-export function readManifest(bundle: ModelBundle): ModelInfo {
-  let raw = bundle.manifest;
-  if (typeof raw === 'string') {
-    try {
-      raw = JSON.parse(raw);
-    } catch (e) {
-      throw new Error(`manifest.json is not JSON: ${describe(e)}`);
-    }
-  } else if (raw instanceof ArrayBuffer) {
-    raw = JSON.parse(new TextDecoder().decode(raw));
-  }
-  const manifest = checkManifest(raw);
-  const layout = layoutOf(manifest.features);
-  const names = new Set(manifest.features.map((f) => f.name));
-  for (const t of manifest.tasks) {
-    if (typeof t.name !== 'string' || !t.name) throw new Error('invalid manifest: a task has no name');
-    if (names.has(t.name)) throw new Error(`invalid manifest: task "${t.name}" has the name of a feature`);
-    if (t.name === 'id' || t.name === 'score') throw new Error(`invalid manifest: a task may not be called "${t.name}" (a response field)`);
-  }
-  const file = (bundle.quantization === 'int8' ? manifest.files?.int8 : manifest.files?.onnx) ?? null;
-  return {
-    manifest,
-    layout,
-    quantization: bundle.quantization,
-    scheme: file?.quantization ?? null,
-    file,
-    tasks: manifest.tasks,
-    tasksOf: {
-      item: manifest.tasks.filter((t) => t.appliesTo === 'item'),
-      coupon: manifest.tasks.filter((t) => t.appliesTo === 'coupon'),
-    },
-    source: bundle.source,
-  };
 }
 
 async function sha256Hex(bytes: Uint8Array): Promise<string> {
@@ -87,13 +41,15 @@ async function sha256Hex(bytes: Uint8Array): Promise<string> {
   return s;
 }
 
+// One queue for every session of the isolate (several model versions share one wasm heap).
+let queue: Promise<unknown> = Promise.resolve();
+
 export class ModelHost {
   readonly info: ModelInfo | null;
   readonly manifestError: string | null;
   private session: Promise<OrtSession> | null = null;
   private failure: string | null = null;
   private ready = false;
-  private queue: Promise<unknown> = Promise.resolve();
   /** Set once the model is loaded (see LoadTimings). */
   loadTimings: LoadTimings | null = null;
 
@@ -149,8 +105,8 @@ export class ModelHost {
         if (got !== info.file.sha256.toLowerCase()) throw new Error(`the ONNX file's sha256 ${got} does not match the manifest (${info.file.sha256})`);
       }
     }
-    const t1 = performance.now();
     let session: OrtSession;
+    const t1 = performance.now();
     try {
       session = await createSession(bytes);
     } catch (e) {
@@ -166,9 +122,9 @@ export class ModelHost {
     }
     const missingOut = info.tasks.map((t) => t.name).filter((n) => !session.outputNames.includes(n));
     if (missingOut.length) throw new Error(`model has no output for task(s) ${missingOut.join(', ')}`);
-    const t2 = performance.now();
     // One warm-up row (all padding / training means): the first run of a fresh wasm instance
     // is slow (lazy compilation, arena set-up); pay it here, so /healthz = ready to serve fast.
+    const t2 = performance.now();
     try {
       const feeds: Record<string, OrtTensor> = {};
       for (const spec of inputSpecs(info.layout)) {
@@ -194,8 +150,8 @@ export class ModelHost {
    */
   run(session: OrtSession, feeds: Record<string, OrtTensor>): Promise<Record<string, OrtTensor>> {
     const all = this.info ? withRequestInputs(this.info.layout, session, feeds) : feeds;
-    const p = this.queue.then(() => session.run(all));
-    this.queue = p.catch(() => undefined);
+    const p = queue.then(() => session.run(all));
+    queue = p.catch(() => undefined);
     return p as Promise<Record<string, OrtTensor>>;
   }
 }

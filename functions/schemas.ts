@@ -16,7 +16,7 @@ import { z } from '@hono/zod-openapi';
 import { CANDIDATE_KIND_FEATURE, type Entity, type FeatureSpec, type MultiFeature, type NumericFeature } from '../model/features/spec.ts';
 import { MAX_RANK_WEIGHT } from '../model/serving/rank.ts';
 import type { Config } from './config.ts';
-import type { ModelInfo } from './model.ts';
+import type { ModelInfo } from './model-info.ts';
 
 export const MAX_STRING = 1024;
 export const MAX_MULTI_VALUES = 1000;
@@ -190,15 +190,27 @@ export function buildSchemas(info: ModelInfo | null, cfg: Config) {
       architecture: z.string(),
       createdAt: z.string().optional(),
       tasks: z.array(z.object({ name: z.string(), appliesTo: z.enum(['item', 'coupon']), parent: z.string().optional() })),
-      features: z.array(z.object({ name: z.string(), entity: z.enum(['user', 'context', 'item', 'coupon']), kind: z.enum(['categorical', 'multi', 'numeric']) })),
+      features: z
+        .array(
+          z.object({
+            name: z.string(),
+            entity: z.enum(['user', 'context', 'item', 'coupon']),
+            kind: z.enum(['categorical', 'multi', 'numeric']),
+            range: z.object({ min: z.number().nullable(), max: z.number().nullable() }).optional().openapi({ description: 'numeric: accepted raw values (MAX_ABS_ZSCORE rule); null = open' }),
+            typical: z.number().optional().openapi({ description: 'numeric: the raw value at the training mean' }),
+            values: z.array(z.string()).optional().openapi({ description: 'categorical / multi: frequent training values, most frequent first' }),
+          }),
+        )
+        .openapi({ description: 'The features a client may send (candidate_kind is set by the server)' }),
       metrics: z.record(z.string(), z.record(z.string(), z.number().nullable())),
       ranking: z.object({ formula: z.string(), weights: z.record(z.string(), z.number()), priceFeature: z.string(), revenueTask: z.string() }),
       limits: z.object({ maxCandidates: z.number(), maxBodyBytes: z.number(), maxAbsZScore: z.number(), maxRankWeight: z.number() }),
+      registry: z.record(z.string(), z.unknown()).optional().openapi({ description: 'With the MODELS bucket: the routing read, the routing in force, and each version loaded, loading or failed (with the reason)' }),
     })
     .openapi('Model');
 
   const Health = z
-    .object({ status: z.enum(['ok', 'unavailable']), version: z.string().optional(), error: Error.shape.error.optional() })
+    .object({ status: z.enum(['ok', 'unavailable']), version: z.string().optional(), error: Error.shape.error.optional(), registry: z.record(z.string(), z.unknown()).optional() })
     .openapi('Health');
 
   return { ScoreRequest, ScoreResponse, ModelResponse, Health, Error, userFeatureValue: userFeatureValues(specs, cfg) };

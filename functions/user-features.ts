@@ -5,7 +5,8 @@
 //   kv-hit    read from KV
 //   kv-miss   no KV entry for the id: manifest defaults (the encoder's missing values)
 //   kv-error  the KV read failed, or the stored value is not a JSON object of valid user
-//             feature values: defaults, and the request is scored anyway
+//             feature values (also a stored JSON `null`: an entry, just not a usable one):
+//             defaults, and the request is scored anyway
 //   no-kv     user.id given but no USER_FEATURES binding configured: defaults
 //   none      no user id and no features: defaults
 // Unknown keys in a stored record are ignored (a feature store may hold more than this model
@@ -30,14 +31,22 @@ export async function userFeaturesFromKv(
   cacheTtl: number,
 ): Promise<UserFeatures> {
   if (!kv) return { features: undefined, source: 'no-kv' };
-  let stored: unknown;
+  // Read as text and parsed here: with type 'json' a missing key and a stored `null` both come
+  // back as null, and only the first is a miss.
+  let text: string | null;
   try {
-    stored = await kv.get(id, cacheTtl > 0 ? { type: 'json', cacheTtl } : { type: 'json' });
+    text = await kv.get(id, cacheTtl > 0 ? { type: 'text', cacheTtl } : { type: 'text' });
   } catch (e) {
     return { features: undefined, source: 'kv-error', reason: e instanceof Error ? e.message : String(e) };
   }
-  if (stored === null) return { features: undefined, source: 'kv-miss' };
-  if (typeof stored !== 'object' || Array.isArray(stored)) return { features: undefined, source: 'kv-error', reason: 'stored value is not a JSON object' };
+  if (text === null) return { features: undefined, source: 'kv-miss' };
+  let stored: unknown;
+  try {
+    stored = JSON.parse(text);
+  } catch {
+    return { features: undefined, source: 'kv-error', reason: 'stored value is not JSON' };
+  }
+  if (typeof stored !== 'object' || stored === null || Array.isArray(stored)) return { features: undefined, source: 'kv-error', reason: 'stored value is not a JSON object' };
   const out: Record<string, RawValue> = {};
   for (const [name, schema] of valueSchemas) {
     if (!Object.prototype.hasOwnProperty.call(stored, name)) continue;

@@ -6,9 +6,9 @@ import type { z } from '@hono/zod-openapi';
 import { CANDIDATE_KIND_FEATURE, type RawValue } from '../model/features/spec.ts';
 import { priceOf, type RankFormula } from '../model/serving/rank.ts';
 import type { Config } from './config.ts';
-import { ApiError, formatPath } from './errors.ts';
+import { ApiError, clip, formatPath } from './errors.ts';
 import { fastValidator } from './fast-validate.ts';
-import type { ModelInfo } from './model.ts';
+import type { ModelInfo } from './model-info.ts';
 import { PLACEMENT, type Schemas } from './schemas.ts';
 
 type Features = Record<string, RawValue>;
@@ -39,7 +39,7 @@ function unknownFeatureMessage(info: ModelInfo | null, place: keyof typeof PLACE
   const spec = info?.layout.specs.find((s) => s.name === name);
   const where = place === 'item' || place === 'coupon' ? `${place} features` : place === 'user' ? 'user features' : 'the context';
   if (spec) return `"${name}" is a ${spec.entity} feature; it does not belong in ${where}`;
-  return `unknown feature "${name}": the model has no such feature`;
+  return `unknown feature "${clip(name)}": the model has no such feature`;
 }
 
 export function issueToError(issue: z.core.$ZodIssue, body: unknown, info: ModelInfo | null): ApiError {
@@ -49,8 +49,8 @@ export function issueToError(issue: z.core.$ZodIssue, body: unknown, info: Model
     const key = issue.keys[0];
     const full = formatPath([...path, key]);
     if (place && path.length === featureDepth(place)) return new ApiError(400, 'unknown_feature', unknownFeatureMessage(info, place, key), full);
-    if (path[0] === 'rank' && path[1] === 'weights') return new ApiError(400, 'unknown_task', `unknown task "${key}" in rank weights`, full);
-    return new ApiError(400, 'unknown_field', `unknown field "${key}"`, full);
+    if (path[0] === 'rank' && path[1] === 'weights') return new ApiError(400, 'unknown_task', `unknown task "${clip(key)}" in rank weights`, full);
+    return new ApiError(400, 'unknown_field', `unknown field "${clip(key)}"`, full);
   }
   const where = formatPath(path);
   if (place && path.length > featureDepth(place)) return new ApiError(400, 'invalid_feature_value', `${where}: ${issue.message}`, where);
@@ -114,7 +114,7 @@ export function validateRequest(body: unknown, schemas: Schemas, info: ModelInfo
     for (let i = 0; i < list.length; i++) {
       const id = list[i].id;
       const first = seen.get(id);
-      if (first !== undefined) throw new ApiError(400, 'duplicate_id', `id "${id}" appears at ${name}[${first}] and ${name}[${i}]`, `${name}[${i}].id`);
+      if (first !== undefined) throw new ApiError(400, 'duplicate_id', `id "${clip(id)}" appears at ${name}[${first}] and ${name}[${i}]`, `${name}[${i}].id`);
       seen.set(id, i);
     }
   }

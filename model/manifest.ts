@@ -31,6 +31,8 @@ export interface Manifest {
   architecture: { name: string; config: ArchConfig };
   training: Record<string, unknown>;
   files: { weights: FileRecord; onnx?: OnnxFileRecord; int8?: OnnxFileRecord };
+  /** The model this one was warm-started from (`npm run train -- --init-from DIR`). */
+  parent?: { version: string; dir: string; testAuc: Record<string, number> };
   /** Test metrics per task (the same numbers as metrics.json), for GET /v1/model. */
   metrics: Record<string, Record<string, number | null>>;
 }

@@ -1,11 +1,12 @@
-// npm run bench [-- --quick] [--json PATH] [--only train,inference,request,cold,bundle] [--readme README.md]
+// npm run bench [-- --quick] [--json PATH] [--only train,weighting,inference,request,cold,bundle] [--readme README.md]
 // Measures training, inference, the whole request, cold start and the bundle side by side in
 // one run, and prints a table of medians (with spreads); ratios are computed within this run
 // only. --quick: the same measurements with fewer samples and a smaller training run (CI; a
 // couple of minutes at most). --json writes flat dotted keys (see scripts/bench/readme.ts for
 // the README section made from them; --readme PATH runs it after the benchmark).
 //
-// How each figure is measured: scripts/bench/train.ts (training), inference.ts (native /
+// How each figure is measured: scripts/bench/train.ts (training), weighting.ts (cost of each
+// task weighting per step), inference.ts (native /
 // web / workerd inference), request.ts (whole request, JSON), cold.ts (cold start); the
 // bundle is scripts/build-worker.ts's wrangler dry-run. No test asserts any of these times.
 
@@ -23,9 +24,10 @@ import { benchIsolateRequests, benchRequests } from './bench/request.ts';
 import { scoreRequest, type ScoreRequest } from './bench/requests.ts';
 import type { Summary } from './bench/stats.ts';
 import { benchTraining } from './bench/train.ts';
+import { benchWeighting } from './bench/weighting.ts';
 import { startBenchWorkers, type BenchWorkers, type Quant } from './bench/worker.ts';
 
-const PARTS = ['train', 'inference', 'request', 'cold', 'bundle'] as const;
+const PARTS = ['train', 'weighting', 'inference', 'request', 'cold', 'bundle'] as const;
 const SIZES = [1, 100, 1000];
 const QUANTS: Quant[] = ['int8', 'fp32'];
 const RUNTIMES: Runtime[] = ['native', 'native_per_row', 'web', 'workerd'];
@@ -74,6 +76,17 @@ await main(async () => {
       lines.push(`  ${name.padEnd(14)} ${k(r.samplesPerSec.median).padStart(8)} [${k(r.samplesPerSec.min)}-${k(r.samplesPerSec.max)}]  peak RSS ${(r.peakRssBytes / 2 ** 20).toFixed(0)} MiB  (${r.kernels})`);
     }
     lines.push(`  2 threads / 1 thread: ${(t.reference_2t.samplesPerSec.median / t.reference_1t.samplesPerSec.median).toFixed(2)}x; PyTorch 1.13 SparseAdam on one core (the note): ~70,000`);
+  }
+
+  if (only.has('weighting')) {
+    log('task weightings');
+    const w = await timed('weighting', () => benchWeighting(quick));
+    json['train.weighting'] = w;
+    lines.push('', 'task weighting, synthetic shop, 2 threads, options interleaved (ms per 512-row step, median [min-max]; x = median vs fixed)');
+    for (const r of w) {
+      const fixed = w.find((x) => x.arch === r.arch && x.weighting === 'fixed')!;
+      lines.push(`  ${r.arch.padEnd(6)} ${r.weighting.padEnd(12)} ${spread(r.msPerStep).padStart(18)} ms  (${(r.msPerStep.median / fixed.msPerStep.median).toFixed(2)}x)`);
+    }
   }
 
   const needModel = ['inference', 'request', 'cold', 'bundle'].some((p) => only.has(p));

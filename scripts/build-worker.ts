@@ -5,13 +5,19 @@
 // holds DIR/manifest.json + DIR/model.int8.onnx (or model.onnx with --fp32): the build
 // writes a small bundle module and a copy of wrangler.toml's settings into a temporary
 // directory with `edge-mtl-model` aliased there. Tests use buildWorker() the same way.
+// Before bundling, the ONNX file is checked against the manifest's record (size, sha256) and
+// loaded once in onnxruntime-node: a truncated or corrupt model is refused with one line
+// instead of deployed.
 
 import { spawn } from 'node:child_process';
+import { createHash } from 'node:crypto';
 import { copyFileSync, existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { gzipSync } from 'node:zlib';
+import { checkManifest } from '../model/manifest.ts';
+import { loadOrt } from '../model/onnx/run.ts';
 
 export const ROOT = resolve(dirname(fileURLToPath(import.meta.url)), '..');
 
@@ -82,15 +88,47 @@ interface RawConfig {
   [k: string]: unknown;
 }
 
-async function readWranglerConfig(): Promise<RawConfig> {
+export async function readWranglerConfig(): Promise<RawConfig> {
   const { experimental_readRawConfig } = (await import('wrangler')) as unknown as {
     experimental_readRawConfig: (o: { config: string }) => { rawConfig: RawConfig };
   };
   return experimental_readRawConfig({ config: join(ROOT, 'wrangler.toml') }).rawConfig;
 }
 
+/**
+ * Refuses a model directory whose ONNX file does not match its manifest (bytes, sha256) or
+ * that onnxruntime cannot load; the error is one line naming the file and the problem.
+ */
+export async function checkModelFiles(modelDir: string, fp32: boolean): Promise<void> {
+  const manifestPath = join(modelDir, 'manifest.json');
+  if (!existsSync(manifestPath)) throw new Error(`${manifestPath} not found`);
+  let manifest;
+  try {
+    manifest = checkManifest(JSON.parse(readFileSync(manifestPath, 'utf8')));
+  } catch (e) {
+    throw new Error(`${manifestPath}: ${e instanceof Error ? e.message : String(e)}`);
+  }
+  const record = fp32 ? manifest.files.onnx : manifest.files.int8;
+  const name = fp32 ? 'model.onnx' : 'model.int8.onnx';
+  const path = join(modelDir, record?.path ?? name);
+  if (!record) throw new Error(`${manifestPath} has no files.${fp32 ? 'onnx' : 'int8'} record for ${name}: re-export the model (npm run export -- --model ${modelDir})`);
+  if (!existsSync(path)) throw new Error(`${path} not found`);
+  const bytes = readFileSync(path);
+  if (bytes.byteLength !== record.bytes) throw new Error(`${path} has ${bytes.byteLength} bytes, the manifest says ${record.bytes}: refusing to bundle a truncated or different model`);
+  const sha = createHash('sha256').update(bytes).digest('hex');
+  if (sha !== record.sha256) throw new Error(`${path}: sha256 ${sha} does not match the manifest (${record.sha256}): refusing to bundle it`);
+  const ort = await loadOrt('node');
+  let session;
+  try {
+    session = await ort.InferenceSession.create(new Uint8Array(bytes));
+  } catch (e) {
+    throw new Error(`${path}: onnxruntime cannot load it (${(e instanceof Error ? e.message : String(e)).split('\n')[0]})`);
+  }
+  await session.release();
+}
+
 /** Writes DIR/bundle.ts (+ copies of the model files) and DIR/wrangler.json aliasing it. */
-function stageModel(modelDir: string, fp32: boolean, cfg: RawConfig, stage: string): string {
+export function stageModel(modelDir: string, fp32: boolean, cfg: RawConfig, stage: string): string {
   const onnxName = fp32 ? 'model.onnx' : 'model.int8.onnx';
   for (const f of ['manifest.json', onnxName]) {
     const src = join(modelDir, f);
@@ -110,6 +148,7 @@ function stageModel(modelDir: string, fp32: boolean, cfg: RawConfig, stage: stri
 }
 
 export async function buildWorker(opts: BuildOptions): Promise<BuiltWorker> {
+  await checkModelFiles(resolve(opts.modelDir ?? join(ROOT, 'artifacts', 'default')), !!opts.fp32);
   const cfg = await readWranglerConfig();
   const outDir = resolve(opts.outDir);
   rmSync(outDir, { recursive: true, force: true });

@@ -1,37 +1,34 @@
 // npm run train -- --data synthetic --arch mmoe --out DIR
 // Trains one architecture (or all of them, with the logistic-regression baseline, on the
-// same split) and writes manifest.json, metrics.json and weights (and the ONNX files).
+// same split) and writes manifest.json, metrics.json, curves.json and weights (and the ONNX
+// files), then report.html (scripts/report/) per model directory and for the comparison.
 
-import { parseArgs } from 'node:util';
 import { DEFAULT_ARCH_CONFIG } from '../model/arch/builder.ts';
 import { ARCHITECTURES, isArchName, type ArchName } from '../model/arch/index.ts';
 import type { KernelKind } from '../model/engine/kernels/index.ts';
 import type { DataSource } from '../model/data/source.ts';
 import { DEFAULT_NUMERIC_BINS, type PreparedData } from '../model/train/prepare.ts';
-import { trainToDir, type RunOptions } from '../model/train/run.ts';
+import { trainToDir, type RunOptions } from '../model/train/train-to-dir.ts';
 import { afterTraining, comparisonTable, type ArchResult } from '../model/train/compare.ts';
 import { chooseBudget, describeBudget, fewStepsWarning, type BudgetOverrides } from '../model/train/budget.ts';
+import { DEFAULT_GRADNORM_ALPHA } from '../model/train/gradnorm.ts';
+import { WEIGHTINGS, type Weighting } from '../model/train/task-weights.ts';
 import { fail, int, main, nonNegative, positive, progressBar } from './lib/cli.ts';
 import { openData, prepareReported } from './lib/open-data.ts';
-import { helpText, parseOptions, TRAIN_FLAGS } from './lib/train-flags.ts';
-
-const HELP = helpText('usage: npm run train -- --data synthetic --arch mmoe --out DIR [options]', TRAIN_FLAGS);
+import { parseFlags, TRAIN_FLAGS } from './lib/train-flags.ts';
+import { writeReport } from './report/index.ts';
+import { createKernels } from '../model/engine/kernels/index.ts';
+import { checkWarmStart, parentTestAuc, readParent, warmFeatures } from '../model/train/warm-start.ts';
 
 await main(async () => {
-  let args;
-  try {
-    args = parseArgs({ options: parseOptions(TRAIN_FLAGS), allowPositionals: false }).values as Record<string, string | undefined> & { 'no-export': boolean; help: boolean };
-  } catch (e) {
-    fail(`${(e as Error).message.split('\n')[0]} (see --help)`);
-  }
-  if (args.help) {
-    process.stdout.write(HELP);
-    return;
-  }
+  const args = parseFlags(TRAIN_FLAGS, 'usage: npm run train -- --data synthetic --arch mmoe --out DIR [options]');
+  if (!args) return;
   const arch = args.arch!;
   if (arch !== 'all' && !isArchName(arch)) fail(`unknown architecture "${arch}" (one of ${Object.keys(ARCHITECTURES).join(', ')}, all)`);
   if (!['auto', 'wasm-simd', 'js'].includes(args.kernels!)) fail(`--kernels must be auto, wasm-simd or js`);
-  if (!['fixed', 'uncertainty'].includes(args.weighting!)) fail(`--weighting must be fixed or uncertainty`);
+  if (!(WEIGHTINGS as readonly string[]).includes(args.weighting!)) fail(`--weighting must be one of ${WEIGHTINGS.join(', ')}`);
+  const gradnormAlpha = nonNegative('gradnorm-alpha', args['gradnorm-alpha'], DEFAULT_GRADNORM_ALPHA);
+  const aitmCalibration = nonNegative('aitm-calibration', args['aitm-calibration'], DEFAULT_ARCH_CONFIG.aitmCalibration);
   const seed = int('seed', args.seed, 42, 0);
   const seedCount = int('seeds', args.seeds, 1);
   const numericBins = int('numeric-bins', args['numeric-bins'], DEFAULT_NUMERIC_BINS, 0);
@@ -52,7 +49,15 @@ await main(async () => {
   }
   const hasParents = source.tasks.some((t) => t.parent);
   if (arch === 'esmm' && !hasParents) fail(`--arch esmm needs tasks with a "parent" (a funnel such as purchase -> click); the tasks of ${source.name} have none`);
-  const data = prepareReported(source, numericBins);
+  const cfg = { ...DEFAULT_ARCH_CONFIG, embeddingDim: int('emb-dim', args['emb-dim'], DEFAULT_ARCH_CONFIG.embeddingDim), aitmCalibration };
+  if (args['refit-stats'] && !args['init-from']) fail('--refit-stats goes with --init-from');
+  const parent = args['init-from'] ? readParent(args['init-from']) : null;
+  if (parent) {
+    if (arch === 'all' || seedCount > 1) fail('--init-from continues one model: use it with one --arch and one seed');
+    checkWarmStart(source, arch as ArchName, cfg, parent);
+  }
+  const data = prepareReported(source, numericBins, parent ? warmFeatures(source, parent, args['refit-stats']) : undefined);
+  const parentAuc = parent ? parentTestAuc(await createKernels(args.kernels as KernelKind), data, parent) : null;
   const budget = chooseBudget(data.splits.train.n, overrides);
   const given = Object.entries(overrides).filter(([, v]) => v !== undefined).map(([k]) => k);
   const budgetNote = given.length ? `defaults from ${data.splits.train.n} training rows; given: ${given.join(', ')}` : `defaults from ${data.splits.train.n} training rows`;
@@ -60,18 +65,20 @@ await main(async () => {
   const few = fewStepsWarning(data.splits.train.n, budget);
   if (few) process.stderr.write(`warning: ${few}\n`);
   const base: Omit<RunOptions, 'arch' | 'out' | 'seed'> = {
-    cfg: { ...DEFAULT_ARCH_CONFIG, embeddingDim: int('emb-dim', args['emb-dim'], DEFAULT_ARCH_CONFIG.embeddingDim) },
+    cfg,
     ...budget,
     lr: positive('lr', args.lr, 0.002),
     embeddingDecay: nonNegative('emb-decay', args['emb-decay'], 0),
     threads: int('threads', args.threads, 2),
     kernels: args.kernels as KernelKind,
-    weighting: args.weighting as 'fixed' | 'uncertainty',
+    weighting: args.weighting as Weighting,
+    gradnormAlpha,
     taskWeights,
     dataInfo: source.describe(),
     baseline: baselineOf(source, data),
     budgetNote,
     numericBins,
+    ...(parent && parentAuc ? { initialWeights: parent.weights, parent: { version: parent.manifest.version, dir: parent.dir, testAuc: parentAuc } } : {}),
   };
   let archs: ArchName[] = arch === 'all' ? (Object.keys(ARCHITECTURES) as ArchName[]) : [arch as ArchName];
   if (arch === 'all' && !hasParents) {
@@ -87,12 +94,21 @@ await main(async () => {
       const dir = [outRoot, arch === 'all' ? a : '', seedCount > 1 ? `seed-${s}` : ''].filter(Boolean).join('/');
       const r = await trainToDir(data, { ...base, arch: a, seed: s, out: dir, onProgress: progressBar(seedCount > 1 ? `${a} seed ${s}` : a) });
       await afterTraining(r, data, { export: !args['no-export'] });
+      process.stderr.write(`report: ${writeReport(dir)}\n`);
+      if (parentAuc) process.stderr.write(warmStartLine(parent!.manifest.version, parentAuc, r));
       runs.push(r);
     }
     results.push({ arch: a, runs });
   }
   console.log(comparisonTable(outRoot, data.tasks, results, arch === 'all' || seedCount > 1, seeds));
+  if (arch === 'all' || seedCount > 1) process.stderr.write(`report: ${writeReport(outRoot)}\n`);
 });
+
+/** The parent's and the new model's test AUC on the new test split, per task. */
+function warmStartLine(parent: string, parentAuc: Record<string, number>, r: { metrics: Record<string, { test: { auc: number } }>; manifest: { version: string; training: Record<string, unknown> } }): string {
+  const tasks = Object.keys(parentAuc).map((t) => `${t} ${parentAuc[t].toFixed(4)} -> ${r.metrics[t].test.auc.toFixed(4)}`);
+  return `warm start from ${parent}: test AUC on the new test split, parent -> new (${r.manifest.version}, ${String(r.manifest.training.steps)} steps): ${tasks.join(', ')}\n`;
+}
 
 function optInt(name: string, v: string | undefined, min: number): number | undefined {
   return v === undefined ? undefined : int(name, v, 0, min);

@@ -5,18 +5,17 @@
 
 import { writeFileSync, mkdirSync } from 'node:fs';
 import { join } from 'node:path';
-import { parseArgs } from 'node:util';
 import { DEFAULT_ARCH_CONFIG } from '../model/arch/builder.ts';
 import { ARCHITECTURES, isArchName, type ArchName } from '../model/arch/index.ts';
 import { createKernels, type KernelKind } from '../model/engine/kernels/index.ts';
 import { chooseBudget } from '../model/train/budget.ts';
 import { afterTraining, comparisonTable } from '../model/train/compare.ts';
 import { DEFAULT_NUMERIC_BINS, type PreparedData } from '../model/train/prepare.ts';
-import { trainToDir, SHARDS } from '../model/train/run.ts';
+import { trainToDir, SHARDS } from '../model/train/train-to-dir.ts';
 import { budgetOf, tune, type Trial } from '../model/train/tune.ts';
 import { fail, int, main } from './lib/cli.ts';
 import { openData, prepareReported } from './lib/open-data.ts';
-import { helpText, parseOptions, type Flag } from './lib/train-flags.ts';
+import { parseFlags, type Flag } from './lib/train-flags.ts';
 
 const FLAGS: readonly Flag[] = [
   { name: 'data', value: 'NAME', parseDefault: 'synthetic', help: 'a data source as for npm run train (default synthetic)' },
@@ -34,16 +33,8 @@ const FLAGS: readonly Flag[] = [
 ];
 
 await main(async () => {
-  let args;
-  try {
-    args = parseArgs({ options: parseOptions(FLAGS), allowPositionals: false }).values as Record<string, string | undefined> & { 'no-export': boolean; help: boolean };
-  } catch (e) {
-    fail(`${(e as Error).message.split('\n')[0]} (see --help)`);
-  }
-  if (args.help) {
-    process.stdout.write(helpText('usage: npm run tune -- --data NAME [--arch A] [--trials N] [--seed S] --out DIR', FLAGS));
-    return;
-  }
+  const args = parseFlags(FLAGS, 'usage: npm run tune -- --data NAME [--arch A] [--trials N] [--seed S] --out DIR');
+  if (!args) return;
   const arch = args.arch!;
   if (!isArchName(arch)) fail(`unknown architecture "${arch}" (one of ${Object.keys(ARCHITECTURES).join(', ')})`);
   if (!['auto', 'wasm-simd', 'js'].includes(args.kernels!)) fail(`--kernels must be auto, wasm-simd or js`);

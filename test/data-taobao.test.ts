@@ -13,7 +13,7 @@ import { sharedDataPath } from '../model/data/shared.ts';
 import { Popularity } from '../model/data/taobao/popularity.ts';
 import { TAOBAO_FILE, taobaoSource, type TaobaoSource } from '../model/data/taobao/source.ts';
 import { prepare } from '../model/train/prepare.ts';
-import { trainToDir } from '../model/train/run.ts';
+import { trainToDir } from '../model/train/train-to-dir.ts';
 
 const dir = mkdtempSync(join(tmpdir(), 'data-taobao-'));
 after(() => rmSync(dir, { recursive: true, force: true }));

@@ -3,6 +3,7 @@
 
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
+import type { ArchConfig } from '../model/arch/builder.ts';
 import { ARCHITECTURES, buildGraph, type ArchName } from '../model/arch/index.ts';
 import type { BackwardCtx, Op } from '../model/engine/graph.ts';
 import { createJsKernels } from '../model/engine/kernels/js.ts';
@@ -13,6 +14,7 @@ import { EmbedFields } from '../model/engine/ops/embed.ts';
 import { DotInteraction } from '../model/engine/ops/interaction.ts';
 import { MixExperts } from '../model/engine/ops/mix.ts';
 import { MeanPool } from '../model/engine/ops/pool.ts';
+import { RowDot } from '../model/engine/ops/row-dot.ts';
 import { Softmax } from '../model/engine/ops/softmax.ts';
 import { DenseParam, EmbeddingTable, initParams } from '../model/engine/params.ts';
 import { Rng } from '../model/engine/rng.ts';
@@ -108,6 +110,7 @@ test('softmax, sigmoid, multiply, concat, mixture-of-experts, dot-interaction gr
   checkOp(new Concat([2, 3, 1]), [2, 3, 1], 6, 3, 15);
   checkOp(new MixExperts(3, 2), [3, 2, 2, 2], 2, 4, 16);
   checkOp(new DotInteraction(4, 3), [12], 6, 3, 17);
+  checkOp(new RowDot(3, 0.7), [3, 3], 1, 4, 18);
 });
 
 test('embedding gather and mean-pool gradients reach exactly the touched rows', () => {
@@ -115,72 +118,100 @@ test('embedding gather and mean-pool gradients reach exactly the touched rows', 
   checkOp(new MeanPool(table(22), 0, 3), [], 3, 5, 23);
 });
 
+/** Finite differences of the whole masked loss (with any order penalties) against backward. */
+function checkArch(arch: ArchName, cfg: ArchConfig = tinyConfig): Workspace {
+  const graph = buildGraph(arch, k, tinyLayout, tinyTasks, cfg);
+  const n = 6;
+  const w = new Workspace(graph, k, tinyLayout, n);
+  initParams(graph.params(), new Rng(5));
+  for (const t of graph.params().tables) randomFill(t.data.subarray(t.dim), new Rng(6), 0.5);
+  // Non-zero biases: with zero biases a dead ReLU layer feeds the next one exactly 0, a kink
+  // where finite differences and the (sub)gradient legitimately disagree.
+  for (const p of graph.params().dense) if (p.init.kind === 'zeros') randomFill(p.data, new Rng(9), 0.1);
+  fillRandom(w, n, 7);
+  const T = tinyTasks.length;
+  const loss = () => {
+    w.forward(n);
+    w.backward();
+    let s = 0;
+    for (let t = 0; t < T; t++) s += w.taskScale[t] * w.lossSum[t];
+    return s;
+  };
+  loss();
+  const dense = graph.params().dense.map((p) => w.denseGrad(p).slice());
+  const tables = graph.params().tables.map((t) => {
+    const g = w.sparseGrad(t);
+    const full = new Float32Array(t.rows * t.dim);
+    for (let i = 0; i < g.count; i++) {
+      const r = g.touched[i];
+      full.set(g.grad.subarray(r * t.dim, (r + 1) * t.dim), r * t.dim);
+    }
+    return full;
+  });
+  const rng = new Rng(8);
+  let checked = 0;
+  let kinks = 0;
+  // A step that crosses a ReLU kink gives a difference quotient that changes with the step
+  // size; such coordinates are skipped (and counted), every other one must match.
+  // Detected by one-sided differences that disagree (a smooth function has the same slope
+  // on both sides at this step size).
+  const check = (analytic: number, x: Float32Array, i: number, what: string) => {
+    const x0 = x[i];
+    const f0 = loss();
+    x[i] = x0 + EPS;
+    const up = loss();
+    x[i] = x0 - EPS;
+    const down = loss();
+    x[i] = x0;
+    const right = (up - f0) / EPS;
+    const left = (f0 - down) / EPS;
+    if (Math.abs(right - left) > 1e-3 + 0.05 * Math.max(Math.abs(right), Math.abs(left))) {
+      kinks++;
+      return;
+    }
+    checked++;
+    close(analytic, (up - down) / (2 * EPS), what);
+  };
+  graph.params().dense.forEach((p, pi) => {
+    for (let c = 0; c < Math.min(p.size, 6); c++) {
+      const i = rng.u32() % p.size;
+      check(dense[pi][i], p.data, i, `${arch} ${p.name}[${i}]`);
+    }
+  });
+  graph.params().tables.forEach((t, ti) => {
+    for (let c = 0; c < 12; c++) {
+      const i = t.dim + (rng.u32() % (t.data.length - t.dim));
+      check(tables[ti][i], t.data, i, `${arch} ${t.name}[${i}]`);
+    }
+  });
+  assert.ok(kinks <= 0.1 * (checked + kinks), `${arch}: ${kinks} of ${checked + kinks} coordinates sat on a kink`);
+  return w;
+}
+
 for (const arch of Object.keys(ARCHITECTURES) as ArchName[]) {
   test(`${arch}: end-to-end gradient of the masked multi-task loss`, () => {
-    const graph = buildGraph(arch, k, tinyLayout, tinyTasks, tinyConfig);
-    const n = 6;
-    const w = new Workspace(graph, k, tinyLayout, n);
-    initParams(graph.params(), new Rng(5));
-    for (const t of graph.params().tables) randomFill(t.data.subarray(t.dim), new Rng(6), 0.5);
-    // Non-zero biases: with zero biases a dead ReLU layer feeds the next one exactly 0, a kink
-    // where finite differences and the (sub)gradient legitimately disagree.
-    for (const p of graph.params().dense) if (p.init.kind === 'zeros') randomFill(p.data, new Rng(9), 0.1);
-    fillRandom(w, n, 7);
-    const T = tinyTasks.length;
-    const loss = () => {
-      w.forward(n);
-      w.backward();
-      let s = 0;
-      for (let t = 0; t < T; t++) s += w.taskScale[t] * w.lossSum[t];
-      return s;
-    };
-    loss();
-    const dense = graph.params().dense.map((p) => w.denseGrad(p).slice());
-    const tables = graph.params().tables.map((t) => {
-      const g = w.sparseGrad(t);
-      const full = new Float32Array(t.rows * t.dim);
-      for (let i = 0; i < g.count; i++) {
-        const r = g.touched[i];
-        full.set(g.grad.subarray(r * t.dim, (r + 1) * t.dim), r * t.dim);
-      }
-      return full;
-    });
-    const rng = new Rng(8);
-    let checked = 0;
-    let kinks = 0;
-    // A step that crosses a ReLU kink gives a difference quotient that changes with the step
-    // size; such coordinates are skipped (and counted), every other one must match.
-    // Detected by one-sided differences that disagree (a smooth function has the same slope
-    // on both sides at this step size).
-    const check = (analytic: number, x: Float32Array, i: number, what: string) => {
-      const x0 = x[i];
-      const f0 = loss();
-      x[i] = x0 + EPS;
-      const up = loss();
-      x[i] = x0 - EPS;
-      const down = loss();
-      x[i] = x0;
-      const right = (up - f0) / EPS;
-      const left = (f0 - down) / EPS;
-      if (Math.abs(right - left) > 1e-3 + 0.05 * Math.max(Math.abs(right), Math.abs(left))) {
-        kinks++;
-        return;
-      }
-      checked++;
-      close(analytic, (up - down) / (2 * EPS), what);
-    };
-    graph.params().dense.forEach((p, pi) => {
-      for (let c = 0; c < Math.min(p.size, 6); c++) {
-        const i = rng.u32() % p.size;
-        check(dense[pi][i], p.data, i, `${arch} ${p.name}[${i}]`);
-      }
-    });
-    graph.params().tables.forEach((t, ti) => {
-      for (let c = 0; c < 12; c++) {
-        const i = t.dim + (rng.u32() % (t.data.length - t.dim));
-        check(tables[ti][i], t.data, i, `${arch} ${t.name}[${i}]`);
-      }
-    });
-    assert.ok(kinks <= 0.1 * (checked + kinks), `${arch}: ${kinks} of ${checked + kinks} coordinates sat on a kink`);
+    checkArch(arch);
   });
 }
+
+test('aitm: the calibrator adds weight * max(p(purchase) - p(click), 0) to purchase on its labelled rows, gradient checked', () => {
+  const weight = 3;
+  const w = checkArch('aitm', { ...tinyConfig, aitmCalibration: weight });
+  const T = tinyTasks.length;
+  const [click, purchase] = [0, 1];
+  let bce = 0;
+  let penalty = 0;
+  const pc = w.prob(click);
+  const pp = w.prob(purchase);
+  for (let i = 0; i < w.n; i++) {
+    const y = w.labels[i * T + purchase];
+    if (y < 0) continue;
+    bce -= y > 0 ? Math.log(pp[i]) : Math.log(1 - pp[i]);
+    penalty += weight * Math.max(pp[i] - pc[i], 0);
+  }
+  assert.ok(penalty > 0, 'the random model should violate the funnel order on some row');
+  assert.ok(Math.abs(w.lossSum[purchase] - (bce + penalty)) < 1e-4, `purchase loss ${w.lossSum[purchase]} vs bce ${bce} + penalty ${penalty}`);
+  // Without the calibrator the graph declares no penalty.
+  assert.equal(buildGraph('aitm', k, tinyLayout, tinyTasks, { ...tinyConfig, aitmCalibration: 0 }).penalties.length, 0);
+  assert.deepEqual(buildGraph('aitm', k, tinyLayout, tinyTasks, tinyConfig).penalties, [{ child: 'purchase', parent: 'click', weight: tinyConfig.aitmCalibration }]);
+});

@@ -288,11 +288,13 @@ test('taskReport: threshold chosen on validation, applied to test', () => {
   //   mean_pred = 2.4 / 4 = 0.6, observed_rate = 0.5
   const r = taskReport(validPred, validLabel, f64([0.65, 0.55, 0.3, 0.9, 0.2]), f32([1, 1, 0, 0, -1]), i32([3, 3, 3, 3, 3]));
   assert.deepEqual(Object.keys(r).sort(), [
-    'accuracy', 'auc', 'ece', 'f1', 'gauc', 'logloss', 'mean_pred', 'n', 'observed_rate', 'positives',
+    'accuracy', 'accuracy_05', 'auc', 'ece', 'f1', 'gauc', 'logloss', 'mean_pred', 'n', 'observed_rate', 'positives',
     'precision', 'recall', 'threshold',
   ]);
   assert.equal(r.threshold, 0.6);
   assert.equal(r.accuracy, 0.5);
+  // At 0.5: 0.65 tp, 0.55 tp, 0.3 tn, 0.9 fp -> 3/4.
+  assert.equal(r.accuracy_05, 0.75);
   assert.equal(r.precision, 0.5);
   assert.equal(r.recall, 0.5);
   assert.equal(r.f1, 0.5);

@@ -371,6 +371,14 @@ test('the model declares opset 15, the documented inputs and one [N, 1] output p
   assert.equal(DEFAULT_INT8_SCHEME, 'weight-only');
 });
 
+test('aitm exports only ONNX op types the other architectures (and so the served runtime) already use', () => {
+  const opTypes = (arch: ArchName) => new Set(decodeModel(exportOnnx(randomModel(arch, 2), layout, { quantization: 'int8' })).graph.node.map((n) => n.opType));
+  const others = new Set((Object.keys(ARCHITECTURES) as ArchName[]).filter((a) => a !== 'aitm').flatMap((a) => [...opTypes(a)]));
+  const aitm = opTypes('aitm');
+  assert.ok(aitm.has('ReduceSum') && aitm.has('Softmax'));
+  assert.deepEqual([...aitm].filter((t) => !others.has(t)), []);
+});
+
 test('export is deterministic (same weights, same bytes)', () => {
   const g = randomModel('ple', 9);
   assert.deepEqual(exportOnnx(g, layout, { quantization: 'int8' }), exportOnnx(g, layout, { quantization: 'int8' }));

@@ -38,6 +38,20 @@ test('same seed gives byte-identical weights; 1 and 2 threads agree; another see
   assert.notDeepEqual(a.bytes, d.bytes);
 });
 
+for (const weighting of ['gradnorm', 'pcgrad'] as const) {
+  for (const arch of ['mmoe', 'aitm'] as const) {
+    test(`${weighting} on ${arch}: same seed gives byte-identical weights with 1 and 2 threads, and differs from fixed weights`, async () => {
+      const a = await weightsOf({ weighting, arch, epochs: 1 });
+      const c = await weightsOf({ weighting, arch, epochs: 1, threads: 2 });
+      const fixed = await weightsOf({ arch, epochs: 1 });
+      assert.deepEqual(a.bytes, c.bytes);
+      assert.deepEqual(a.r.history, c.r.history.map((h, i) => ({ ...h, seconds: a.r.history[i].seconds })));
+      assert.notDeepEqual(a.bytes, fixed.bytes);
+      for (const h of a.r.history) for (const l of [h.trainLoss, ...h.validAuc, ...h.taskWeights]) assert.ok(Number.isFinite(l), `${weighting} ${arch}: ${JSON.stringify(h)}`);
+    });
+  }
+}
+
 test('training learns: test AUC above chance on every task, and above the initial model', async () => {
   const trained = await weightsOf({ epochs: 3 });
   const untrained = await weightsOf({ epochs: 1, lr: 1e-9 });
@@ -71,4 +85,15 @@ test('uncertainty weighting learns a weight per task, finite and no longer all 1
   assert.equal(r.taskWeights.length, 3);
   for (const w of r.taskWeights) assert.ok(Number.isFinite(w) && w > 0);
   assert.ok(r.taskWeights.some((w) => Math.abs(w - 1) > 0.05), `weights ${r.taskWeights}`);
+});
+
+test('GradNorm learns weights that sum to the number of tasks, recorded at every validation pass', async () => {
+  const { r } = await weightsOf({ weighting: 'gradnorm', epochs: 1 });
+  assert.equal(r.history.length, 4);
+  for (const h of [...r.history.map((x) => x.taskWeights), r.taskWeights]) {
+    assert.ok(Math.abs(h.reduce((a, b) => a + b, 0) - 3) < 1e-9, `weights ${h}`);
+    for (const w of h) assert.ok(w > 0);
+  }
+  assert.ok(r.taskWeights.some((w) => Math.abs(w - 1) > 0.05), `weights ${r.taskWeights}`);
+  assert.notDeepEqual(r.history[0].taskWeights, r.history[3].taskWeights);
 });

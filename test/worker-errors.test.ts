@@ -5,6 +5,7 @@
 
 import assert from 'node:assert/strict';
 import { after, before, describe, test } from 'node:test';
+import { deflateSync, gzipSync } from 'node:zlib';
 import { startWorkers, testWorker, type Harness, type TestWorker } from './helpers/worker-harness.ts';
 
 let w: TestWorker;
@@ -125,6 +126,97 @@ describe('transport', () => {
     assert.equal(r.headers.get('allow'), 'POST');
     await expectError(r, 405, 'method_not_allowed');
     await expectError(await h.fetch('main', '/v2/score', { method: 'POST' }), 404, 'not_found');
+  });
+});
+
+/** Status and JSON body of a raw HTTP/1.1 answer (the worker's errors carry a Content-Length). */
+function parseRaw(text: string): { status: number; body: ErrorJson } {
+  const status = Number(/^HTTP\/1\.1 (\d{3})/.exec(text)?.[1]);
+  return { status, body: JSON.parse(text.slice(text.indexOf('\r\n\r\n') + 4)) as ErrorJson };
+}
+
+/** Lines the worker itself logged at error level for a request (not workerd's own diagnostics). */
+const workerErrors = () => h.logs.filter((l) => /"level":"error"/.test(l) && /unhandled error/.test(l));
+
+describe('unreadable and compressed bodies', () => {
+  const head = 'POST /v1/score HTTP/1.1\r\nHost: worker.test\r\nContent-Type: application/json\r\n';
+
+  test('a malformed chunk -> 400 invalid_body, no error-level line from the worker', async () => {
+    const res = parseRaw(await h.raw(`${head}Transfer-Encoding: chunked\r\n\r\n5\r\n{"ite\r\nzz\r\nbad\r\n0\r\n\r\n`));
+    assert.equal(res.status, 400, JSON.stringify(res.body));
+    assert.equal(res.body.error.code, 'invalid_body');
+    assert.deepEqual(workerErrors(), []);
+  });
+
+  test('a body shorter than its Content-Length (the client went away) -> 400 invalid_body', async () => {
+    const res = parseRaw(await h.raw(`${head}Content-Length: 100\r\n\r\n{"items": [`));
+    assert.equal(res.status, 400, JSON.stringify(res.body));
+    assert.equal(res.body.error.code, 'invalid_body');
+    assert.deepEqual(workerErrors(), []);
+  });
+
+  test('gzip and deflate bodies are decompressed and scored like the plain body', async () => {
+    const text = JSON.stringify({ items: [item('i1', { item_price: 9.5 }), item('i2', { item_category: 'c3' })], coupons: [item('c1')] });
+    const plain = await post('main', text);
+    assert.equal(plain.status, 200);
+    const want = ((await plain.json()) as { items: unknown }).items;
+    for (const [encoding, bytes] of [['gzip', gzipSync(text)], ['deflate', deflateSync(text)], ['GZIP', gzipSync(text)]] as const) {
+      const res = await post('main', new Uint8Array(bytes), { 'content-type': 'application/json', 'content-encoding': encoding });
+      const got = await res.text();
+      assert.equal(res.status, 200, `${encoding}: ${got}`);
+      assert.deepEqual((JSON.parse(got) as { items: unknown }).items, want, encoding);
+    }
+  });
+
+  test('a zip bomb -> 413 on the decompressed size (MAX_BODY_BYTES), not read to the end', async () => {
+    // 1 KB of gzip that inflates past the 4096-byte limit of "small".
+    const small = gzipSync(`{"items": [{"id": "a"}], "pad": "${' '.repeat(1 << 20)}"}`, { level: 9 });
+    assert.ok(small.byteLength < 1100, String(small.byteLength));
+    await expectError(await post('small', new Uint8Array(small), { 'content-type': 'application/json', 'content-encoding': 'gzip' }), 413, 'payload_too_large');
+    // 64 MiB of zeros in 64 KB against the default 1 MiB limit.
+    const big = gzipSync(new Uint8Array(64 << 20), { level: 9 });
+    await expectError(await post('main', new Uint8Array(big), { 'content-type': 'application/json', 'content-encoding': 'gzip' }), 413, 'payload_too_large');
+  });
+
+  test('a large compressed upload that inflates past the limit gets its 413, not a reset (streamed, 4 at once)', async () => {
+    let x = 1;
+    const hex = Array.from({ length: 1 << 20 }, () => ((x = (Math.imul(x, 1103515245) + 12345) >>> 0) >>> 16).toString(16).padStart(4, '0')).join('');
+    const gz = new Uint8Array(gzipSync(`{"items": [{"id": "a"}], "pad": "${hex.slice(0, 2 << 20)}"}`));
+    assert.ok(gz.byteLength > 900_000, String(gz.byteLength));
+    const send = () => {
+      let o = 0;
+      const body = new ReadableStream<Uint8Array>({
+        pull(ctrl) {
+          if (o >= gz.length) return ctrl.close();
+          ctrl.enqueue(gz.slice(o, (o += 16384)));
+        },
+      });
+      return h.fetch('main', '/v1/score', { method: 'POST', headers: { 'content-type': 'application/json', 'content-encoding': 'gzip' }, body, duplex: 'half' } as RequestInit);
+    };
+    for (const res of await Promise.all([send(), send(), send(), send()])) await expectError(res, 413, 'payload_too_large');
+  });
+
+  test('corrupt gzip -> 400 invalid_body; an unsupported encoding -> 415 naming it', async () => {
+    const bytes = gzipSync(JSON.stringify(ok));
+    const corrupt = new Uint8Array(bytes.subarray(0, bytes.byteLength - 12));
+    corrupt[12] ^= 0xff;
+    await expectError(await post('main', corrupt, { 'content-type': 'application/json', 'content-encoding': 'gzip' }), 400, 'invalid_body');
+    const e = await expectError(await post('main', JSON.stringify(ok), { 'content-type': 'application/json', 'content-encoding': 'br' }), 415, 'unsupported_media_type');
+    assert.match(e.message, /Content-Encoding br/);
+    assert.deepEqual(workerErrors(), []);
+  });
+
+  test('a huge unknown key is echoed cut to 100 characters in message and path', async () => {
+    const key = 'k'.repeat(900_000);
+    for (const body of [{ ...ok, [key]: 1 }, { items: [item('a', { [key]: 1 })] }, { ...ok, rank: { weights: { [key]: 1 } } }]) {
+      const res = await post('main', JSON.stringify(body));
+      const text = await res.text();
+      assert.equal(res.status, 400, text.slice(0, 200));
+      assert.ok(text.length < 600, `error of ${text.length} bytes`);
+      const j = JSON.parse(text) as ErrorJson;
+      assert.ok(j.error.path.includes('k'.repeat(100)) && !j.error.path.includes('k'.repeat(101)), j.error.path);
+      assert.ok(!j.error.message.includes('k'.repeat(101)), j.error.message);
+    }
   });
 });
 

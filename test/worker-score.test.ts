@@ -11,7 +11,7 @@ import type { RawRow, RawValue } from '../model/features/spec.ts';
 import { createRunner, type OnnxRunner } from '../model/onnx/run.ts';
 import { decodeModel } from '../model/onnx/proto.ts';
 import { startWorkers, testWorker, type Harness, type TestWorker } from './helpers/worker-harness.ts';
-import { buildTestModelBytes } from './helpers/worker-model.ts';
+import { buildTestModelBytes, testManifest } from './helpers/worker-model.ts';
 
 type Features = Record<string, RawValue>;
 interface Cand {
@@ -124,6 +124,10 @@ function assertSorted(l: Scored[]) {
 
 let w: TestWorker;
 let h: Harness;
+// An AITM model over the same features and tasks, served by the same build (only the model
+// bytes and the manifest differ): the worker is driven by the manifest, not by the architecture.
+const aitmOnnx = buildTestModelBytes(8, { quantization: 'int8' }, 'aitm');
+const aitmManifest = testManifest(aitmOnnx, 8, 'aitm', { quantization: 'int8' });
 const KEY = 's3cret-key';
 const AUTH = { authorization: `Bearer ${KEY}` };
 // A localhost origin: Miniflare's own router refuses requests whose Origin is another host.
@@ -141,6 +145,7 @@ before(async () => {
       kv: false,
       bindings: { API_KEY: KEY, CORS_ORIGINS: ORIGIN, RANK_FORMULA: 'revenue', RANK_WEIGHTS: '{"redeem": 2}' },
     },
+    { name: 'aitm', onnx: aitmOnnx, manifestText: JSON.stringify(aitmManifest) },
   ]);
 });
 
@@ -202,6 +207,18 @@ describe('scores', () => {
     body.coupons![0].features!.device = 'web';
     const { json } = await scoreOk('main', body);
     assertMatches(json, body, await reference(w, body, body.user!.features));
+  });
+
+  test('an AITM model is served unchanged: its scores equal onnxruntime-node on the same rows (1e-5)', async () => {
+    const body = richRequest(40, 10, 9);
+    const { json } = await scoreOk('aitm', body);
+    assert.equal(json.model.version, aitmManifest.version);
+    const r = await createRunner(aitmOnnx, w.model.layout, { runtime: 'node' });
+    try {
+      assertMatches(json, body, await r.run(encodeRows(w.model.layout, rowsOf(body, body.user!.features))));
+    } finally {
+      await r.release();
+    }
   });
 
   test('a request with only coupons, and one with a single item, also match', async () => {
@@ -297,6 +314,7 @@ describe('user features from KV', () => {
     await kv.put('u-broken', '{"user_age_band": "25-34",');
     await kv.put('u-array', '[1, 2, 3]');
     await kv.put('u-badvalue', JSON.stringify({ user_price_sensitivity: 'lots' }));
+    await kv.put('u-null', 'null');
   });
 
   test('hit: scores as if the stored features were in the request', async () => {
@@ -318,7 +336,7 @@ describe('user features from KV', () => {
     assertMatches(json, body, await reference(w, body, undefined));
   });
 
-  test('failure: a stored value that is not JSON makes the KV read reject -> defaults, kv-error', async () => {
+  test('failure: a stored value that is not JSON -> defaults, kv-error', async () => {
     const body = { user: { id: 'u-broken' }, items: richRequest(6, 0, 2).items };
     const { res, json } = await scoreOk('main', body);
     assert.equal(res.headers.get('x-user-features'), 'kv-error');
@@ -333,8 +351,8 @@ describe('user features from KV', () => {
     assertMatches(json, body, await reference(w, body, undefined));
   });
 
-  test('a stored value that is not an object of valid user features is kv-error too', async () => {
-    for (const id of ['u-array', 'u-badvalue']) {
+  test('a stored value that is not an object of valid user features (also JSON null: an entry, not a miss) is kv-error too', async () => {
+    for (const id of ['u-array', 'u-badvalue', 'u-null']) {
       const { res } = await scoreOk('main', { user: { id }, items: [{ id: 'x' }] });
       assert.equal(res.headers.get('x-user-features'), 'kv-error', id);
     }
@@ -360,7 +378,11 @@ describe('metadata endpoints', () => {
       { name: 'purchase', appliesTo: 'item', parent: 'click' },
       { name: 'redeem', appliesTo: 'coupon' },
     ]);
-    assert.deepEqual(j.features, w.model.manifest.features.map((f) => ({ name: f.name, entity: f.entity, kind: f.kind })));
+    // Only what a client may send (candidate_kind is the server's); ranges etc.: worker-model-description.test.ts.
+    assert.deepEqual(
+      j.features.map((f) => ({ name: f.name, entity: f.entity, kind: f.kind })),
+      w.model.manifest.features.filter((f) => f.name !== 'candidate_kind').map((f) => ({ name: f.name, entity: f.entity, kind: f.kind })),
+    );
     assert.deepEqual(j.metrics, w.model.manifest.metrics);
   });
 

@@ -2,6 +2,7 @@
 // batch assembly (resolution order, ids, candidate_kind), paths, auth helpers.
 
 import assert from 'node:assert/strict';
+import { spawnSync } from 'node:child_process';
 import { describe, test } from 'node:test';
 import { encodeRows } from '../model/features/encode.ts';
 import { assembleBatch, idFeatures, rawValueOf, type ServingRequest } from '../model/serving/assemble.ts';
@@ -9,7 +10,8 @@ import { expectedRevenue, priceOf, productScore } from '../model/serving/rank.ts
 import { bearerToken, constantTimeEqual } from '../functions/auth.ts';
 import { isJsonContentType } from '../functions/body.ts';
 import { ConfigError, DEFAULTS, parseConfig } from '../functions/config.ts';
-import { formatPath } from '../functions/errors.ts';
+import { formatPath, MAX_ECHO } from '../functions/errors.ts';
+import { ROOT } from '../scripts/build-worker.ts';
 import { testLayout } from './helpers/worker-model.ts';
 
 describe('config', () => {
@@ -36,7 +38,66 @@ describe('config', () => {
     assert.equal(c.apiKey, 'k');
     assert.equal(c.kvCacheTtl, 0);
     assert.deepEqual(parseConfig({ RANK_WEIGHTS: '{"purchase": 0.5}' }).rankWeights, { purchase: 0.5 });
-    assert.equal(parseConfig({ API_KEY: '' }).apiKey, null);
+    assert.deepEqual(parseConfig({ CORS_ORIGINS: ['https://a.example', '*'] }).corsOrigins, ['https://a.example', '*']);
+    assert.equal(parseConfig({ CORS_ORIGINS: '' }).corsOrigins, null);
+    assert.equal(parseConfig({ BENCH_ROUTES: '1' }).benchRoutes, true);
+    assert.equal(parseConfig({}).benchRoutes, false);
+  });
+
+  test('API_KEY fails closed: present in any form that is not a non-empty string is a ConfigError, never auth off', () => {
+    for (const raw of ['', 12345, 0, true, null, [], ['k'], { key: 'k' }]) {
+      assert.throws(
+        () => parseConfig({ API_KEY: raw }),
+        (e: unknown) => e instanceof ConfigError && e.variables.join() === 'API_KEY' && !e.message.includes('12345'),
+        JSON.stringify(raw),
+      );
+    }
+    assert.equal(parseConfig({ API_KEY: 'k' }).apiKey, 'k');
+    assert.equal(parseConfig({}).apiKey, null);
+  });
+
+  test('every var of wrangler.toml, given any JSON type: a working config or a ConfigError naming only that var, never its value', () => {
+    const vars = ['API_KEY', 'MAX_CANDIDATES', 'MAX_BODY_BYTES', 'RANK_FORMULA', 'RANK_WEIGHTS', 'PRICE_FEATURE', 'REVENUE_TASK', 'MAX_ABS_ZSCORE', 'KV_CACHE_TTL', 'CORS_ORIGINS', 'BENCH_ROUTES'];
+    const values: unknown[] = [null, true, false, 0, -1, 1.5, 1e300, 'zzsecretzz', ' 12 ', '', '[]', '{}', [], ['zzsecretzz'], [1, 2], {}, { click: 1 }, { click: 'zzsecretzz' }];
+    const tasks = [
+      { name: 'click', appliesTo: 'item' as const },
+      { name: 'purchase', appliesTo: 'item' as const },
+      { name: 'redeem', appliesTo: 'coupon' as const },
+    ];
+    let accepted = 0;
+    for (const v of vars) {
+      for (const raw of values) {
+        try {
+          parseConfig({ [v]: raw }, tasks);
+          accepted++;
+        } catch (e) {
+          assert.ok(e instanceof ConfigError, `${v}=${JSON.stringify(raw)}: ${String(e)}`);
+          assert.deepEqual(e.variables, [v], `${v}=${JSON.stringify(raw)}`);
+          assert.ok(!e.message.includes('zzsecretzz'), e.message);
+        }
+      }
+    }
+    assert.ok(accepted > 20 && accepted < vars.length * values.length, String(accepted));
+  });
+
+  test('RANK_WEIGHTS may only name the model\'s tasks; a REVENUE_TASK that is set must be an item task', () => {
+    const tasks = [
+      { name: 'click', appliesTo: 'item' as const },
+      { name: 'redeem', appliesTo: 'coupon' as const },
+    ];
+    assert.deepEqual(parseConfig({ RANK_WEIGHTS: '{"click": 2}' }, tasks).rankWeights, { click: 2 });
+    assert.throws(() => parseConfig({ RANK_WEIGHTS: '{"ctr": 2}' }, tasks), (e: unknown) => e instanceof ConfigError && e.variables.join() === 'RANK_WEIGHTS');
+    assert.throws(() => parseConfig({ REVENUE_TASK: 'redeem' }, tasks), (e: unknown) => e instanceof ConfigError && e.variables.join() === 'REVENUE_TASK');
+    assert.equal(parseConfig({}, tasks).revenueTask, 'purchase', 'the default is not checked (the revenue formula answers 400 when the task is missing)');
+    const both = (() => {
+      try {
+        parseConfig({ MAX_CANDIDATES: 'x', CORS_ORIGINS: 7 });
+      } catch (e) {
+        return e;
+      }
+    })();
+    assert.ok(both instanceof ConfigError);
+    assert.deepEqual(both.variables, ['MAX_CANDIDATES', 'CORS_ORIGINS'], 'every invalid var is named');
   });
 
   test('an invalid var is a ConfigError naming it', () => {
@@ -119,6 +180,8 @@ describe('helpers', () => {
     assert.equal(formatPath(['items', 3, 'features', 'item_price']), 'items[3].features.item_price');
     assert.equal(formatPath(['context', 'odd key']), 'context["odd key"]');
     assert.equal(formatPath([]), '');
+    const long = 'x'.repeat(5000);
+    assert.equal(formatPath(['items', 0, 'features', long]), `items[0].features["${'x'.repeat(MAX_ECHO)}..."]`);
   });
 
   test('content types', () => {
@@ -135,5 +198,15 @@ describe('helpers', () => {
     assert.equal(await constantTimeEqual('secret', 'secreT'), false);
     assert.equal(await constantTimeEqual('secret', 'secret-longer'), false);
     assert.equal(await constantTimeEqual('', ''), true);
+  });
+});
+
+describe('local secrets', () => {
+  const inGit = spawnSync('git', ['rev-parse', '--is-inside-work-tree'], { cwd: ROOT, encoding: 'utf8' }).stdout.trim() === 'true';
+  test('.dev.vars (where docs/serving.md puts API_KEY) and .env files are ignored by git', { skip: inGit ? false : 'not a git checkout' }, () => {
+    for (const f of ['.dev.vars', '.dev.vars.staging', '.env', '.env.local', 'functions/.dev.vars']) {
+      const r = spawnSync('git', ['check-ignore', '-q', '--no-index', f], { cwd: ROOT });
+      assert.equal(r.status, 0, `${f} is not ignored`);
+    }
   });
 });

@@ -10,6 +10,7 @@ import { EmbedFields } from '../engine/ops/embed.ts';
 import { DotInteraction } from '../engine/ops/interaction.ts';
 import { MixExperts } from '../engine/ops/mix.ts';
 import { NumericInput } from '../engine/ops/numeric.ts';
+import { RowDot } from '../engine/ops/row-dot.ts';
 import { MeanPool } from '../engine/ops/pool.ts';
 import { Softmax } from '../engine/ops/softmax.ts';
 import { DenseParam, EmbeddingTable } from '../engine/params.ts';
@@ -31,6 +32,8 @@ export interface ArchConfig {
   levels: number;
   /** Add the pairwise dot products of the field embeddings to the input (FM / DLRM style). */
   interactions: boolean;
+  /** AITM: weight of the behavioural expectation calibrator, the penalty on p(child) > p(parent). */
+  aitmCalibration: number;
 }
 
 export const DEFAULT_ARCH_CONFIG: ArchConfig = {
@@ -41,6 +44,8 @@ export const DEFAULT_ARCH_CONFIG: ArchConfig = {
   taskExperts: 1,
   levels: 2,
   interactions: true,
+  // The value of the AITM paper's experiments (alpha = 0.6).
+  aitmCalibration: 0.6,
 };
 
 export class NetBuilder {
@@ -117,6 +122,23 @@ export class NetBuilder {
   tower(x: GraphNode, name: string): GraphNode {
     const logit = this.dense(this.mlp(x, this.cfg.towerDims, name), 1, 'linear', `${name}.out`);
     return this.sigmoid(logit);
+  }
+
+  /**
+   * Self-attention pooling of same-width inputs (AITM's information transfer): each input u
+   * is projected to a query, a key and a value (one set of projections for all inputs);
+   * softmax over the inputs of query . key / sqrt(d) weighs the values.
+   */
+  attend(inputs: GraphNode[], name: string): GraphNode {
+    const d = inputs[0].dim;
+    const proj = (role: string) => {
+      const w = new DenseParam(this.unique(`${name}.${role}.w`), [d, d], { kind: 'glorot', fanIn: d, fanOut: d }, this.k);
+      const bias = new DenseParam(this.unique(`${name}.${role}.b`), [d], { kind: 'zeros' }, this.k);
+      return inputs.map((u) => this.graph.add(new Dense(w, bias, d, d, 'linear'), [u], d));
+    };
+    const [q, key, v] = [proj('query'), proj('key'), proj('value')];
+    const scores = this.concat(inputs.map((_, i) => this.graph.add(new RowDot(d, 1 / Math.sqrt(d)), [q[i], key[i]], 1)));
+    return this.mix(this.graph.add(new Softmax(inputs.length), [scores], inputs.length), v);
   }
 
   sigmoid(x: GraphNode): GraphNode {

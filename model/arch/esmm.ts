@@ -5,16 +5,14 @@
 
 import type { GraphNode } from '../engine/graph.ts';
 import type { NetBuilder } from './builder.ts';
+import { parentsFirst } from './funnel.ts';
 
 export function buildEsmm(b: NetBuilder): void {
+  // Without a funnel ESMM is independent towers under another name: refuse rather than mislead.
+  if (!b.tasks.some((t) => t.parent)) throw new Error(`esmm needs tasks with a "parent" (a funnel such as purchase -> click); none of ${b.tasks.map((t) => t.name).join(', ')} has one`);
   const x = b.features(b.table('emb'));
   const prob = new Map<string, GraphNode>();
-  const pending = [...b.tasks];
-  // Parents before children, whatever order the tasks are declared in.
-  while (pending.length) {
-    const i = pending.findIndex((t) => !t.parent || prob.has(t.parent));
-    if (i < 0) throw new Error(`esmm: task parents form a cycle or name unknown tasks: ${pending.map((t) => t.name).join(', ')}`);
-    const t = pending.splice(i, 1)[0];
+  for (const t of parentsFirst(b.tasks, (t) => t.parent, 'esmm')) {
     const own = b.tower(b.mlp(x, b.cfg.expertDims, `${t.name}.mlp`), t.name);
     prob.set(t.name, t.parent ? b.multiply(prob.get(t.parent)!, own) : own);
   }

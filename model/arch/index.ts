@@ -4,6 +4,7 @@ import type { Kernels } from '../engine/kernels/types.ts';
 import type { FeatureLayout } from '../features/layout.ts';
 import type { TaskSpec } from '../features/spec.ts';
 import { NetBuilder, type ArchConfig } from './builder.ts';
+import { buildAitm } from './aitm.ts';
 import { buildEsmm } from './esmm.ts';
 import { buildLogistic } from './logistic.ts';
 import { buildMmoe } from './mmoe.ts';
@@ -17,6 +18,7 @@ export const ARCHITECTURES = {
   mmoe: buildMmoe,
   ple: buildPle,
   esmm: buildEsmm,
+  aitm: buildAitm,
   lr: buildLogistic,
 } as const;
 

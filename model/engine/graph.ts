@@ -48,9 +48,21 @@ export interface TaskOutput {
   node: GraphNode;
 }
 
+/**
+ * A loss term across tasks: weight * max(p(child) - p(parent), 0) on every row where the
+ * child is labelled (AITM's behavioural expectation calibrator: a later funnel step is never
+ * more likely than the one before it). It counts as part of the child task's loss.
+ */
+export interface OrderPenalty {
+  child: string;
+  parent: string;
+  weight: number;
+}
+
 export class Graph {
   readonly nodes: GraphNode[] = [];
   readonly outputs: TaskOutput[] = [];
+  readonly penalties: OrderPenalty[] = [];
 
   add(op: Op, inputs: GraphNode[], dim: number): GraphNode {
     const node: GraphNode = { id: this.nodes.length, op, inputs, dim };
@@ -61,6 +73,11 @@ export class Graph {
   output(task: string, node: GraphNode): void {
     if (node.dim !== 1) throw new Error(`task ${task}: output must have width 1, got ${node.dim}`);
     this.outputs.push({ task, node });
+  }
+
+  calibrate(child: string, parent: string, weight: number): void {
+    if (!(weight >= 0)) throw new Error(`calibration weight of ${child} must be >= 0, got ${weight}`);
+    if (weight > 0) this.penalties.push({ child, parent, weight });
   }
 
   /** Every distinct parameter, in a stable order (the order of first use). */

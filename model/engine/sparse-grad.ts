@@ -41,6 +41,23 @@ export class SparseGrad {
     return this.stamp[row] === this.state[1];
   }
 
+  /** Zeroes the gradient of every row touched this step, keeping them touched (and their order). */
+  zeroTouched(): void {
+    const d = this.dim;
+    for (let r = 0, n = this.state[0]; r < n; r++) this.grad.fill(0, this.touched[r] * d, (this.touched[r] + 1) * d);
+  }
+
+  /** grad[row] = src[off .. off + dim), touching the row. */
+  set(row: number, src: ArrayLike<number>, off: number): void {
+    if (row === 0) return;
+    const d = this.dim;
+    if (this.stamp[row] !== this.state[1]) {
+      this.stamp[row] = this.state[1];
+      this.touched[this.state[0]++] = row;
+    }
+    for (let j = 0; j < d; j++) this.grad[row * d + j] = src[off + j];
+  }
+
   /** grad[row] += scale * src[off .. off + dim). The padding row 0 is never trained. */
   add(row: number, src: Float32Array, off: number, scale: number): void {
     if (row === 0) return;

@@ -6,7 +6,7 @@
 // owns rows (one per bin, after every hashed field's) and a column of the `cat` input, after
 // the categorical fields' columns: to the model its bin is one more single-valued field.
 
-import { bucketOf, fieldSeed } from './hash.ts';
+import { bucketOf, fieldSeed, hash32 } from './hash.ts';
 import type { CategoricalFeature, FeatureSpec, MultiFeature, NumericFeature } from './spec.ts';
 
 /** The bin field of a numeric feature that has edges. */
@@ -32,6 +32,8 @@ export interface FeatureLayout {
   /** First embedding row of each categorical / multi field, by name. */
   readonly offsets: Readonly<Record<string, number>>;
   readonly seeds: Readonly<Record<string, number>>;
+  /** Per hashed field with a fitted vocabulary: value -> its index in `values`. */
+  readonly vocab: Readonly<Record<string, ReadonlyMap<string, number>>>;
   /** Rows of the shared embedding table, padding row included. */
   readonly tableRows: number;
 }
@@ -53,16 +55,23 @@ export function layoutOf(specs: readonly FeatureSpec[]): FeatureLayout {
   const offsets: Record<string, number> = {};
   const seeds: Record<string, number> = {};
   let next = 1;
-  const shared = new Map<string, { offset: number; buckets: number; first: string }>();
+  const vocabs: Record<string, ReadonlyMap<string, number>> = {};
+  const shared = new Map<string, { offset: number; buckets: number; first: string; values: readonly string[] | undefined }>();
   for (const s of [...categorical, ...multi]) {
     const vocab = s.vocabulary;
     const known = vocab === undefined ? undefined : shared.get(vocab);
+    if (s.values) {
+      if (s.values.length > s.buckets - 2) throw new Error(`feature "${s.name}": ${s.values.length} values need more than ${s.buckets} buckets (one for missing, one for the rest)`);
+      vocabs[s.name] = new Map(s.values.map((v, i) => [v, i]));
+      if (vocabs[s.name].size !== s.values.length) throw new Error(`feature "${s.name}": values are not distinct`);
+    }
     if (known) {
       if (known.buckets !== s.buckets) throw new Error(`features "${known.first}" and "${s.name}" share vocabulary "${vocab}" but not their bucket count`);
+      if ((known.values ?? []).join('\u0000') !== (s.values ?? []).join('\u0000')) throw new Error(`features "${known.first}" and "${s.name}" share vocabulary "${vocab}" but not their values`);
       offsets[s.name] = known.offset;
     } else {
       offsets[s.name] = next;
-      if (vocab !== undefined) shared.set(vocab, { offset: next, buckets: s.buckets, first: s.name });
+      if (vocab !== undefined) shared.set(vocab, { offset: next, buckets: s.buckets, first: s.name, values: s.values });
       next += s.buckets;
     }
     // Same vocabulary, same seed: a raw value lands in the same bucket in every such field.
@@ -78,12 +87,20 @@ export function layoutOf(specs: readonly FeatureSpec[]): FeatureLayout {
     next += bins.buckets;
     return bins;
   });
-  return { specs, categorical, multi, numeric, numericBins, catWidth: column, offsets, seeds, tableRows: next };
+  return { specs, categorical, multi, numeric, numericBins, catWidth: column, offsets, seeds, vocab: vocabs, tableRows: next };
 }
 
-/** Embedding row of one raw categorical value (missing -> the field's bucket 0). */
+/**
+ * Embedding row of one raw categorical value: missing -> the field's bucket 0; a value of the
+ * fitted vocabulary -> its own bucket; any other value -> hashed into the buckets after them.
+ */
 export function embeddingRow(layout: FeatureLayout, field: string, raw: unknown, buckets: number): number {
-  return layout.offsets[field] + bucketOf(categoricalString(raw), buckets, layout.seeds[field]);
+  const s = categoricalString(raw);
+  const vocab = layout.vocab[field];
+  if (vocab === undefined || s === '') return layout.offsets[field] + bucketOf(s, buckets, layout.seeds[field]);
+  const i = vocab.get(s);
+  if (i !== undefined) return layout.offsets[field] + 1 + i;
+  return layout.offsets[field] + 1 + vocab.size + (hash32(s, layout.seeds[field]) % (buckets - 1 - vocab.size));
 }
 
 /** Canonical string of a categorical value: numbers print as JS prints them, null is missing. */

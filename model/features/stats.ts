@@ -87,3 +87,32 @@ export class QuantileSketch {
     return out;
   }
 }
+
+/** At most this many values of a field get a row of their own (the rest are hashed). */
+export const MAX_VOCABULARY = 4096;
+/** A value needs this many training rows to get a row of its own. */
+export const MIN_VALUE_COUNT = 2;
+
+/** Counts of the raw values of one vocabulary (one field, or the fields that share one). */
+export class VocabularyCounter {
+  private counts = new Map<string, number>();
+
+  add(value: string): void {
+    if (value !== '') this.counts.set(value, (this.counts.get(value) ?? 0) + 1);
+  }
+
+  /**
+   * The values that get a bucket each: the most frequent ones (ties in string order, so the
+   * result depends only on the data), seen at least MIN_VALUE_COUNT times, at most
+   * MAX_VOCABULARY and at most half of the buckets, so the other values still have room to
+   * be hashed into.
+   */
+  values(buckets: number): string[] {
+    const cap = Math.min(MAX_VOCABULARY, Math.floor((buckets - 1) / 2));
+    return [...this.counts]
+      .filter(([, n]) => n >= MIN_VALUE_COUNT)
+      .sort((a, b) => b[1] - a[1] || (a[0] < b[0] ? -1 : a[0] > b[0] ? 1 : 0))
+      .slice(0, cap)
+      .map(([v]) => v);
+  }
+}

@@ -9,3 +9,4 @@ export { classificationAt, type Classification } from './classification.ts';
 export { calibration, type Calibration, type CalibrationBin } from './calibration.ts';
 export { taskReport, type TaskReport } from './report.ts';
 export { column } from './columns.ts';
+export { rocPoints, reliabilityBins, type RocPoint, type ReliabilityBin } from './curves.ts';

@@ -17,6 +17,7 @@
 // the trainer computes); the data of an [N, 1] tensor is the same flat Float32Array of N
 // values as an [N] one.
 
+import type { EncodedBatch } from '../features/encode.ts';
 import type { FeatureLayout } from '../features/layout.ts';
 
 export const BATCH_DIM = 'N';
@@ -57,6 +58,29 @@ export function inputSpecs(layout: FeatureLayout): TensorSpec[] {
     ...layout.multi.map((m): TensorSpec => ({ name: multiInputName(m.name), type: 'int32', width: m.maxLen })),
     { name: NUM_INPUT, type: 'float32', width: layout.numeric.length },
   ];
+}
+
+/** Makes one input tensor of a runtime (onnxruntime-web in the worker, -node or -web in Node). */
+export type TensorMaker<T> = (spec: TensorSpec, data: Int32Array | Float32Array, dims: [number, number]) => T;
+
+/**
+ * The model's feeds for rows [from, to) of a batch, every input found by its name (cat, num,
+ * multi_<field>), never by position. `data` is a view of the batch's own arrays (no copy);
+ * a maker that must not share that memory copies it.
+ */
+export function feedsOf<T>(layout: FeatureLayout, batch: EncodedBatch, tensor: TensorMaker<T>, from = 0, to = batch.n): Record<string, T> {
+  const feeds: Record<string, T> = {};
+  for (const spec of inputSpecs(layout)) {
+    const w = spec.width;
+    let src: Int32Array | Float32Array | undefined;
+    if (spec.name === CAT_INPUT) src = batch.cat;
+    else if (spec.name === NUM_INPUT) src = batch.num;
+    else src = batch.multi[layout.multi.findIndex((m) => multiInputName(m.name) === spec.name)];
+    if (!src || src.length < to * w) throw new Error(`onnx inputs: ${spec.name} holds ${src?.length ?? 0} values, need ${to * w}`);
+    const data = from === 0 && src.length === to * w ? src : src.subarray(from * w, to * w);
+    feeds[spec.name] = tensor(spec, data, [to - from, w]);
+  }
+  return feeds;
 }
 
 /** Output names are the task names, in graph.outputs (= manifest tasks) order. */

@@ -19,7 +19,7 @@
 
 import type { EncodedBatch } from '../features/encode.ts';
 import type { FeatureLayout } from '../features/layout.ts';
-import { CAT_INPUT, inputSpecs, NUM_INPUT, SESSION_CONFIG } from './inputs.ts';
+import { feedsOf as inputFeeds, SESSION_CONFIG, type TensorMaker } from './inputs.ts';
 import { requestFeedsOf, takesRequestInputs } from './request-inputs.ts';
 
 export type OrtRuntime = 'node' | 'web';
@@ -73,24 +73,18 @@ export function loadOrt(runtime: OrtRuntime): Promise<Ort> {
   }));
 }
 
+/** onnxruntime tensors of copies of the batch's rows (kernel memory may be shared). */
+function copyingTensor(ort: Ort): TensorMaker<Tensor> {
+  return (spec, data, dims) => (data instanceof Int32Array ? new ort.Tensor('int32', data.slice(), dims) : new ort.Tensor('float32', data.slice(), dims));
+}
+
 /**
- * The input tensors of rows [from, to) of a batch (copies: kernel memory may be shared). With
- * the input names of a request-shared model, also its request-level inputs (request-inputs.ts).
+ * The input tensors of rows [from, to) of a batch (copies: kernel memory may be shared):
+ * inputs.ts's feedsOf with onnxruntime tensors; with the input names of a request-shared model,
+ * also its request-level inputs (request-inputs.ts).
  */
 export function feedsOf(ort: Ort, layout: FeatureLayout, batch: EncodedBatch, from = 0, to = batch.n, inputNames: readonly string[] = []): Record<string, Tensor> {
-  const n = to - from;
-  const specs = inputSpecs(layout);
-  const feeds: Record<string, Tensor> = {};
-  for (const s of specs) {
-    const w = s.width;
-    let src: Int32Array | Float32Array;
-    if (s.name === CAT_INPUT) src = batch.cat;
-    else if (s.name === NUM_INPUT) src = batch.num;
-    else src = batch.multi[layout.multi.findIndex((m) => `multi_${m.name}` === s.name)];
-    if (!src || src.length < to * w) throw new Error(`onnx run: input ${s.name} holds ${src?.length ?? 0} values, need ${to * w}`);
-    const data = src.slice(from * w, to * w);
-    feeds[s.name] = data instanceof Int32Array ? new ort.Tensor('int32', data, [n, w]) : new ort.Tensor('float32', data, [n, w]);
-  }
+  const feeds = inputFeeds(layout, batch, copyingTensor(ort), from, to);
   if (takesRequestInputs(inputNames)) {
     for (const [name, t] of Object.entries(requestFeedsOf(layout, batch, from, to).tensors)) {
       feeds[name] = t.data instanceof Int32Array ? new ort.Tensor('int32', t.data, t.dims) : new ort.Tensor('float32', t.data, t.dims);

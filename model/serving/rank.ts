@@ -1,5 +1,9 @@
-// Ranking formulas that turn per-task probabilities into one score (see docs/serving.md).
+// Ranking: the formulas that turn per-task probabilities into one score, the settings of a
+// request (defaults and overrides), and the ranked lists of /v1/score (see docs/serving.md).
 // No node: imports (the worker runs this inside workerd).
+
+import type { CandidateKind, TaskSpec } from '../features/spec.ts';
+import type { ServingCandidate } from './assemble.ts';
 
 export type RankFormula = 'product' | 'revenue';
 
@@ -36,4 +40,76 @@ export function priceOf(raw: unknown): number | null {
   else if (typeof raw === 'string' && raw.trim() !== '') x = Number(raw);
   else return null;
   return Number.isFinite(x) && x >= 0 ? x : null;
+}
+
+/** The ranking of one request: the formula and the effective weight of every task. */
+export interface RankSettings {
+  formula: RankFormula;
+  /** Effective weight of every task of the model. */
+  weights: Record<string, number>;
+}
+
+/** Request overrides (task by task) over the configured defaults; a task listed nowhere weighs 1. */
+export function rankSettings(
+  tasks: readonly TaskSpec[],
+  defaults: { rankFormula: RankFormula; rankWeights: Readonly<Record<string, number>> },
+  request?: { formula?: RankFormula; weights?: Readonly<Record<string, number | undefined>> },
+): RankSettings {
+  const weights: Record<string, number> = {};
+  for (const t of tasks) weights[t.name] = request?.weights?.[t.name] ?? defaults.rankWeights[t.name] ?? 1;
+  return { formula: request?.formula ?? defaults.rankFormula, weights };
+}
+
+export interface Scored {
+  id: string;
+  score: number;
+  [task: string]: number | string;
+}
+
+/** What the revenue formula reads: the item task it uses and the feature holding the price. */
+export interface RevenueSource {
+  revenueTask: string;
+  priceFeature: string;
+}
+
+/**
+ * Ranked, cut lists of items and coupons: each candidate scored by the settings' formula from
+ * the probabilities of its kind's tasks (probs: task -> one value per batch row, rows in
+ * candidate order), sorted by score (ties keep request order), the best topK of each list.
+ * A non-finite score counts as 0.
+ */
+export function rank(
+  tasksOf: Readonly<Record<CandidateKind, readonly TaskSpec[]>>,
+  revenue: RevenueSource,
+  settings: RankSettings,
+  candidates: readonly ServingCandidate[],
+  probs: ReadonlyMap<string, Float32Array>,
+  topK: number | undefined,
+): { items: Scored[]; coupons: Scored[] } {
+  const lists = { item: [] as { s: Scored; i: number }[], coupon: [] as { s: Scored; i: number }[] };
+  const taskProbs = { item: tasksOf.item.map((t) => probs.get(t.name)!), coupon: tasksOf.coupon.map((t) => probs.get(t.name)!) };
+  const taskWeights = { item: tasksOf.item.map((t) => settings.weights[t.name]), coupon: tasksOf.coupon.map((t) => settings.weights[t.name]) };
+  const revenueProbs = probs.get(revenue.revenueTask);
+  const p: number[] = [];
+  candidates.forEach((c, row) => {
+    const tasks = tasksOf[c.kind];
+    const s: Scored = { id: c.id, score: 0 };
+    p.length = tasks.length;
+    for (let t = 0; t < tasks.length; t++) p[t] = taskProbs[c.kind][t][row];
+    let score: number;
+    if (settings.formula === 'revenue' && c.kind === 'item' && revenueProbs) {
+      const raw = c.features && Object.prototype.hasOwnProperty.call(c.features, revenue.priceFeature) ? c.features[revenue.priceFeature] : undefined;
+      score = expectedRevenue(revenueProbs[row], priceOf(raw) ?? 0);
+    } else {
+      score = productScore(p, taskWeights[c.kind]);
+    }
+    s.score = Number.isFinite(score) ? score : 0;
+    for (let t = 0; t < tasks.length; t++) s[tasks[t].name] = p[t];
+    lists[c.kind].push({ s, i: row });
+  });
+  const finish = (l: { s: Scored; i: number }[]) => {
+    l.sort((a, b) => b.s.score - a.s.score || a.i - b.i);
+    return (topK !== undefined ? l.slice(0, topK) : l).map((x) => x.s);
+  };
+  return { items: finish(lists.item), coupons: finish(lists.coupon) };
 }

@@ -6,7 +6,7 @@ import { writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import type { TaskSpec } from '../features/spec.ts';
 import type { PreparedData } from './prepare.ts';
-import { writeMetrics, type RunResult } from './run.ts';
+import { writeMetrics, type RunResult } from './train-to-dir.ts';
 import { mean, pairedDiff, sd } from './seeds.ts';
 
 export interface ArchResult {

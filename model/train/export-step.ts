@@ -8,7 +8,7 @@ import { auc, column, logloss } from '../metrics/index.ts';
 import { exportModelDir } from '../onnx/export-dir.ts';
 import { runOnnx } from '../onnx/run.ts';
 import type { PreparedData } from './prepare.ts';
-import type { RunResult } from './run.ts';
+import type { RunResult } from './train-to-dir.ts';
 
 export interface ExportMetrics {
   int8: Record<string, { auc: number; logloss: number; auc_drop: number }>;

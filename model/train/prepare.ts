@@ -3,9 +3,10 @@
 // every task can be learned and scored.
 
 import type { DataSource, Split } from '../data/source.ts';
-import { layoutOf, type FeatureLayout } from '../features/layout.ts';
-import type { FeatureSpec, TaskSpec } from '../features/spec.ts';
-import { NumericStats, QuantileSketch } from '../features/stats.ts';
+import type { CategoricalFeature, FeatureSpec, MultiFeature, TaskSpec } from '../features/spec.ts';
+import { multiValues } from '../features/encode.ts';
+import { categoricalString, layoutOf, type FeatureLayout } from '../features/layout.ts';
+import { NumericStats, QuantileSketch, VocabularyCounter } from '../features/stats.ts';
 import { checkLearnable } from './checks.ts';
 import { encodeExamples, type EncodedSplit } from './dataset.ts';
 
@@ -19,24 +20,48 @@ export interface PreparedData {
 export interface PrepareOptions {
   /** Quantile bins per numeric feature (0 = none): see NumericFeature.edges. */
   numericBins: number;
+  /** Fit a vocabulary per hashed field (CategoricalFeature.values); default true. */
+  vocabularies?: boolean;
+  /** Use these fitted specs instead of fitting (a warm start keeps its parent's: warm-start.ts). */
+  features?: FeatureSpec[];
 }
 
 export const DEFAULT_NUMERIC_BINS = 32;
 
+/** One pass over the training split: numeric statistics and bin edges, categorical vocabularies. */
 export function fitFeatures(source: DataSource, o: PrepareOptions = { numericBins: DEFAULT_NUMERIC_BINS }): FeatureSpec[] {
   const stats = new Map<string, { norm: NumericStats; bins: QuantileSketch }>();
-  for (const f of source.features) if (f.kind === 'numeric') stats.set(f.name, { norm: new NumericStats(f.transform), bins: new QuantileSketch() });
-  if (stats.size) {
+  const vocabs = new Map<string, VocabularyCounter>();
+  const keyOf = (f: CategoricalFeature | MultiFeature) => f.vocabulary ?? f.name;
+  const counted: (CategoricalFeature | MultiFeature)[] = [];
+  for (const f of source.features) {
+    if (f.kind === 'numeric') stats.set(f.name, { norm: new NumericStats(f.transform), bins: new QuantileSketch() });
+    else if (o.vocabularies !== false) {
+      counted.push(f);
+      if (!vocabs.has(keyOf(f))) vocabs.set(keyOf(f), new VocabularyCounter());
+    }
+  }
+  if (stats.size || counted.length) {
     for (const ex of source.examples('train')) {
       for (const [name, s] of stats) {
         const v = ex.features[name];
         s.norm.add(v);
         if (o.numericBins) s.bins.add(v);
       }
+      for (const f of counted) {
+        const counter = vocabs.get(keyOf(f))!;
+        const raw = ex.features[f.name];
+        if (f.kind === 'categorical') counter.add(categoricalString(raw));
+        else for (const v of multiValues(f, raw)) counter.add(v);
+      }
     }
   }
-  return source.features.map((f) => {
-    if (f.kind !== 'numeric') return f;
+  return source.features.map((f): FeatureSpec => {
+    if (f.kind !== 'numeric') {
+      const { values: _old, ...rest } = f;
+      const values = o.vocabularies === false ? [] : vocabs.get(keyOf(f))!.values(f.buckets);
+      return values.length ? { ...rest, values } : rest;
+    }
     const s = stats.get(f.name)!;
     const { mean, std } = s.norm.result();
     const { edges: _old, ...rest } = f;
@@ -46,7 +71,7 @@ export function fitFeatures(source: DataSource, o: PrepareOptions = { numericBin
 }
 
 export function prepare(source: DataSource, o?: PrepareOptions): PreparedData {
-  const features = fitFeatures(source, o);
+  const features = o?.features ?? fitFeatures(source, o);
   const layout = layoutOf(features);
   const T = source.tasks.length;
   const groups = new Map<string, number>();

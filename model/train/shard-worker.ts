@@ -16,7 +16,7 @@ const inner = await createWasmKernels({ memory: init.memory });
 const { kernels, remaining } = replayKernels(inner, init.log);
 const layout = layoutOf(init.features);
 const graph = buildGraph(init.arch, kernels, layout, init.tasks, init.cfg);
-const shards = Array.from({ length: init.shards }, () => new Workspace(graph, kernels, layout, init.shardRows));
+const shards = Array.from({ length: init.shards }, () => new Workspace(graph, kernels, layout, init.shardRows, init.taskGradients));
 if (remaining() !== 0) throw new Error(`shard worker: ${remaining()} recorded allocations were not replayed`);
 const params = graph.params();
 const adam = new Adam(kernels, init.adam);

@@ -10,11 +10,12 @@ import type { ArchName } from '../arch/index.ts';
 import type { Kernels } from '../engine/kernels/types.ts';
 import type { WasmKernels } from '../engine/kernels/wasm.ts';
 import type { Allocation } from '../engine/replay-kernels.ts';
+import type { TaskGradientKind } from '../engine/task-passes.ts';
 import type { Adam, AdamOptions } from '../engine/optimizer.ts';
 import type { Params } from '../engine/params.ts';
 import type { Workspace } from '../engine/workspace.ts';
 import type { FeatureSpec, TaskSpec } from '../features/spec.ts';
-import type { ShardRunner } from './runner.ts';
+import type { BeforeUpdate, ShardRunner } from './shard-runner.ts';
 
 /** Slots of the control array. */
 export const CTRL = { seq: 0, done: 1, stop: 2, seq2: 3, done2: 4, rows: 5 } as const;
@@ -26,6 +27,8 @@ export interface ShardWorkerInit {
   cfg: ArchConfig;
   features: FeatureSpec[];
   tasks: TaskSpec[];
+  /** The per-task gradients the workspaces keep (same allocations as the main thread's). */
+  taskGradients?: TaskGradientKind;
   shards: number;
   shardRows: number;
   myShards: number[];
@@ -45,6 +48,7 @@ export interface ThreadSpec {
   tasks: TaskSpec[];
   threads: number;
   adam: Required<AdamOptions>;
+  taskGradients?: TaskGradientKind;
 }
 
 export function isWasmKernels(k: Kernels): k is WasmKernels {
@@ -52,6 +56,7 @@ export function isWasmKernels(k: Kernels): k is WasmKernels {
 }
 
 export class ThreadRunner implements ShardRunner {
+  beforeUpdate?: BeforeUpdate;
   private readonly ctrl: Int32Array;
   private readonly lr: Float64Array;
   private failure: Error | null = null;
@@ -92,6 +97,7 @@ export class ThreadRunner implements ShardRunner {
         cfg: spec.cfg,
         features: spec.features,
         tasks: spec.tasks,
+        taskGradients: spec.taskGradients,
         shards: shards.length,
         shardRows,
         myShards,
@@ -131,6 +137,7 @@ export class ThreadRunner implements ShardRunner {
       this.shards[s].backward();
     }
     await this.until(CTRL.done);
+    this.beforeUpdate?.(this.shards);
     // Every gradient is in: all threads apply their part of the update at once.
     const lrT = adam.nextStep();
     this.lr[0] = lrT;

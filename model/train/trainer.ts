@@ -7,7 +7,8 @@ import type { ArchConfig } from '../arch/builder.ts';
 import type { Graph } from '../engine/graph.ts';
 import type { Kernels } from '../engine/kernels/types.ts';
 import { Adam } from '../engine/optimizer.ts';
-import { initParams } from '../engine/params.ts';
+import { initParams, type Params } from '../engine/params.ts';
+import { loadWeights } from '../engine/weights-file.ts';
 import { Rng } from '../engine/rng.ts';
 import { Workspace } from '../engine/workspace.ts';
 import type { FeatureLayout } from '../features/layout.ts';
@@ -18,7 +19,7 @@ import { gatherRows, type EncodedSplit } from './dataset.ts';
 import { EarlyStopping } from './early-stop.ts';
 import { validationAuc } from './predict.ts';
 import { mean } from './seeds.ts';
-import { InlineRunner, type ShardRunner } from './runner.ts';
+import { InlineRunner, type ShardRunner } from './shard-runner.ts';
 import { TaskWeights, type Weighting } from './task-weights.ts';
 import { isWasmKernels, ThreadRunner } from './threads.ts';
 import { recordingKernels, type Allocation } from '../engine/replay-kernels.ts';
@@ -37,6 +38,8 @@ export interface TrainOptions {
   shards: number;
   weighting: Weighting;
   taskWeights?: number[];
+  /** GradNorm's asymmetry (see gradnorm.ts for the default). */
+  gradnormAlpha?: number;
   /** Validation passes without improvement before stopping. */
   patience: number;
   /**
@@ -52,6 +55,11 @@ export interface TrainOptions {
   decaySteps?: number;
   /** Stop after this many optimizer steps (a tuning trial's budget); default: epochs allow. */
   maxSteps?: number;
+  /**
+   * Start from these weights (a weights.bin of the same architecture and feature layout, see
+   * warm-start.ts) instead of the random initialisation.
+   */
+  initialWeights?: Uint8Array;
   /** Threads computing shards (1 = this thread only; more needs the wasm-simd kernels). */
   threads: number;
   onProgress?: (p: Progress) => void;
@@ -79,6 +87,8 @@ export interface EpochLog {
   /** Training time and rows since the previous validation pass. */
   seconds: number;
   rows: number;
+  /** The task weights at this pass (they move with uncertainty weighting and GradNorm). */
+  taskWeights: number[];
 }
 
 export interface TrainResult {
@@ -111,17 +121,19 @@ export async function train(k: Kernels, data: TrainData, o: TrainOptions): Promi
     ({ kernels: kb, log } = recordingKernels(k));
   }
   const graph = buildGraph(o.arch, kb, layout, tasks, o.cfg);
+  const weights = new TaskWeights(o.weighting, o.taskWeights ?? tasks.map(() => 1), o.lr, { gradnormAlpha: o.gradnormAlpha, seed: o.seed });
   const shardRows = Math.ceil(o.batchSize / o.shards);
-  const shards = Array.from({ length: o.shards }, () => new Workspace(graph, kb, layout, shardRows));
+  const shards = Array.from({ length: o.shards }, () => new Workspace(graph, kb, layout, shardRows, weights.taskGradients));
   const params = graph.params();
   const rng = new Rng(o.seed);
   initParams(params, rng);
+  if (o.initialWeights) loadWeights(o.initialWeights, params);
   const adam = new Adam(k, { lr: o.lr, embeddingDecay: o.embeddingDecay });
-  const weights = new TaskWeights(o.weighting, o.taskWeights ?? tasks.map(() => 1), o.lr);
   const runner: ShardRunner =
     o.threads > 1 && isWasmKernels(k)
-      ? await ThreadRunner.start(shards, k, log, { arch: o.arch, cfg: o.cfg, features: [...layout.specs], tasks, threads: o.threads, adam: adam.options() }, shardRows)
+      ? await ThreadRunner.start(shards, k, log, { arch: o.arch, cfg: o.cfg, features: [...layout.specs], tasks, threads: o.threads, adam: adam.options(), taskGradients: weights.taskGradients }, shardRows)
       : new InlineRunner(shards);
+  runner.beforeUpdate = (s) => weights.beforeUpdate(s);
 
   const n = data.train.n;
   const perEpoch = Math.ceil(n / o.batchSize);
@@ -138,8 +150,7 @@ export async function train(k: Kernels, data: TrainData, o: TrainOptions): Promi
   let trained = 0;
   let step = 0;
   let stop = false;
-  const counts = new Float64Array(T);
-  const rows = new Array<number>(o.shards).fill(0);
+  const ctx: StepContext = { layout, T, split: data.train, shards, shardRows, runner, adam, params, weights, counts: new Float64Array(T), rows: new Array<number>(o.shards).fill(0) };
   try {
     for (let epoch = 1; epoch <= o.epochs && !stop; epoch++) {
       rng.shuffle(order);
@@ -153,28 +164,13 @@ export async function train(k: Kernels, data: TrainData, o: TrainOptions): Promi
       let stepInEpoch = 0;
       for (let from = 0; from < n && !stop; from += o.batchSize) {
         const to = Math.min(n, from + o.batchSize);
-        counts.fill(0);
-        for (let s = 0; s < o.shards; s++) {
-          const a = Math.min(to, from + s * shardRows);
-          const b = Math.min(to, a + shardRows);
-          rows[s] = b - a;
-          const w = shards[s];
-          gatherRows(layout, T, data.train, order, a, b, w.batch, w.labels);
-          for (let i = 0; i < rows[s] * T; i++) if (w.labels[i] >= 0) counts[i % T]++;
-        }
-        for (const w of shards) for (let t = 0; t < T; t++) w.taskScale[t] = counts[t] ? weights.weight(t) / counts[t] : 0;
         step++;
         stepInEpoch++;
         adam.scale = lrFactor(step, schedule);
-        await runner.step(rows, adam, params);
-        const taskLoss: number[] = [];
+        const taskLoss = await trainStep(ctx, order, from, to);
+        // Tasks with labelled rows in the batch; a NaN among them is divergence, not absence.
         let stepLoss = 0;
-        for (let t = 0; t < T; t++) {
-          let l = 0;
-          for (const w of shards) l += w.lossSum[t];
-          taskLoss.push(counts[t] ? l / counts[t] : NaN);
-          if (counts[t]) stepLoss += taskLoss[t];
-        }
+        for (let t = 0; t < T; t++) if (ctx.counts[t]) stepLoss += taskLoss[t];
         if (!Number.isFinite(stepLoss)) throw new Error(`training diverged at epoch ${epoch}, step ${step}: loss is ${stepLoss}; try a lower --lr`);
         weights.update(taskLoss);
         lossSum += stepLoss;
@@ -192,7 +188,7 @@ export async function train(k: Kernels, data: TrainData, o: TrainOptions): Promi
           trained += to - trainedMark;
           const position = Math.round((epoch - 1 + to / n) * 1000) / 1000;
           const validAuc = validationAuc(shards[0], data.valid, layout, T);
-          history.push({ epoch: position, step, lr: adam.scale * o.lr, trainLoss: lossSum / lossN, validAuc, seconds, rows: to - trainedMark });
+          history.push({ epoch: position, step, lr: adam.scale * o.lr, trainLoss: lossSum / lossN, validAuc, seconds, rows: to - trainedMark, taskWeights: weights.values() });
           trainedMark = to;
           lossSum = 0;
           lossN = 0;
@@ -214,4 +210,47 @@ export async function train(k: Kernels, data: TrainData, o: TrainOptions): Promi
   }
   restore(params, bestSnap);
   return { graph, bestEpoch, steps: step, history, samplesPerSec: trained / trainSeconds, taskWeights: weights.values() };
+}
+
+interface StepContext {
+  layout: FeatureLayout;
+  T: number;
+  split: EncodedSplit;
+  shards: Workspace[];
+  shardRows: number;
+  runner: ShardRunner;
+  adam: Adam;
+  params: Params;
+  weights: TaskWeights;
+  /** Scratch: labelled rows per task in the batch, rows per shard. */
+  counts: Float64Array;
+  rows: number[];
+}
+
+/**
+ * One optimizer step on rows order[from..to): the batch is cut into the fixed shards, each
+ * task's loss is weighted by its task weight over its labelled rows in the whole batch (so
+ * the shard split never changes the gradient), then forward, backward and the update.
+ * Returns each task's mean loss on the batch (NaN for a task with no labelled row).
+ */
+async function trainStep(c: StepContext, order: Int32Array, from: number, to: number): Promise<number[]> {
+  const { T, counts, rows } = c;
+  counts.fill(0);
+  for (let s = 0; s < c.shards.length; s++) {
+    const a = Math.min(to, from + s * c.shardRows);
+    const b = Math.min(to, a + c.shardRows);
+    rows[s] = b - a;
+    const w = c.shards[s];
+    gatherRows(c.layout, T, c.split, order, a, b, w.batch, w.labels);
+    for (let i = 0; i < rows[s] * T; i++) if (w.labels[i] >= 0) counts[i % T]++;
+  }
+  for (const w of c.shards) for (let t = 0; t < T; t++) w.taskScale[t] = counts[t] ? c.weights.weight(t) / counts[t] : 0;
+  await c.runner.step(rows, c.adam, c.params);
+  const loss: number[] = [];
+  for (let t = 0; t < T; t++) {
+    let l = 0;
+    for (const w of c.shards) l += w.lossSum[t];
+    loss.push(counts[t] ? l / counts[t] : NaN);
+  }
+  return loss;
 }

@@ -4,6 +4,7 @@
 import { checkBadShare, describeBadRows, isAudited } from '../../model/data/bad-rows.ts';
 import { openDataSource } from '../../model/data/index.ts';
 import type { DataSource } from '../../model/data/source.ts';
+import type { FeatureSpec } from '../../model/features/spec.ts';
 import { prepare, type PreparedData } from '../../model/train/prepare.ts';
 import { fail, int } from './cli.ts';
 
@@ -28,10 +29,10 @@ export function openData(args: DataArgs, seed: number): DataSource {
   return source;
 }
 
-/** Encodes the splits (numeric bins fitted on train) and says what came out. */
-export function prepareReported(source: DataSource, numericBins: number): PreparedData {
+/** Encodes the splits (numeric bins fitted on train, or the given fitted specs) and says what came out. */
+export function prepareReported(source: DataSource, numericBins: number, features?: FeatureSpec[]): PreparedData {
   const t0 = performance.now();
-  const data = prepare(source, { numericBins });
+  const data = prepare(source, { numericBins, features });
   const bad = Object.entries(source.badRows ?? {});
   if (bad.length && !isAudited(source)) process.stderr.write(`skipped bad rows: ${bad.map(([k, v]) => `${k} ${v}`).join(', ')}\n`);
   const binned = data.layout.numericBins.filter((b) => b !== null).length;

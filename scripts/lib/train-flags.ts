@@ -2,10 +2,14 @@
 // in README.md are all generated from it (test/docs.test.ts fails when README drifts), so the
 // three never disagree about a default.
 
+import { parseArgs } from 'node:util';
 import { DEFAULT_ARCH_CONFIG } from '../../model/arch/builder.ts';
 import { ARCHITECTURES } from '../../model/arch/index.ts';
 import { DATA_SOURCES } from '../../model/data/index.ts';
 import { MAX_EPOCHS, TARGET_STEPS } from '../../model/train/budget.ts';
+import { DEFAULT_GRADNORM_ALPHA } from '../../model/train/gradnorm.ts';
+import { WEIGHTINGS } from '../../model/train/task-weights.ts';
+import { fail } from './cli.ts';
 
 export interface Flag {
   name: string;
@@ -34,13 +38,36 @@ export const TRAIN_FLAGS: readonly Flag[] = [
   { name: 'emb-decay', value: 'X', help: 'decoupled weight decay of embedding rows (default 0)' },
   { name: 'emb-dim', value: 'N', help: `embedding width (default ${DEFAULT_ARCH_CONFIG.embeddingDim})` },
   { name: 'numeric-bins', value: 'N', help: 'quantile bins per numeric feature, each with its own embedding next to the standardised value; 0 = off (default 32)' },
-  { name: 'weighting', value: 'W', parseDefault: 'fixed', help: 'fixed | uncertainty (default fixed)' },
+  { name: 'weighting', value: 'W', parseDefault: 'fixed', help: `${WEIGHTINGS.join(' | ')} (default fixed)` },
+  { name: 'gradnorm-alpha', value: 'X', help: `GradNorm's asymmetry (default ${DEFAULT_GRADNORM_ALPHA})` },
+  { name: 'aitm-calibration', value: 'X', help: `weight of AITM's penalty on p(child) > p(parent) (default ${DEFAULT_ARCH_CONFIG.aitmCalibration}; 0 = off)` },
   { name: 'task-weights', value: 'a,b', help: "fixed weights per task, in the data's task order (default 1 each)" },
   { name: 'threads', value: 'N', help: 'worker threads (default 2); results do not depend on it' },
   { name: 'kernels', value: 'K', parseDefault: 'auto', help: 'auto | wasm-simd | js (default auto)' },
+  { name: 'init-from', value: 'DIR', help: "warm start from a previous model directory: its feature specs (statistics, bin edges, vocabularies) and weights; the data's features, the tasks and --arch / --emb-dim must match it; prints the parent's and the new model's test AUC on the new test split" },
+  { name: 'refit-stats', help: 'with --init-from: refit the numeric means and standard deviations on the new training split (bin edges and vocabularies stay the parent\'s)' },
   { name: 'no-export', help: 'skip the ONNX export at the end' },
   { name: 'help', help: 'this text' },
 ];
+
+/** String flags as given (or their parse default); switches (no value in the table) are booleans. */
+export type ParsedFlags = Record<string, string | undefined> & { 'no-export': boolean; 'refit-stats': boolean; help: boolean };
+
+/**
+ * The command line parsed against a flag table; a wrong flag is a one-line usage error.
+ * With --help, prints the help text and returns null (the command then does nothing).
+ */
+export function parseFlags(flags: readonly Flag[], usageLine: string): ParsedFlags | null {
+  let args: ParsedFlags;
+  try {
+    args = parseArgs({ options: parseOptions(flags), allowPositionals: false }).values as ParsedFlags;
+  } catch (e) {
+    fail(`${(e as Error).message.split('\n')[0]} (see --help)`);
+  }
+  if (!args.help) return args;
+  process.stdout.write(helpText(usageLine, flags));
+  return null;
+}
 
 /** parseArgs options of the table. */
 export function parseOptions(flags: readonly Flag[]) {

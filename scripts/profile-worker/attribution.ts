@@ -41,7 +41,7 @@ export interface StageRule {
 }
 
 export const STAGES: readonly StageRule[] = [
-  { stage: 'body read, UTF-8 decode, JSON.parse', fns: ['readJsonBody', 'parseBody', 'decodeUtf8', 'parseJsonText'] },
+  { stage: 'body read, UTF-8 decode, JSON.parse', fns: ['readJsonBody', 'readBodyBytes', 'readLimited', 'decompressLimited', 'parseBody', 'decodeUtf8', 'parseJsonText'] },
   // The fast validator's per-request check is a closure: it counts through validateRequest.
   { stage: 'validation', fns: ['validateRequest', 'issueToError'] },
   { stage: 'settings + candidates', fns: ['rankSettings', 'candidatesOf'] },

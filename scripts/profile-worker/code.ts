@@ -20,6 +20,9 @@ export interface WorkerCode {
   validate: Mod;
   body: Mod;
   config: Mod;
+  /** model/serving/rank.ts and model/onnx/inputs.ts (feedsOf), as the handler calls them. */
+  rank: Mod;
+  inputs: Mod;
 }
 
 /**
@@ -50,6 +53,8 @@ export async function loadCode(root: string, label: string): Promise<WorkerCode>
     validate: await import(u('functions/validate.ts')),
     body: await import(u('functions/body.ts')),
     config: await import(u('functions/config.ts')),
+    rank: await import(u('model/serving/rank.ts')),
+    inputs: await import(u('model/onnx/inputs.ts')),
   };
 }
 

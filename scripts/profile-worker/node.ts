@@ -27,9 +27,7 @@ async function nodeApp(code: WorkerCode, bm: BenchModel, env: Record<string, str
   const getApp = code.app.appFactory(host);
   // As functions/index.ts: the app for this env (cached per configuration), then app.fetch.
   const fetch = async (body: string) => {
-    const r = getApp(env);
-    if ('error' in r) throw new Error(r.error);
-    return r.app.fetch(new Request('http://worker.local/v1/score', { method: 'POST', headers: { 'content-type': 'application/json', 'content-length': String(Buffer.byteLength(body)) }, body }), env);
+    return getApp(env).fetch(new Request('http://worker.local/v1/score', { method: 'POST', headers: { 'content-type': 'application/json', 'content-length': String(Buffer.byteLength(body)) }, body }), env);
   };
   return { code, fetch, host };
 }
@@ -53,23 +51,23 @@ async function stageRunners(a: NodeApp, body: string, env: Record<string, string
   const req = code.validate.validateRequest(parsed, schemas, info, cfg);
   const candidates = code.score.candidatesOf(req);
   const batch = code.score.encode(info, req, req.user?.features, candidates);
-  const feeds = code.score.feedsOf(info, batch);
+  const feeds = code.inputs.feedsOf(info.layout, batch, code.score.ortTensor);
   const session = await host.getSession();
   const outputs = await host.run(session, feeds);
-  const settings = code.score.rankSettings(info, cfg, req);
+  const settings = code.rank.rankSettings(info.tasks, cfg, req.rank);
   const probs = code.score.probabilities(info, outputs, batch.n);
-  const lists = code.score.rank(info, cfg, settings, candidates, probs, req.top_k);
+  const lists = code.rank.rank(info.tasksOf, cfg, settings, candidates, probs, req.top_k);
   const response = { model: { version: info.manifest.version, quantization: info.quantization }, rank: settings, items: lists.items, coupons: lists.coupons };
   return {
     'new Request (client side, Node only)': mkReq,
     'body read + decode + JSON.parse': () => code.body.readJsonBody(mkReq(), cfg.maxBodyBytes),
     'JSON.parse': () => JSON.parse(body),
     'validation (validateRequest)': () => code.validate.validateRequest(parsed, schemas, info, cfg),
-    'settings + candidates': () => (code.score.rankSettings(info, cfg, req), code.score.candidatesOf(req)),
+    'settings + candidates': () => (code.rank.rankSettings(info.tasks, cfg, req.rank), code.score.candidatesOf(req)),
     'feature encoding (encode)': () => code.score.encode(info, req, req.user?.features, candidates),
-    'tensor creation (feedsOf)': () => code.score.feedsOf(info, batch),
+    'tensor creation (feedsOf)': () => code.inputs.feedsOf(info.layout, batch, code.score.ortTensor),
     'session.run': () => host.run(session, feeds),
-    'probabilities + rank': () => code.score.rank(info, cfg, settings, candidates, code.score.probabilities(info, outputs, batch.n), req.top_k),
+    'probabilities + rank': () => code.rank.rank(info.tasksOf, cfg, settings, candidates, code.score.probabilities(info, outputs, batch.n), req.top_k),
     'response JSON.stringify': () => JSON.stringify(response),
     'whole request (app.fetch + res.text)': async () => checkOk(await a.fetch(body)),
   };

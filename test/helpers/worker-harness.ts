@@ -7,6 +7,7 @@
 import { createHash } from 'node:crypto';
 import { existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, renameSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
+import { connect } from 'node:net';
 import { join, relative } from 'node:path';
 import { Miniflare, type WorkerOptions } from 'miniflare';
 import { buildWorker, ROOT, type BuiltWorker } from '../../scripts/build-worker.ts';
@@ -99,11 +100,14 @@ export function testWorker(): Promise<TestWorker> {
 
 export interface WorkerSpec {
   name: string;
-  bindings?: Record<string, string>;
+  /** Vars: strings as in wrangler [vars] / .dev.vars, or any JSON value (TOML numbers, arrays, tables). */
+  bindings?: Record<string, unknown>;
   /** Replace the bundled ONNX bytes and/or manifest text (same build, other model files). */
   onnx?: Uint8Array;
   manifestText?: string;
   kv?: boolean;
+  /** Bind an R2 bucket of this name as MODELS (the model registry). */
+  r2?: string;
 }
 
 export function workerOptions(built: BuiltWorker, spec: WorkerSpec): WorkerOptions {
@@ -119,19 +123,46 @@ export function workerOptions(built: BuiltWorker, spec: WorkerSpec): WorkerOptio
     compatibilityFlags: built.compatibilityFlags,
     bindings: spec.bindings ?? {},
     kvNamespaces: spec.kv === false ? undefined : { USER_FEATURES: 'user-features' },
+    r2Buckets: spec.r2 ? { MODELS: spec.r2 } : undefined,
   };
 }
 
 export interface Harness {
   mf: Miniflare;
+  /** workerd's log lines so far (structured: JSON with level and message), oldest first. */
+  logs: string[];
+  /** The Miniflare entry's URL, for raw HTTP (sockets) against the workers. */
+  url: URL;
   fetch(worker: string, path: string, init?: RequestInit): Promise<Response>;
   score(worker: string, body: unknown, headers?: Record<string, string>): Promise<Response>;
+  /**
+   * Writes `request` (raw HTTP/1.1 bytes, e.g. a malformed chunked body) to the first worker
+   * over a socket, half-closes, and returns everything the server sent back.
+   */
+  raw(request: string | Uint8Array): Promise<string>;
   dispose(): Promise<void>;
 }
 
 export async function startWorkers(built: BuiltWorker, specs: WorkerSpec[]): Promise<Harness> {
-  const mf = new Miniflare({ workers: specs.map((s) => workerOptions(built, s)) });
-  await mf.ready;
+  const logs: string[] = [];
+  const collect = (stream: NodeJS.ReadableStream) => {
+    let rest = '';
+    stream.setEncoding('utf8');
+    stream.on('data', (d: string) => {
+      const lines = (rest + d).split('\n');
+      rest = lines.pop() ?? '';
+      for (const l of lines) if (l.trim()) logs.push(l);
+    });
+  };
+  const mf = new Miniflare({
+    workers: specs.map((s) => workerOptions(built, s)),
+    structuredWorkerdLogs: true,
+    handleRuntimeStdio: (stdout: NodeJS.ReadableStream, stderr: NodeJS.ReadableStream) => {
+      collect(stdout);
+      collect(stderr);
+    },
+  });
+  const url = await mf.ready;
   const workers = new Map<string, Awaited<ReturnType<Miniflare['getWorker']>>>();
   const get = async (name: string) => {
     let w = workers.get(name);
@@ -140,6 +171,8 @@ export async function startWorkers(built: BuiltWorker, specs: WorkerSpec[]): Pro
   };
   const h: Harness = {
     mf,
+    logs,
+    url,
     async fetch(worker, path, init) {
       const w = await get(worker);
       return (await w.fetch(`http://worker.test${path}`, init as never)) as unknown as Response;
@@ -149,6 +182,17 @@ export async function startWorkers(built: BuiltWorker, specs: WorkerSpec[]): Pro
         method: 'POST',
         headers: { 'content-type': 'application/json', ...headers },
         body: typeof body === 'string' ? body : JSON.stringify(body),
+      });
+    },
+    raw(request) {
+      return new Promise((ok, bad) => {
+        const socket = connect(Number(url.port), url.hostname, () => socket.end(request));
+        let out = '';
+        socket.setEncoding('utf8');
+        socket.setTimeout(30_000, () => socket.destroy(new Error('no answer within 30 s')));
+        socket.on('data', (d: string) => (out += d));
+        socket.on('close', () => ok(out));
+        socket.on('error', (e) => (out ? ok(out) : bad(e)));
       });
     },
     dispose: () => mf.dispose(),

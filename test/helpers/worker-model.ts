@@ -7,7 +7,7 @@ import { createHash } from 'node:crypto';
 import { mkdirSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { DEFAULT_ARCH_CONFIG, type ArchConfig } from '../../model/arch/builder.ts';
-import { buildGraph } from '../../model/arch/index.ts';
+import { buildGraph, type ArchName } from '../../model/arch/index.ts';
 import { createJsKernels } from '../../model/engine/kernels/js.ts';
 import { initParams } from '../../model/engine/params.ts';
 import { Rng } from '../../model/engine/rng.ts';
@@ -26,8 +26,9 @@ export const testFeatures: FeatureSpec[] = [
   { name: 'device', entity: 'context', kind: 'categorical', buckets: 10 },
   CANDIDATE_KIND_FEATURE,
   { name: 'item_id', entity: 'item', kind: 'categorical', buckets: 256 },
-  { name: 'item_category', entity: 'item', kind: 'categorical', buckets: 65 },
-  { name: 'item_price', entity: 'item', kind: 'numeric', transform: 'log1p', mean: 3.2, std: 1.1 },
+  // A fitted vocabulary and quantile bins, so that the worker tests cover both encodings.
+  { name: 'item_category', entity: 'item', kind: 'categorical', buckets: 65, values: ['c3', 'c7', 'c1', 'c12'] },
+  { name: 'item_price', entity: 'item', kind: 'numeric', transform: 'log1p', mean: 3.2, std: 1.1, edges: [5, 12, 25, 60, 150] },
   { name: 'item_rating', entity: 'item', kind: 'numeric', transform: 'identity', mean: 4.1, std: 0.6 },
   { name: 'coupon_id', entity: 'coupon', kind: 'categorical', buckets: 64 },
   { name: 'coupon_kind', entity: 'coupon', kind: 'categorical', buckets: 10 },
@@ -53,8 +54,8 @@ export interface TestModel {
 
 const sha256 = (b: Uint8Array) => createHash('sha256').update(b).digest('hex');
 
-export function buildTestModelBytes(seed = 7, opts: ExportOptions = { quantization: 'int8' }): Uint8Array {
-  const graph = buildGraph('mmoe', createJsKernels(), testLayout, testTasks, testArch);
+export function buildTestModelBytes(seed = 7, opts: ExportOptions = { quantization: 'int8' }, arch: ArchName = 'mmoe'): Uint8Array {
+  const graph = buildGraph(arch, createJsKernels(), testLayout, testTasks, testArch);
   const params = graph.params();
   const rng = new Rng(seed);
   initParams(params, rng);
@@ -69,15 +70,23 @@ export function writeTestModel(dir: string, seed = 7): TestModel {
   mkdirSync(dir, { recursive: true });
   const opts: ExportOptions = { quantization: 'int8' };
   const onnx = buildTestModelBytes(seed, opts);
+  const manifest = testManifest(onnx, seed, 'mmoe', opts);
+  writeFileSync(join(dir, 'model.int8.onnx'), onnx);
+  writeFileSync(join(dir, 'manifest.json'), JSON.stringify(manifest, null, 2));
+  return { dir, manifest, onnx, layout: testLayout };
+}
+
+/** The manifest of an int8 test model with these bytes (the worker checks their sha256). */
+export function testManifest(onnx: Uint8Array, seed: number, arch: ArchName, opts: ExportOptions): Manifest {
   const hash = sha256(onnx);
-  const manifest: Manifest = {
+  return {
     format: MANIFEST_FORMAT,
     version: `test-${hash.slice(0, 12)}`,
     createdAt: '2026-01-01T00:00:00.000Z',
     data: { name: 'worker-test', seed },
     features: testFeatures,
     tasks: testTasks,
-    architecture: { name: 'mmoe', config: testArch },
+    architecture: { name: arch, config: testArch },
     training: {},
     files: {
       weights: { path: 'weights.bin', sha256: '', bytes: 0 },
@@ -90,7 +99,4 @@ export function writeTestModel(dir: string, seed = 7): TestModel {
       redeem: { auc: 0.66, logloss: null },
     },
   };
-  writeFileSync(join(dir, 'model.int8.onnx'), onnx);
-  writeFileSync(join(dir, 'manifest.json'), JSON.stringify(manifest, null, 2));
-  return { dir, manifest, onnx, layout: testLayout };
 }

@@ -7,6 +7,7 @@ import { join } from 'node:path';
 import { createKernels, type KernelKind } from '../engine/kernels/index.ts';
 import { MANIFEST_FORMAT, type Manifest } from '../manifest.ts';
 import { serializeWeights } from '../engine/weights-file.ts';
+import { writeCurves } from './curves-file.ts';
 import { evaluateGraph, metricsOf, type TaskMetrics } from './evaluate.ts';
 import type { PreparedData } from './prepare.ts';
 import { train, type TrainOptions } from './trainer.ts';
@@ -22,6 +23,8 @@ export interface RunOptions extends Omit<TrainOptions, 'shards'> {
   budgetNote?: string;
   /** Recorded in the manifest: quantile bins per numeric feature the data was prepared with. */
   numericBins?: number;
+  /** Recorded in the manifest: the model this run was warm-started from. */
+  parent?: Manifest['parent'];
 }
 
 export interface RunResult {
@@ -41,13 +44,14 @@ export async function trainToDir(data: PreparedData, o: RunOptions): Promise<Run
   const t0 = performance.now();
   const result = await train(k, { layout: data.layout, tasks: data.tasks, train: data.splits.train, valid: data.splits.valid }, { ...o, shards: SHARDS });
   const trainSeconds = (performance.now() - t0) / 1000;
-  const { metrics } = evaluateGraph(k, result.graph, data.layout, data.tasks, data.splits.valid, data.splits.test);
+  const { metrics, pTest } = evaluateGraph(k, result.graph, data.layout, data.tasks, data.splits.valid, data.splits.test);
   if (o.baseline) {
     const b = metricsOf(data.tasks, data.splits.valid, data.splits.test, o.baseline.valid, o.baseline.test);
     for (const t of data.tasks) metrics[t.name].baseline_auc = b[t.name].test.auc;
   }
 
   mkdirSync(o.out, { recursive: true });
+  writeCurves(o.out, data.tasks, data.splits.test, pTest);
   const weights = serializeWeights(result.graph.params());
   const sha = (b: Uint8Array | string) => createHash('sha256').update(b).digest('hex');
   writeFileSync(join(o.out, 'weights.bin'), weights);
@@ -78,6 +82,7 @@ export async function trainToDir(data: PreparedData, o: RunOptions): Promise<Run
       threads: o.threads,
       kernels: k.name,
       weighting: o.weighting,
+      ...(o.weighting === 'gradnorm' ? { gradnormAlpha: o.gradnormAlpha } : {}),
       taskWeights: result.taskWeights,
       history: result.history,
       samplesPerSec: result.samplesPerSec,
@@ -85,10 +90,12 @@ export async function trainToDir(data: PreparedData, o: RunOptions): Promise<Run
       rows: { train: data.splits.train.n, valid: data.splits.valid.n, test: data.splits.test.n },
     },
     files: { weights: { path: 'weights.bin', sha256: weightsSha, bytes: weights.length } },
+    ...(o.parent ? { parent: o.parent } : {}),
     metrics: Object.fromEntries(Object.entries(metrics).map(([t, m]) => [t, { ...m.test, bayes_auc: m.bayes_auc ?? null }])),
   };
   writeFileSync(join(o.out, 'manifest.json'), JSON.stringify(manifest, null, 2) + '\n');
-  const trainInfo = { samples_per_sec: result.samplesPerSec, seconds: trainSeconds, best_epoch: result.bestEpoch, steps: result.steps, threads: o.threads, kernels: k.name };
+  const weightHistory = result.history.map((h) => ({ epoch: h.epoch, task_weights: h.taskWeights }));
+  const trainInfo = { samples_per_sec: result.samplesPerSec, seconds: trainSeconds, best_epoch: result.bestEpoch, steps: result.steps, threads: o.threads, kernels: k.name, weighting: o.weighting, task_weights: weightHistory };
   writeMetrics(o.out, metrics, trainInfo);
   return { metrics, samplesPerSec: result.samplesPerSec, manifest, dir: o.out, trainInfo };
 }

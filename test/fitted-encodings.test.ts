@@ -1,13 +1,13 @@
-// Numeric features' quantile bins: edges fitted on training values, the bin of a raw value,
-// where the bin lands in the model's inputs, and that a data set on which a task cannot be
-// learned or scored is refused.
+// Fitted encodings: numeric features' quantile bins (edges fitted on training values, the bin
+// of a raw value, where the bin lands in the model's inputs), categorical vocabularies, and
+// that a data set on which a task cannot be learned or scored is refused.
 
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
 import { allocBatch, binOf, encodeRowInto } from '../model/features/encode.ts';
-import { layoutOf } from '../model/features/layout.ts';
+import { embeddingRow, layoutOf } from '../model/features/layout.ts';
 import type { FeatureSpec } from '../model/features/spec.ts';
-import { QuantileSketch } from '../model/features/stats.ts';
+import { QuantileSketch, VocabularyCounter } from '../model/features/stats.ts';
 import type { DataSource, Example } from '../model/data/source.ts';
 import { prepare } from '../model/train/prepare.ts';
 
@@ -93,4 +93,48 @@ test('prepare fits bin edges on train, and refuses a split where a task has one 
   assert.throws(() => prepare(source((i, s) => (s === 'valid' ? 0 : odd(i)))), /task "click" has no positive label in the valid split \(0 positive, 400 negative of 400 rows\): it cannot be scored/);
   assert.throws(() => prepare(source((i, s) => (s === 'train' ? 1 : odd(i)))), /no negative label in the train split.*cannot be learned/);
   assert.throws(() => prepare(source((i, s) => (s === 'test' ? null : odd(i)))), /test split \(0 positive, 0 negative/);
+});
+
+test('vocabularies: frequent values get a bucket each (no collisions), the rest hash into the buckets after them', () => {
+  const c = new VocabularyCounter();
+  for (const [v, n] of [['husband', 5], ['wife', 3], ['unmarried', 3], ['once', 1], ['', 9]] as const) for (let i = 0; i < n; i++) c.add(v);
+  assert.deepEqual(c.values(1024), ['husband', 'unmarried', 'wife']); // by count, ties by string; single and empty values left out
+  assert.deepEqual(c.values(5), ['husband', 'unmarried']); // at most half the buckets
+  const spec: FeatureSpec = { name: 'relationship', entity: 'user', kind: 'categorical', buckets: 1024, values: ['husband', 'unmarried', 'wife'] };
+  const L = layoutOf([spec]);
+  const row = (v: unknown) => embeddingRow(L, 'relationship', v, 1024) - L.offsets.relationship;
+  assert.deepEqual([row('husband'), row('unmarried'), row('wife'), row(' wife '), row(null), row('')], [1, 2, 3, 3, 0, 0]);
+  // Hashing alone puts husband and unmarried in one bucket with this field's seed.
+  const hashed = layoutOf([{ ...spec, values: undefined }]);
+  assert.equal(embeddingRow(hashed, 'relationship', 'husband', 1024), embeddingRow(hashed, 'relationship', 'unmarried', 1024));
+  for (let i = 0; i < 200; i++) {
+    const r = row(`other${i}`);
+    assert.ok(r >= 4 && r < 1024, `unknown values hash after the vocabulary: ${r}`);
+  }
+  assert.throws(() => layoutOf([{ ...spec, buckets: 4 }]), /need more than 4 buckets/);
+  assert.throws(() => layoutOf([{ ...spec, values: ['a', 'a'] }]), /not distinct/);
+  // Fields sharing a vocabulary must share its values.
+  const m: FeatureSpec = { name: 'recent', entity: 'user', kind: 'multi', buckets: 1024, maxLen: 2, separator: '|', vocabulary: 'rel', values: ['wife'] };
+  assert.throws(() => layoutOf([{ ...spec, vocabulary: 'rel' }, m]), /share vocabulary "rel" but not their values/);
+});
+
+test('prepare fits one vocabulary per shared vocabulary, over single- and multi-valued fields', () => {
+  const src: DataSource = {
+    name: 'toy',
+    features: [
+      { name: 'cat', entity: 'item', kind: 'categorical', buckets: 64, vocabulary: 'c' },
+      { name: 'hist', entity: 'user', kind: 'multi', buckets: 64, maxLen: 3, separator: '|', vocabulary: 'c' },
+    ],
+    tasks: [{ name: 'click', appliesTo: 'item' }],
+    *examples(): Iterable<Example> {
+      for (let i = 0; i < 40; i++) yield { features: { cat: `c${i % 3}`, hist: `c${i % 5}|c9` }, labels: [i % 2 ? 1 : 0], kind: 'item', group: '', time: i };
+    },
+    describe: () => ({}),
+  };
+  const d = prepare(src);
+  const [a, b] = d.features;
+  assert.ok(a.kind !== 'numeric' && b.kind !== 'numeric');
+  assert.deepEqual(a.values, ['c9', 'c0', 'c1', 'c2', 'c3', 'c4']); // c9 in every history; then by count
+  assert.deepEqual(b.values, a.values);
+  assert.equal('values' in prepare(src, { numericBins: 0, vocabularies: false }).features[0], false);
 });

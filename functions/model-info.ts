@@ -1,0 +1,54 @@
+// The bundled model's description, parsed from its manifest: layout, tasks by candidate kind,
+// the ONNX file record. Pure (no onnxruntime), so validation and schemas can use it anywhere.
+
+import { layoutOf, type FeatureLayout } from '../model/features/layout.ts';
+import type { CandidateKind, TaskSpec } from '../model/features/spec.ts';
+import { checkManifest, type Manifest, type OnnxFileRecord } from '../model/manifest.ts';
+import type { ModelBundle } from './bundle.ts';
+export interface ModelInfo {
+  manifest: Manifest;
+  layout: FeatureLayout;
+  quantization: 'int8' | 'fp32';
+  /** The quantization scheme from the manifest's file record (e.g. int8-dynamic), if recorded. */
+  scheme: string | null;
+  file: OnnxFileRecord | null;
+  tasks: readonly TaskSpec[];
+  tasksOf: Record<CandidateKind, readonly TaskSpec[]>;
+  source: string;
+}
+
+export function readManifest(bundle: ModelBundle): ModelInfo {
+  let raw = bundle.manifest;
+  if (typeof raw === 'string') {
+    try {
+      raw = JSON.parse(raw);
+    } catch (e) {
+      throw new Error(`manifest.json is not JSON: ${e instanceof Error ? e.message : String(e)}`);
+    }
+  } else if (raw instanceof ArrayBuffer) {
+    raw = JSON.parse(new TextDecoder().decode(raw));
+  }
+  const manifest = checkManifest(raw);
+  const layout = layoutOf(manifest.features);
+  const names = new Set(manifest.features.map((f) => f.name));
+  for (const t of manifest.tasks) {
+    if (typeof t.name !== 'string' || !t.name) throw new Error('invalid manifest: a task has no name');
+    if (names.has(t.name)) throw new Error(`invalid manifest: task "${t.name}" has the name of a feature`);
+    if (t.name === 'id' || t.name === 'score') throw new Error(`invalid manifest: a task may not be called "${t.name}" (a response field)`);
+  }
+  const file = (bundle.quantization === 'int8' ? manifest.files?.int8 : manifest.files?.onnx) ?? null;
+  return {
+    manifest,
+    layout,
+    quantization: bundle.quantization,
+    scheme: file?.quantization ?? null,
+    file,
+    tasks: manifest.tasks,
+    tasksOf: {
+      item: manifest.tasks.filter((t) => t.appliesTo === 'item'),
+      coupon: manifest.tasks.filter((t) => t.appliesTo === 'coupon'),
+    },
+    source: bundle.source,
+  };
+}
+

@@ -5,7 +5,8 @@ import assert from 'node:assert/strict';
 import { test } from 'node:test';
 import { chooseBudget, describeBudget, fewStepsWarning, lrFactor, stepsPerEpoch } from '../model/train/budget.ts';
 import { EarlyStopping } from '../model/train/early-stop.ts';
-import { mean, pairedDiff, sd, tCritical95 } from '../model/train/seeds.ts';
+import { mean, sd } from '../model/metrics/index.ts';
+import { pairedDiff, tCritical95 } from '../model/train/seeds.ts';
 
 test('budget: small data gets small batches, many epochs and patience in evaluations; large data keeps batch 512', () => {
   const uci = chooseBudget(10_136);

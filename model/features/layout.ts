@@ -6,7 +6,7 @@
 // owns rows (one per bin, after every hashed field's) and a column of the `cat` input, after
 // the categorical fields' columns: to the model its bin is one more single-valued field.
 
-import { bucketOf, fieldSeed, hash32 } from './hash.ts';
+import { bucketOf, fieldSeed } from './hash.ts';
 import type { CategoricalFeature, FeatureSpec, MultiFeature, NumericFeature } from './spec.ts';
 
 /** The bin field of a numeric feature that has edges. */
@@ -100,7 +100,8 @@ export function embeddingRow(layout: FeatureLayout, field: string, raw: unknown,
   if (vocab === undefined || s === '') return layout.offsets[field] + bucketOf(s, buckets, layout.seeds[field]);
   const i = vocab.get(s);
   if (i !== undefined) return layout.offsets[field] + 1 + i;
-  return layout.offsets[field] + 1 + vocab.size + (hash32(s, layout.seeds[field]) % (buckets - 1 - vocab.size));
+  // The hashed buckets of the rest start after the vocabulary's: bucketOf over what is left.
+  return layout.offsets[field] + vocab.size + bucketOf(s, buckets - vocab.size, layout.seeds[field]);
 }
 
 /** Canonical string of a categorical value: numbers print as JS prints them, null is missing. */

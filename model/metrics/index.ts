@@ -10,3 +10,4 @@ export { calibration, type Calibration, type CalibrationBin } from './calibratio
 export { taskReport, type TaskReport } from './report.ts';
 export { column } from './columns.ts';
 export { rocPoints, reliabilityBins, type RocPoint, type ReliabilityBin } from './curves.ts';
+export { mean, sd } from './summary.ts';

@@ -7,7 +7,8 @@ import { join } from 'node:path';
 import type { TaskSpec } from '../features/spec.ts';
 import type { PreparedData } from './prepare.ts';
 import { writeMetrics, type RunResult } from './train-to-dir.ts';
-import { mean, pairedDiff, sd } from './seeds.ts';
+import { mean, sd } from '../metrics/index.ts';
+import { pairedDiff } from './seeds.ts';
 
 export interface ArchResult {
   arch: string;

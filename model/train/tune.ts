@@ -10,7 +10,7 @@ import type { Kernels } from '../engine/kernels/types.ts';
 import { Rng } from '../engine/rng.ts';
 import { chooseBudget, stepsPerEpoch, type Budget } from './budget.ts';
 import type { PreparedData } from './prepare.ts';
-import { mean } from './seeds.ts';
+import { mean } from '../metrics/index.ts';
 import { train } from './trainer.ts';
 
 /** What a trial varies; everything else is the run's default. */

@@ -257,6 +257,31 @@ describe('element-wise kernels', () => {
   }
 });
 
+describe('gatherRows', () => {
+  for (const v of variants) {
+    test(`${v.label}: copies the named rows exactly, only count of them, and refuses a row outside the table`, () => {
+      const r = rng(6);
+      for (const d of [1, 3, 4, 16, 17]) {
+        const rows = 50;
+        const table = randomFill(v.make(rows * d), r);
+        const count = 37;
+        const ids = v.k === wasm && v.label !== 'wasm-foreign' ? wasm.allocInt(count + 1) : new Int32Array(count + 1);
+        for (let i = 0; i <= count; i++) ids[i] = Math.floor(r() * rows);
+        ids[0] = 0;
+        ids[1] = rows - 1;
+        const out = v.make((count + 1) * d).fill(NaN);
+        v.k.gatherRows(table, ids, count, d, out);
+        for (let i = 0; i < count; i++) for (let j = 0; j < d; j++) assert.ok(Object.is(out[i * d + j], table[ids[i] * d + j]), `${v.label} d=${d} row ${i} col ${j}`);
+        for (let j = 0; j < d; j++) assert.ok(Number.isNaN(out[count * d + j]), `${v.label} d=${d}: element past count untouched`);
+        ids[2] = rows;
+        assert.throws(() => v.k.gatherRows(table, ids, count, d, out), /outside a table/);
+        ids[2] = -1;
+        assert.throws(() => v.k.gatherRows(table, ids, count, d, out), /outside a table/);
+      }
+    });
+  }
+});
+
 // ---- implementations agree ------------------------------------------------------------------
 
 test('js and wasm-simd agree on a layer forward/backward sequence', () => {

@@ -15,6 +15,7 @@ export function createJsKernels(): Kernels {
     relu,
     reluBackward,
     adam,
+    gatherRows,
   };
 }
 
@@ -121,5 +122,17 @@ function adam(w: Float32Array, g: Float32Array, m: Float32Array, v: Float32Array
     v[i] = b2 * v[i] + c2 * gi * gi;
     w[i] -= (lr * m[i]) / (Math.sqrt(v[i]) + eps);
     g[i] = 0;
+  }
+}
+
+export function gatherRows(table: Float32Array, ids: Int32Array, count: number, d: number, out: Float32Array): void {
+  checkLen('ids', ids, count);
+  checkLen('out', out, count * d);
+  // Plain loops: subarray() per row allocates, and this runs once per id of a step.
+  for (let i = 0; i < count; i++) {
+    const src = ids[i] * d;
+    if (src < 0 || src + d > table.length) throw new RangeError(`gatherRows: row ${ids[i]} outside a table of ${table.length / d} rows`);
+    const dst = i * d;
+    for (let j = 0; j < d; j++) out[dst + j] = table[src + j];
   }
 }

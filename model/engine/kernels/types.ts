@@ -21,6 +21,8 @@ export interface Kernels {
   reluBackward(dy: Float32Array, y: Float32Array, dx: Float32Array, len: number): void;
   /** Dense Adam step over len elements: m = b1 m + (1-b1) g; v = b2 v + (1-b2) g^2; w -= lr * m / (sqrt(v) + eps) where lr already includes bias correction; g is then zeroed. */
   adam(w: Float32Array, g: Float32Array, m: Float32Array, v: Float32Array, len: number, lr: number, b1: number, b2: number, eps: number): void;
+  /** out[i*d .. (i+1)*d) = table row ids[i], for i < count (the embedding gather: an exact copy). */
+  gatherRows(table: Float32Array, ids: Int32Array, count: number, d: number, out: Float32Array): void;
 }
 
 /** Throws a RangeError when an operand is shorter than the kernel needs (both implementations check). */

@@ -16,6 +16,7 @@
 //   from a posted byte offset should be created with viewF32()/viewI32() so they are recognised.
 
 import { SIMD_WASM_BASE64 } from './simd-wasm.generated.ts';
+import { gatherRows as gatherRowsJs } from './js.ts';
 import { checkLen, type Kernels } from './types.ts';
 
 // Minimal typing of the WebAssembly JS API: the project's lib (ES2022, no DOM) and @types/node 20
@@ -79,6 +80,7 @@ interface Exports {
   relu(x: number, y: number, len: number): void;
   reluBackward(dy: number, y: number, dx: number, len: number): void;
   adam(w: number, g: number, m: number, v: number, len: number, lr: number, b1: number, c1: number, b2: number, c2: number, eps: number): void;
+  gatherRows(table: number, ids: number, count: number, d: number, out: number): void;
 }
 
 const PAGE = 65536;
@@ -359,5 +361,18 @@ class WasmKernelsImpl implements WasmKernels {
     const pw = this.addressOf(w), pg = this.addressOf(g), pm = this.addressOf(m), pv = this.addressOf(v);
     if (pw >= 0 && pg >= 0 && pm >= 0 && pv >= 0) return this.ex.adam(pw, pg, pm, pv, len, lr, b1, 1 - b1, b2, 1 - b2, eps);
     this.chunked(len, [[w, 3], [g, 3], [m, 3], [v, 3]], (p, n) => this.ex.adam(p[0], p[1], p[2], p[3], n, lr, b1, 1 - b1, b2, 1 - b2, eps));
+  }
+
+  gatherRows(table: Float32Array, ids: Int32Array, count: number, d: number, out: Float32Array): void {
+    checkLen('ids', ids, count);
+    checkLen('out', out, count * d);
+    const pt = this.addressOf(table), pi = this.addressOf(ids), po = this.addressOf(out);
+    // The wasm loop does not bounds-check ids: check them here (cheap next to the copy).
+    const rows = table.length / d;
+    for (let i = 0; i < count; i++) if (!(ids[i] >= 0 && ids[i] < rows)) throw new RangeError(`gatherRows: row ${ids[i]} outside a table of ${rows} rows`);
+    if (pt >= 0 && pi >= 0 && po >= 0) return this.ex.gatherRows(pt, pi, count, d, po);
+    // An operand outside the memory: the plain copy (exact too) instead of copying the table through.
+    this.fallbackCopies++;
+    gatherRowsJs(table, ids, count, d, out);
   }
 }

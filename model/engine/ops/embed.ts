@@ -17,17 +17,7 @@ export class EmbedFields implements Op {
   }
 
   forward(ctx: ForwardCtx, _ins: Float32Array[], out: Float32Array): void {
-    const { n, batch } = ctx;
-    const d = this.table.dim;
-    const w = this.table.data;
-    const ids = batch.cat;
-    const F = this.fields;
-    // Plain loops: subarray() per row allocates, and this runs n * fields times a step.
-    for (let i = 0; i < n * F; i++) {
-      const src = ids[i] * d;
-      const dst = i * d;
-      for (let j = 0; j < d; j++) out[dst + j] = w[src + j];
-    }
+    ctx.k.gatherRows(this.table.data, ctx.batch.cat, ctx.n * this.fields, this.table.dim, out);
   }
 
   backward(ctx: BackwardCtx, _ins: Float32Array[], _out: Float32Array, dOut: Float32Array): void {

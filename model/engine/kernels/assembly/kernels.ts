@@ -156,3 +156,17 @@ export function adam(w: usize, g: usize, m: usize, v: usize, len: i32, lr: f32, 
     store<f32>(g + o, 0);
   }
 }
+
+/** out[i*d ..] = table row ids[i] for i < count (the caller checks the ids). */
+export function gatherRows(table: usize, ids: usize, count: i32, d: i32, out: usize): void {
+  const rb: usize = <usize>d << 2;
+  const vb: usize = rb & ~15;
+  let dst = out;
+  for (let i = 0; i < count; i++) {
+    const src = table + <usize>load<i32>(ids + (<usize>i << 2)) * rb;
+    let o: usize = 0;
+    for (; o < vb; o += 16) v128.store(dst + o, v128.load(src + o));
+    for (; o < rb; o += 4) store<f32>(dst + o, load<f32>(src + o));
+    dst += rb;
+  }
+}

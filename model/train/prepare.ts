@@ -2,6 +2,7 @@
 // split only, encode train / valid / test with the shared feature module, and check that
 // every task can be learned and scored.
 
+import type { KindSpec } from '../features/kinds.ts';
 import type { DataSource, Split } from '../data/source.ts';
 import type { CategoricalFeature, FeatureSpec, MultiFeature, TaskSpec } from '../features/spec.ts';
 import { multiValues } from '../features/encode.ts';
@@ -13,6 +14,8 @@ import { encodeExamples, type EncodedSplit } from './dataset.ts';
 export interface PreparedData {
   features: FeatureSpec[];
   tasks: TaskSpec[];
+  /** The source's declared candidate kinds (unset: item + coupon), for the manifest. */
+  kinds?: KindSpec[];
   layout: FeatureLayout;
   splits: Record<Split, EncodedSplit>;
 }
@@ -84,5 +87,5 @@ export function prepare(source: DataSource, o?: PrepareOptions): PreparedData {
     if (splits[s].n === 0) throw new Error(`data source ${source.name} yields no ${s} rows`);
   }
   checkLearnable(source.name, source.tasks, splits);
-  return { features, tasks: source.tasks, layout, splits };
+  return { features, tasks: source.tasks, ...(source.kinds ? { kinds: source.kinds } : {}), layout, splits };
 }

@@ -56,7 +56,8 @@ export async function trainToDir(data: PreparedData, o: RunOptions): Promise<Run
   const sha = (b: Uint8Array | string) => createHash('sha256').update(b).digest('hex');
   writeFileSync(join(o.out, 'weights.bin'), weights);
   const weightsSha = sha(weights);
-  const identity = { features: data.features, tasks: data.tasks, architecture: { name: o.arch, config: o.cfg }, weights: weightsSha };
+  // Declared kinds join the identity only when present, so a model of the default kinds hashes as before.
+  const identity = { features: data.features, tasks: data.tasks, ...(data.kinds ? { kinds: data.kinds } : {}), architecture: { name: o.arch, config: o.cfg }, weights: weightsSha };
   const manifest: Manifest = {
     format: MANIFEST_FORMAT,
     version: sha(JSON.stringify(identity)).slice(0, 16),
@@ -64,6 +65,7 @@ export async function trainToDir(data: PreparedData, o: RunOptions): Promise<Run
     data: o.dataInfo,
     features: data.features,
     tasks: data.tasks,
+    ...(data.kinds ? { kinds: data.kinds } : {}),
     architecture: identity.architecture,
     training: {
       epochs: o.epochs,

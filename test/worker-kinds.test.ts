@@ -156,9 +156,16 @@ describe('a model of three kinds declared by its CSV schema', () => {
     for (const l of Object.values(json).filter(Array.isArray)) for (let i = 1; i < l.length; i++) assert.ok(l[i - 1].score >= l[i].score);
   });
 
-  test('GET /v1/model describes the kinds, their fields, tasks and value terms', async () => {
+  test('GET /v1/model describes the kinds, their fields, tasks and value terms; OpenAPI has the ads list', async () => {
     const m = (await (await h.fetch('ads', '/v1/model')).json()) as { kinds: { name: string; field: string; tasks: string[]; value?: unknown }[] };
     assert.deepEqual(m.kinds.find((k) => k.name === 'ad'), { name: 'ad', field: 'ads', tasks: ['ad_click', 'ad_conversion'], value: [{ task: 'ad_click', feature: 'ad_bid' }] });
+    type Obj = { properties: Record<string, unknown> };
+    const api = (await (await h.fetch('ads', '/openapi.json')).json()) as { components: { schemas: Record<string, Obj> } };
+    const schemas = api.components.schemas;
+    assert.ok(schemas.ScoreRequest.properties.ads, Object.keys(schemas.ScoreRequest.properties).join(', '));
+    assert.ok(schemas.ScoreResponse.properties.ads);
+    assert.deepEqual(Object.keys((schemas.Ad.properties.features as Obj).properties).sort(), ['ad_advertiser', 'ad_bid', 'device']);
+    assert.deepEqual(Object.keys(schemas.ScoredAd.properties).sort(), ['ad_click', 'ad_conversion', 'id', 'score']);
   });
 
   test('an ad without its bid is a 400 naming the field; a list of an undeclared kind is a 400 naming it', async () => {

@@ -18,6 +18,9 @@ import { openData, prepareReported } from './lib/open-data.ts';
 import { parseFlags, TRAIN_FLAGS } from './lib/train-flags.ts';
 import { writeReport } from './report/index.ts';
 import { createKernels } from '../model/engine/kernels/index.ts';
+import { availableParallelism } from 'node:os';
+import { parallelism } from './lib/parallelism.ts';
+import { SHARD_ROWS } from '../model/train/shards.ts';
 import { checkWarmStart, parentTestAuc, readParent, warmFeatures } from '../model/train/warm-start.ts';
 
 await main(async () => {
@@ -64,12 +67,15 @@ await main(async () => {
   process.stderr.write(`${describeBudget(data.splits.train.n, budget)}${given.length ? ` (given: ${given.join(', ')})` : ''}\n`);
   const few = fewStepsWarning(data.splits.train.n, budget);
   if (few) process.stderr.write(`warning: ${few}\n`);
+  const { shards, threads } = parallelism(args.shards, args.threads, budget.batchSize);
+  process.stderr.write(`${shards} shard${shards > 1 ? 's' : ''} per batch${args.shards === undefined ? ` (default: one per ${SHARD_ROWS} rows)` : ''}, ${threads} thread${threads > 1 ? 's' : ''}${args.threads === undefined ? ` (default: ${availableParallelism()} cores, at most one per shard)` : ''}\n`);
   const base: Omit<RunOptions, 'arch' | 'out' | 'seed'> = {
     cfg,
     ...budget,
     lr: positive('lr', args.lr, 0.002),
     embeddingDecay: nonNegative('emb-decay', args['emb-decay'], 0),
-    threads: int('threads', args.threads, 2),
+    shards,
+    threads,
     kernels: args.kernels as KernelKind,
     weighting: args.weighting as Weighting,
     gradnormAlpha,

@@ -22,6 +22,7 @@ import { validationAuc } from './predict.ts';
 import { InlineRunner, type ShardRunner } from './shard-runner.ts';
 import { TaskWeights, type Weighting } from './task-weights.ts';
 import { isWasmKernels, ThreadRunner } from './threads.ts';
+import { shardError } from './shards.ts';
 import { recordingKernels, type Allocation } from '../engine/replay-kernels.ts';
 
 export interface TrainOptions {
@@ -34,7 +35,10 @@ export interface TrainOptions {
   /** Decoupled weight decay of embedding rows (see AdamOptions.embeddingDecay). */
   embeddingDecay?: number;
   seed: number;
-  /** A step's batch is always cut into this many shards, whatever the thread count. */
+  /**
+   * A step's batch is always cut into this many shards, whatever the thread count: the
+   * result depends on it (shards.ts has the default).
+   */
   shards: number;
   weighting: Weighting;
   taskWeights?: number[];
@@ -60,7 +64,7 @@ export interface TrainOptions {
    * warm-start.ts) instead of the random initialisation.
    */
   initialWeights?: Uint8Array;
-  /** Threads computing shards (1 = this thread only; more needs the wasm-simd kernels). */
+  /** Threads computing shards (1 = this thread only; more needs the wasm-simd kernels; at most one per shard is used). */
   threads: number;
   onProgress?: (p: Progress) => void;
 }
@@ -114,9 +118,12 @@ export async function train(k: Kernels, data: TrainData, o: TrainOptions): Promi
   const T = tasks.length;
   // With worker threads, record where the graph and the shard workspaces are allocated so
   // the workers can rebuild them over the same shared memory.
+  const bad = shardError(o.shards, o.batchSize);
+  if (bad) throw new Error(bad);
+  const threads = Math.min(o.threads, o.shards);
   let kb = k;
   let log: Allocation[] = [];
-  if (o.threads > 1) {
+  if (threads > 1) {
     if (!isWasmKernels(k)) throw new Error('--threads above 1 needs the wasm-simd kernels (shared memory); use --threads 1 with js kernels');
     ({ kernels: kb, log } = recordingKernels(k));
   }
@@ -130,8 +137,8 @@ export async function train(k: Kernels, data: TrainData, o: TrainOptions): Promi
   if (o.initialWeights) loadWeights(o.initialWeights, params);
   const adam = new Adam(k, { lr: o.lr, embeddingDecay: o.embeddingDecay });
   const runner: ShardRunner =
-    o.threads > 1 && isWasmKernels(k)
-      ? await ThreadRunner.start(shards, k, log, { arch: o.arch, cfg: o.cfg, features: [...layout.specs], tasks, threads: o.threads, adam: adam.options(), taskGradients: weights.taskGradients }, shardRows)
+    threads > 1 && isWasmKernels(k)
+      ? await ThreadRunner.start(shards, k, log, { arch: o.arch, cfg: o.cfg, features: [...layout.specs], tasks, threads, adam: adam.options(), taskGradients: weights.taskGradients }, shardRows)
       : new InlineRunner(shards);
   runner.beforeUpdate = (s) => weights.beforeUpdate(s);
 

@@ -20,6 +20,7 @@ import { writeReport } from './report/index.ts';
 import { createKernels } from '../model/engine/kernels/index.ts';
 import { availableParallelism } from 'node:os';
 import { parallelism } from './lib/parallelism.ts';
+import { formatBytes, memoryBudget } from './lib/memory-budget.ts';
 import { SHARD_ROWS } from '../model/train/shards.ts';
 import { checkWarmStart, parentTestAuc, readParent, warmFeatures } from '../model/train/warm-start.ts';
 
@@ -59,7 +60,9 @@ await main(async () => {
     if (arch === 'all' || seedCount > 1) fail('--init-from continues one model: use it with one --arch and one seed');
     checkWarmStart(source, arch as ArchName, cfg, parent);
   }
-  const data = prepareReported(source, numericBins, parent ? warmFeatures(source, parent, args['refit-stats']) : undefined);
+  const budgetBytes = memoryBudget(args['memory-budget']);
+  process.stderr.write(`memory budget of the training split: ${formatBytes(budgetBytes.bytes)} (${budgetBytes.note})\n`);
+  const data = prepareReported(source, numericBins, parent ? warmFeatures(source, parent, args['refit-stats']) : undefined, budgetBytes.bytes);
   const parentAuc = parent ? parentTestAuc(await createKernels(args.kernels as KernelKind), data, parent) : null;
   const budget = chooseBudget(data.splits.train.n, overrides);
   const given = Object.entries(overrides).filter(([, v]) => v !== undefined).map(([k]) => k);

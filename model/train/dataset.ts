@@ -68,7 +68,7 @@ export function encodeExamples(layout: FeatureLayout, tasks: number, examples: I
   };
 }
 
-/** Copies rows `idx[from..to)` of a split into a workspace's input and label buffers. */
+/** Copies rows `idx[from..to)` of a split into a workspace's input and label buffers, from row `at` on. */
 export function gatherRows(
   layout: FeatureLayout,
   tasks: number,
@@ -78,12 +78,13 @@ export function gatherRows(
   to: number,
   dst: EncodedBatch,
   dstLabels: Float32Array,
+  at = 0,
 ): void {
   const C = layout.catWidth;
   const D = layout.numeric.length;
   for (let r = from; r < to; r++) {
     const i = idx ? idx[r] : r;
-    const o = r - from;
+    const o = r - from + at;
     for (let c = 0; c < C; c++) dst.cat[o * C + c] = src.batch.cat[i * C + c];
     for (let m = 0; m < layout.multi.length; m++) {
       const L = layout.multi[m].maxLen;

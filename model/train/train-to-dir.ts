@@ -10,6 +10,7 @@ import { serializeWeights } from '../engine/weights-file.ts';
 import { writeCurves } from './curves-file.ts';
 import { evaluateGraph, metricsOf, type TaskMetrics } from './evaluate.ts';
 import type { PreparedData } from './prepare.ts';
+import { isStreamed, type TrainSplit } from './row-store.ts';
 import { train, type TrainOptions } from './trainer.ts';
 
 /** The trainer's options, plus where and how to run. */
@@ -86,6 +87,8 @@ export async function trainToDir(data: PreparedData, o: RunOptions): Promise<Run
       samplesPerSec: result.samplesPerSec,
       seconds: trainSeconds,
       rows: { train: data.splits.train.n, valid: data.splits.valid.n, test: data.splits.test.n },
+      // The order training read its rows in depends on the buffer (row-store.ts, rows.ts).
+      trainSplit: streamInfo(data.splits.train),
     },
     files: { weights: { path: 'weights.bin', sha256: weightsSha, bytes: weights.length } },
     ...(o.parent ? { parent: o.parent } : {}),
@@ -96,6 +99,10 @@ export async function trainToDir(data: PreparedData, o: RunOptions): Promise<Run
   const trainInfo = { samples_per_sec: result.samplesPerSec, seconds: trainSeconds, best_epoch: result.bestEpoch, steps: result.steps, shards: o.shards, threads: o.threads, kernels: k.name, weighting: o.weighting, task_weights: weightHistory };
   writeMetrics(o.out, metrics, trainInfo);
   return { metrics, samplesPerSec: result.samplesPerSec, manifest, dir: o.out, trainInfo };
+}
+
+function streamInfo(s: TrainSplit): Record<string, unknown> {
+  return isStreamed(s) ? { streamed: true, chunks: s.chunks.length, chunkRows: s.chunkRows, bufferRows: s.bufferRows } : { streamed: false };
 }
 
 /** metrics.json: per task {test.*, valid.auc, bayes_auc, baseline_auc}, plus train.* (and int8.* after export). */

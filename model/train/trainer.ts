@@ -16,7 +16,9 @@ import type { TaskSpec } from '../features/spec.ts';
 import { restore, snapshot } from './checkpoint.ts';
 import { mean } from '../metrics/index.ts';
 import { lrFactor } from './budget.ts';
-import { gatherRows, type EncodedSplit } from './dataset.ts';
+import type { EncodedSplit } from './dataset.ts';
+import type { TrainSplit } from './row-store.ts';
+import { trainRows, type TrainRows } from './rows.ts';
 import { EarlyStopping } from './early-stop.ts';
 import { validationAuc } from './predict.ts';
 import { InlineRunner, type ShardRunner } from './shard-runner.ts';
@@ -109,7 +111,8 @@ export interface TrainResult {
 export interface TrainData {
   layout: FeatureLayout;
   tasks: TaskSpec[];
-  train: EncodedSplit;
+  /** In memory, or in chunk files when it exceeded the memory budget (row-store.ts). */
+  train: TrainSplit;
   valid: EncodedSplit;
 }
 
@@ -149,7 +152,6 @@ export async function train(k: Kernels, data: TrainData, o: TrainOptions): Promi
   const warmupSteps = o.warmupSteps ?? 0;
   const schedule = { warmupSteps, minLrFactor: o.minLrFactor ?? 1, decaySteps: o.decaySteps ?? Math.max(1, maxSteps - warmupSteps) };
   const stopper = new EarlyStopping(o.patience);
-  const order = new Int32Array(n).map((_, i) => i);
   const history: EpochLog[] = [];
   let bestEpoch = -1;
   let bestSnap = snapshot(params);
@@ -157,10 +159,10 @@ export async function train(k: Kernels, data: TrainData, o: TrainOptions): Promi
   let trained = 0;
   let step = 0;
   let stop = false;
-  const ctx: StepContext = { layout, T, split: data.train, shards, shardRows, runner, adam, params, weights, counts: new Float64Array(T), rows: new Array<number>(o.shards).fill(0) };
+  const ctx: StepContext = { T, rows: trainRows(data.train, layout, T), shards, shardRows, runner, adam, params, weights, counts: new Float64Array(T), shardRowsUsed: new Array<number>(o.shards).fill(0) };
   try {
     for (let epoch = 1; epoch <= o.epochs && !stop; epoch++) {
-      rng.shuffle(order);
+      ctx.rows.startEpoch(rng);
       const t0 = performance.now();
       let lossSum = 0;
       let lossN = 0;
@@ -174,7 +176,7 @@ export async function train(k: Kernels, data: TrainData, o: TrainOptions): Promi
         step++;
         stepInEpoch++;
         adam.scale = lrFactor(step, schedule);
-        const taskLoss = await trainStep(ctx, order, from, to);
+        const taskLoss = await trainStep(ctx, from, to);
         // Tasks with labelled rows in the batch; a NaN among them is divergence, not absence.
         let stepLoss = 0;
         for (let t = 0; t < T; t++) if (ctx.counts[t]) stepLoss += taskLoss[t];
@@ -220,9 +222,8 @@ export async function train(k: Kernels, data: TrainData, o: TrainOptions): Promi
 }
 
 interface StepContext {
-  layout: FeatureLayout;
   T: number;
-  split: EncodedSplit;
+  rows: TrainRows;
   shards: Workspace[];
   shardRows: number;
   runner: ShardRunner;
@@ -231,24 +232,24 @@ interface StepContext {
   weights: TaskWeights;
   /** Scratch: labelled rows per task in the batch, rows per shard. */
   counts: Float64Array;
-  rows: number[];
+  shardRowsUsed: number[];
 }
 
 /**
- * One optimizer step on rows order[from..to): the batch is cut into the fixed shards, each
+ * One optimizer step on rows [from, to) of the epoch's order: the batch is cut into the fixed shards, each
  * task's loss is weighted by its task weight over its labelled rows in the whole batch (so
  * the shard split never changes the gradient), then forward, backward and the update.
  * Returns each task's mean loss on the batch (NaN for a task with no labelled row).
  */
-async function trainStep(c: StepContext, order: Int32Array, from: number, to: number): Promise<number[]> {
-  const { T, counts, rows } = c;
+async function trainStep(c: StepContext, from: number, to: number): Promise<number[]> {
+  const { T, counts, shardRowsUsed: rows } = c;
   counts.fill(0);
   for (let s = 0; s < c.shards.length; s++) {
     const a = Math.min(to, from + s * c.shardRows);
     const b = Math.min(to, a + c.shardRows);
     rows[s] = b - a;
     const w = c.shards[s];
-    gatherRows(c.layout, T, c.split, order, a, b, w.batch, w.labels);
+    c.rows.gather(a, b, w.batch, w.labels);
     for (let i = 0; i < rows[s] * T; i++) if (w.labels[i] >= 0) counts[i % T]++;
   }
   for (const w of c.shards) for (let t = 0; t < T; t++) w.taskScale[t] = counts[t] ? c.weights.weight(t) / counts[t] : 0;

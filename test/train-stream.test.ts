@@ -10,8 +10,9 @@ import { referenceTask } from '../model/data/reference.ts';
 import type { DataSource } from '../model/data/source.ts';
 import { createKernels } from '../model/engine/kernels/index.ts';
 import { serializeWeights } from '../model/engine/weights-file.ts';
+import { evaluateGraph } from '../model/train/evaluate.ts';
 import { prepare } from '../model/train/prepare.ts';
-import { encodeWithin, isStreamed, removeChunks, type StreamedSplit, type TrainSplit } from '../model/train/row-store.ts';
+import { encodeEvalWithin, encodeWithin, isStreamed, removeChunks, type StreamedSplit, type TrainSplit } from '../model/train/row-store.ts';
 import { train, type TrainOptions } from '../model/train/trainer.ts';
 
 const cfg = { ...DEFAULT_ARCH_CONFIG, embeddingDim: 8, expertDims: [16, 8], towerDims: [8], experts: 2 };
@@ -82,4 +83,24 @@ test('smaller buffers: deterministic for a seed, with 1 and 2 threads; another s
     assert.ok(Math.abs(auc - last(whole)[t]) < 0.03, `task ${t}: streamed ${auc} vs in memory ${last(whole)[t]}`);
   });
   removeChunks(s);
+});
+
+test('validation and test past the budget: inputs read from chunk files, the very same metrics and validation AUC', async () => {
+  const groups = new Map<string, number>();
+  const onDisk = (split: 'valid' | 'test') => encodeEvalWithin(memory.layout, T, source.examples(split), groups, 0, 500);
+  // The group ids must follow the in-memory ones: assign them in the same order (train first).
+  encodeWithin(memory.layout, T, source.examples('train'), groups, 1e12);
+  const valid = onDisk('valid');
+  const test = onDisk('test');
+  assert.ok(valid.inputsOnDisk && valid.inputsOnDisk.chunks.length > 1 && valid.batch.cat.length === 0);
+  assert.deepEqual(valid.labels, memory.splits.valid.labels);
+  assert.deepEqual(test.group, memory.splits.test.group);
+  const k = await createKernels('wasm-simd');
+  const r = await train(k, { layout: memory.layout, tasks: memory.tasks, train: memory.splits.train, valid }, { ...opts, epochs: 1 });
+  const inMemory = await weightsOf(memory.splits.train, { epochs: 1 });
+  assert.deepEqual(r.history.map((h) => h.validAuc), inMemory.r.history.map((h) => h.validAuc));
+  const a = evaluateGraph(k, r.graph, memory.layout, memory.tasks, valid, test);
+  const b = evaluateGraph(k, r.graph, memory.layout, memory.tasks, memory.splits.valid, memory.splits.test);
+  assert.deepEqual(a.pTest, b.pTest);
+  assert.deepEqual(a.metrics, b.metrics);
 });

@@ -14,6 +14,12 @@ export interface EncodedSplit {
   group: Int32Array;
   /** [n, tasks] true probabilities (simulated data only). */
   trueProb?: Float32Array;
+  /**
+   * A validation or test split past the memory budget: its inputs (`batch`, then empty) are
+   * in these chunk files, its labels, groups and true probabilities here (row-store.ts);
+   * predict.ts reads the chunks in order, so its metrics stay exact.
+   */
+  inputsOnDisk?: { chunks: { path: string; rows: number }[]; chunkRows: number };
 }
 
 /** Growable column store; finish() trims to the exact row count. */
@@ -80,6 +86,7 @@ export function gatherRows(
   dstLabels: Float32Array,
   at = 0,
 ): void {
+  if (src.inputsOnDisk) throw new Error('gatherRows: the inputs of this split are in chunk files (predict.ts reads them)');
   const C = layout.catWidth;
   const D = layout.numeric.length;
   for (let r = from; r < to; r++) {

@@ -9,7 +9,7 @@ import { categoricalString, layoutOf, type FeatureLayout } from '../features/lay
 import { NumericStats, QuantileSketch, VocabularyCounter } from '../features/stats.ts';
 import { checkLearnable } from './checks.ts';
 import { encodeExamples, type EncodedSplit } from './dataset.ts';
-import { encodeWithin, type TrainSplit } from './row-store.ts';
+import { encodeEvalWithin, encodeWithin, type TrainSplit } from './row-store.ts';
 
 /** Encoded data; the training split may be in chunk files (Train = TrainSplit) when a memory budget was given. */
 export interface PreparedData<Train extends TrainSplit = TrainSplit> {
@@ -28,7 +28,8 @@ export interface PrepareOptions {
   features?: FeatureSpec[];
   /**
    * Bytes the encoded training split may take in memory; past it the split goes to chunk
-   * files and training streams it (row-store.ts). Validation and test always stay in memory.
+   * files and training streams it (row-store.ts). Validation and test past it keep their
+   * labels in memory and read their inputs from chunk files: their metrics stay exact.
    */
   memoryBudget?: number;
 }
@@ -86,8 +87,8 @@ export function prepare(source: DataSource, o?: PrepareOptions): PreparedData {
   const groups = new Map<string, number>();
   const splits = {
     train: o?.memoryBudget === undefined ? encodeExamples(layout, T, source.examples('train'), groups) : encodeWithin(layout, T, source.examples('train'), groups, o.memoryBudget),
-    valid: encodeExamples(layout, T, source.examples('valid'), groups),
-    test: encodeExamples(layout, T, source.examples('test'), groups),
+    valid: o?.memoryBudget === undefined ? encodeExamples(layout, T, source.examples('valid'), groups) : encodeEvalWithin(layout, T, source.examples('valid'), groups, o.memoryBudget),
+    test: o?.memoryBudget === undefined ? encodeExamples(layout, T, source.examples('test'), groups) : encodeEvalWithin(layout, T, source.examples('test'), groups, o.memoryBudget),
   };
   for (const s of ['train', 'valid', 'test'] as const) {
     if (splits[s].n === 0) throw new Error(`data source ${source.name} yields no ${s} rows`);

@@ -62,7 +62,16 @@ function* take<T>(it: Iterator<T>, n: number, done: { value: boolean }): Generat
  * goes to a file under the system's temporary directory (removed when the process exits) and
  * a StreamedSplit comes back, with buffers of about `budgetBytes`.
  */
-export function encodeWithin(layout: FeatureLayout, tasks: number, examples: Iterable<Example>, groups: Map<string, number>, budgetBytes: number, chunkRows = CHUNK_ROWS): TrainSplit {
+export function encodeWithin(
+  layout: FeatureLayout,
+  tasks: number,
+  examples: Iterable<Example>,
+  groups: Map<string, number>,
+  budgetBytes: number,
+  chunkRows = CHUNK_ROWS,
+  /** Sees every chunk as encoded, before it is written (what an evaluation split keeps of it). */
+  onChunk?: (c: EncodedSplit) => void,
+): TrainSplit {
   const it = examples[Symbol.iterator]();
   const done = { value: false };
   const held: EncodedSplit[] = [];
@@ -71,6 +80,7 @@ export function encodeWithin(layout: FeatureLayout, tasks: number, examples: Ite
   while (!done.value) {
     const chunk = encodeExamples(layout, tasks, take(it, chunkRows, done), groups);
     if (chunk.n === 0) break;
+    onChunk?.(chunk);
     if (store) {
       store.write(chunk);
       continue;
@@ -84,6 +94,32 @@ export function encodeWithin(layout: FeatureLayout, tasks: number, examples: Ite
   }
   if (store) return store.finish(budgetBytes, rowBytes(layout, tasks, false), chunkRows);
   return concatSplits(layout, tasks, held);
+}
+
+/**
+ * A validation or test split under the same budget: in memory while it fits, else its inputs
+ * go to chunk files and only labels, groups and true probabilities (9 numbers a row for 4
+ * tasks, against about 45) stay in memory, so its metrics are computed over every row.
+ */
+export function encodeEvalWithin(layout: FeatureLayout, tasks: number, examples: Iterable<Example>, groups: Map<string, number>, budgetBytes: number, chunkRows = CHUNK_ROWS): EncodedSplit {
+  // Only the targets of each chunk are kept (each column is its own buffer: the inputs are freed).
+  const targets: Pick<EncodedSplit, 'n' | 'labels' | 'group' | 'trueProb'>[] = [];
+  const s = encodeWithin(layout, tasks, examples, groups, budgetBytes, chunkRows, (c) => targets.push({ n: c.n, labels: c.labels, group: c.group, trueProb: c.trueProb }));
+  if (!isStreamed(s)) return s;
+  const n = s.n;
+  const labels = new Float32Array(n * tasks);
+  const group = new Int32Array(n);
+  const withProb = targets[0].trueProb !== undefined;
+  const trueProb = withProb ? new Float32Array(n * tasks) : undefined;
+  let at = 0;
+  for (const c of targets) {
+    labels.set(c.labels, at * tasks);
+    group.set(c.group, at);
+    if (trueProb) trueProb.set(c.trueProb!, at * tasks);
+    at += c.n;
+  }
+  const batch = { n, cat: new Int32Array(0), multi: layout.multi.map(() => new Int32Array(0)), num: new Float32Array(0) };
+  return { n, batch, labels, group, trueProb, inputsOnDisk: { chunks: s.chunks, chunkRows } };
 }
 
 class ChunkWriter {

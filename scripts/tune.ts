@@ -14,6 +14,7 @@ import { DEFAULT_NUMERIC_BINS, type PreparedData } from '../model/train/prepare.
 import { availableParallelism } from 'node:os';
 import { trainToDir } from '../model/train/train-to-dir.ts';
 import { parallelism } from './lib/parallelism.ts';
+import { formatBytes, memoryBudget } from './lib/memory-budget.ts';
 import { budgetOf, tune, type Trial } from '../model/train/tune.ts';
 import { fail, int, main } from './lib/cli.ts';
 import { openData, prepareReported } from './lib/open-data.ts';
@@ -28,6 +29,7 @@ const FLAGS: readonly Flag[] = [
   { name: 'trials', value: 'N', help: 'settings tried; trial 0 is the defaults (default 24)' },
   { name: 'seed', value: 'N', help: 'draws the settings and seeds every trial (default 42)' },
   { name: 'out', value: 'DIR', help: 'writes DIR/tune.json and the best model as DIR/best (default artifacts/tune)' },
+  { name: 'memory-budget', value: 'SIZE', help: 'as for npm run train (default a quarter of the RAM)' },
   { name: 'shards', value: 'N', help: 'shards per batch, as for npm run train (default from each trial\'s batch size)' },
   { name: 'threads', value: 'N', help: "threads computing the shards (default the machine's cores, at most one per shard); results do not depend on it" },
   { name: 'kernels', value: 'K', parseDefault: 'auto', help: 'auto | wasm-simd | js (default auto)' },
@@ -48,10 +50,12 @@ await main(async () => {
   const out = args.out ?? 'artifacts/tune';
   const source = openData({ data: args.data, schema: args.schema, rows: args.rows, 'max-bad-share': args['max-bad-share'] }, seed);
   if (arch === 'esmm' && !source.tasks.some((t) => t.parent)) fail(`--arch esmm needs tasks with a "parent"; the tasks of ${source.name} have none`);
+  const budgetBytes = memoryBudget(args['memory-budget']);
+  process.stderr.write(`memory budget of the training split: ${formatBytes(budgetBytes.bytes)} (${budgetBytes.note})\n`);
   const prepared = new Map<number, PreparedData>();
   const dataFor = (bins: number) => {
     let d = prepared.get(bins);
-    if (!d) prepared.set(bins, (d = prepareReported(source, bins)));
+    if (!d) prepared.set(bins, (d = prepareReported(source, bins, undefined, budgetBytes.bytes)));
     return d;
   };
   const rows = dataFor(DEFAULT_NUMERIC_BINS).splits.train.n;

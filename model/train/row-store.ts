@@ -122,6 +122,13 @@ export function encodeEvalWithin(layout: FeatureLayout, tasks: number, examples:
   return { n, batch, labels, group, trueProb, inputsOnDisk: { chunks: s.chunks, chunkRows } };
 }
 
+/** Chunk directories of this process, removed when it exits (one listener for all of them). */
+const chunkDirs = new Set<string>();
+function removeAtExit(dir: string): void {
+  if (chunkDirs.size === 0) process.once('exit', () => chunkDirs.forEach((d) => rmSync(d, { recursive: true, force: true })));
+  chunkDirs.add(dir);
+}
+
 class ChunkWriter {
   readonly dir = mkdtempSync(join(tmpdir(), 'edge-mtl-rows-'));
   readonly chunks: StreamedSplit['chunks'] = [];
@@ -131,8 +138,7 @@ class ChunkWriter {
   constructor(private readonly tasks: number) {
     this.positives = new Array<number>(tasks).fill(0);
     this.negatives = new Array<number>(tasks).fill(0);
-    const dir = this.dir;
-    process.once('exit', () => rmSync(dir, { recursive: true, force: true }));
+    removeAtExit(this.dir);
   }
   write(c: EncodedSplit): void {
     const path = join(this.dir, `chunk-${String(this.chunks.length).padStart(6, '0')}.bin`);
@@ -207,5 +213,7 @@ function concatSplits(layout: FeatureLayout, tasks: number, parts: EncodedSplit[
 
 /** Removes a streamed split's chunk files now (they are removed at exit otherwise). */
 export function removeChunks(s: TrainSplit): void {
-  if (isStreamed(s)) rmSync(s.dir, { recursive: true, force: true });
+  if (!isStreamed(s)) return;
+  rmSync(s.dir, { recursive: true, force: true });
+  chunkDirs.delete(s.dir);
 }

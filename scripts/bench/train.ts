@@ -103,7 +103,7 @@ export function trainingLines(t: TrainingFigures): string[] {
   const k = (x: number) => Math.round(x).toLocaleString('en-US');
   const mib = (b: number) => `${(b / 2 ** 20).toFixed(0)} MiB`;
   const lines = [`training, reference task of the note (samples/s, median of ${t.rounds} alternated round${t.rounds > 1 ? 's' : ''}; each run's median over quarter epochs)`];
-  const row = (name: string, r: Repeated) => lines.push(`  ${name.padEnd(26)} ${k(r.median).padStart(8)}  peak RSS ${mib(r.runs[0].peakRssBytes)}  (${r.runs[0].kernels})`);
+  const row = (name: string, r: Repeated) => lines.push(`  ${name.padEnd(30)} ${k(r.median).padStart(8)}  peak RSS ${mib(r.runs[0].peakRssBytes)}  (${r.runs[0].kernels})`);
   row('project, 1 thread', t.reference_1t);
   row('project, 2 threads', t.reference_2t);
   if ('version' in t.torch) {
@@ -114,6 +114,7 @@ export function trainingLines(t: TrainingFigures): string[] {
   lines.push(`  project 2 threads / 1 thread: ${(t.reference_2t.median / t.reference_1t.median).toFixed(2)}x`);
   lines.push(`  default synthetic model, 2 threads: ${k(t.synthetic_2t.samplesPerSec.median)} samples/s`);
   const [a, b] = t.rss;
-  lines.push(`  peak RSS, training split streamed (memory budget ${mib(RSS_BUDGET)}): ${k(a.rows)} rows ${mib(a.peakRssBytes)}, ${k(b.rows)} rows ${mib(b.peakRssBytes)} (${(b.peakRssBytes / a.peakRssBytes).toFixed(2)}x)`);
+  const how = (r: (typeof t.rss)[number]) => `${k(r.rows)} rows ${mib(r.peakRssBytes)} (${r.streamed ? 'streamed' : 'in memory'})`;
+  lines.push(`  peak RSS, memory budget ${mib(RSS_BUDGET)}, default synthetic model: ${how(a)}, ${how(b)}: ${(b.peakRssBytes / a.peakRssBytes).toFixed(2)}x`);
   return lines;
 }

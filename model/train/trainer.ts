@@ -119,11 +119,12 @@ export interface TrainData {
 export async function train(k: Kernels, data: TrainData, o: TrainOptions): Promise<TrainResult> {
   const { layout, tasks } = data;
   const T = tasks.length;
-  // With worker threads, record where the graph and the shard workspaces are allocated so
-  // the workers can rebuild them over the same shared memory.
   const bad = shardError(o.shards, o.batchSize);
   if (bad) throw new Error(bad);
+  // A thread beyond the shard count would idle.
   const threads = Math.min(o.threads, o.shards);
+  // With worker threads, record where the graph and the shard workspaces are allocated so
+  // the workers can rebuild them over the same shared memory.
   let kb = k;
   let log: Allocation[] = [];
   if (threads > 1) {

@@ -48,6 +48,10 @@ test('the budget is printed before training and recorded in the manifest; given 
   // Batch 32: one shard by default (one per 256 rows), recorded with the threads.
   assert.match(r.err, /1 shard per batch \(default: one per 256 rows\), 1 thread\n/);
   assert.equal(m.training.shards, 1);
+  // The memory budget is printed with how it was chosen; 1,565 rows fit it, so nothing streams.
+  assert.match(r.err, /memory budget of the training split: [\d.]+ [MG]iB \(default: 25% of [\d.]+ [MG]iB RAM\)\n/);
+  assert.deepEqual(m.training.trainSplit, { streamed: false });
+  assert.match(train(ok, '--memory-budget', 'lots').err, /--memory-budget must be a size such as 512M, 2G or a byte count, got "lots"/);
   assert.equal(m.training.threads, 1);
   const given = train(ok, '--arch', 'lr', '--out', join(dir, 'given'), '--epochs', '2', '--batch-size', '64', '--emb-decay', '0');
   assert.equal(given.code, 0, given.err);

@@ -5,7 +5,8 @@
 // couple of minutes at most). --json writes flat dotted keys (see scripts/bench/readme.ts for
 // the README section made from them; --readme PATH runs it after the benchmark).
 //
-// How each figure is measured: scripts/bench/train.ts (training), weighting.ts (cost of each
+// How each figure is measured: scripts/bench/train.ts (training, next to PyTorch when
+// /usr/bin/python3 has torch; peak RSS of streamed training), weighting.ts (cost of each
 // task weighting per step), inference.ts (native /
 // web / workerd inference), request.ts (whole request, JSON), cold.ts (cold start); the
 // bundle is scripts/build-worker.ts's wrangler dry-run. No test asserts any of these times.

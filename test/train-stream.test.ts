@@ -14,6 +14,9 @@ import { evaluateGraph } from '../model/train/evaluate.ts';
 import { prepare } from '../model/train/prepare.ts';
 import { encodeEvalWithin, encodeWithin, isStreamed, removeChunks, type StreamedSplit, type TrainSplit } from '../model/train/row-store.ts';
 import { train, type TrainOptions } from '../model/train/trainer.ts';
+import { Rng } from '../model/engine/rng.ts';
+import { allocBatch } from '../model/features/encode.ts';
+import { trainRows } from '../model/train/rows.ts';
 
 const cfg = { ...DEFAULT_ARCH_CONFIG, embeddingDim: 8, expertDims: [16, 8], towerDims: [8], experts: 2 };
 const source: DataSource = (() => {
@@ -62,6 +65,34 @@ test('a buffer holding every chunk trains the weights of the in-memory split, by
   const a = await weightsOf(memory.splits.train);
   const b = await weightsOf(s);
   assert.deepEqual(a.bytes, b.bytes);
+  removeChunks(s);
+});
+
+test('the in-memory order is the streamed order for the same chunks and window, so the memory budget never changes what is trained', () => {
+  const s = streamed(3000);
+  /** Two epochs of rows in training order, read in uneven batches (the labels and categorical columns). */
+  const epochs = (rows: ReturnType<typeof trainRows>) => {
+    const rng = new Rng(5);
+    const out: number[][] = [];
+    for (let e = 0; e < 2; e++) {
+      rows.startEpoch(rng);
+      const seen: number[] = [];
+      for (let at = 0; at < rows.n; at += 777) {
+        const to = Math.min(rows.n, at + 777);
+        const b = allocBatch(memory.layout, to - at);
+        const labels = new Float32Array((to - at) * T);
+        rows.gather(at, to, b, labels);
+        seen.push(...b.cat, ...labels);
+      }
+      out.push(seen);
+    }
+    return out;
+  };
+  const inMemory = epochs(trainRows(memory.splits.train, memory.layout, T, { chunkRows: 1000, windowRows: 3000 }));
+  assert.deepEqual(epochs(trainRows(s, memory.layout, T)), inMemory);
+  assert.notDeepEqual(inMemory[0], inMemory[1]);
+  // A split within one window is one permutation of all rows: more windows give another order.
+  assert.notDeepEqual(epochs(trainRows(memory.splits.train, memory.layout, T)), inMemory);
   removeChunks(s);
 });
 

@@ -13,6 +13,13 @@ import { encodeExamples, type EncodedSplit } from './dataset.ts';
 /** Rows per chunk file (about 12 MiB of the synthetic shop's encoding). */
 export const CHUNK_ROWS = 65_536;
 
+/**
+ * Rows shuffled together (64 chunks, 4,194,304 rows; rows.ts): a fixed number, not one derived
+ * from the memory budget, so the training order is the same whether a split is streamed or
+ * held in memory, on any machine. A larger split is shuffled by chunk, then within windows.
+ */
+export const SHUFFLE_WINDOW_ROWS = 64 * CHUNK_ROWS;
+
 /** The training split as chunk files. */
 export interface StreamedSplit {
   n: number;
@@ -22,7 +29,7 @@ export interface StreamedSplit {
   chunkRows: number;
   /** Encoded bytes of one row (what the chunks hold of it). */
   rowBytes: number;
-  /** Rows of the buffer training shuffles within (whole chunks, chosen from the memory budget). */
+  /** Rows of the buffer training shuffles within: whole chunks, SHUFFLE_WINDOW_ROWS unless the memory budget holds fewer. */
   bufferRows: number;
   /** Labels per task: positive and negative counts (checks.ts reads them instead of the rows). */
   positives: number[];
@@ -60,7 +67,8 @@ function* take<T>(it: Iterator<T>, n: number, done: { value: boolean }): Generat
  * Encodes a split chunk by chunk. While the encoded rows fit in `budgetBytes` they stay in
  * memory and come back as one EncodedSplit (identical to encodeExamples'); past it every chunk
  * goes to a file under the system's temporary directory (removed when the process exits) and
- * a StreamedSplit comes back, with buffers of about `budgetBytes`.
+ * a StreamedSplit comes back, shuffled in windows of SHUFFLE_WINDOW_ROWS (fewer rows only when
+ * `budgetBytes` cannot hold one).
  */
 export function encodeWithin(
   layout: FeatureLayout,
@@ -156,7 +164,8 @@ class ChunkWriter {
     this.n += c.n;
   }
   finish(budgetBytes: number, bytes: number, chunkRows: number): StreamedSplit {
-    const bufferChunks = Math.max(1, Math.floor(budgetBytes / (bytes * chunkRows)));
+    const window = Math.max(1, Math.floor(SHUFFLE_WINDOW_ROWS / chunkRows));
+    const bufferChunks = Math.min(window, Math.max(1, Math.floor(budgetBytes / (bytes * chunkRows))));
     return { n: this.n, dir: this.dir, chunks: this.chunks, chunkRows, rowBytes: bytes, bufferRows: Math.min(this.n, bufferChunks * chunkRows), positives: this.positives, negatives: this.negatives };
   }
 }

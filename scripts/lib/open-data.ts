@@ -7,7 +7,7 @@ import type { DataSource } from '../../model/data/source.ts';
 import type { FeatureSpec } from '../../model/features/spec.ts';
 import { prepare, type PreparedData } from '../../model/train/prepare.ts';
 import { fail, int } from './cli.ts';
-import { isStreamed } from '../../model/train/row-store.ts';
+import { isStreamed, SHUFFLE_WINDOW_ROWS } from '../../model/train/row-store.ts';
 import { formatBytes } from './memory-budget.ts';
 
 export interface DataArgs {
@@ -50,7 +50,10 @@ export function prepareReported(source: DataSource, numericBins: number, feature
   const train = data.splits.train;
   if (isStreamed(train)) {
     process.stderr.write(
-      `training split: ${formatBytes(train.n * train.rowBytes)} encoded, over the memory budget: streamed from ${train.chunks.length} chunk files in ${train.dir}, shuffled within buffers of ${n(train.bufferRows)} rows\n`,
+      `training split: ${formatBytes(train.n * train.rowBytes)} encoded, over the memory budget: streamed from ${train.chunks.length} chunk files in ${train.dir}, shuffled within buffers of ${n(train.bufferRows)} rows\n` +
+        (train.bufferRows < Math.min(train.n, SHUFFLE_WINDOW_ROWS)
+          ? `warning: the memory budget holds fewer rows than the shuffle window of ${n(SHUFFLE_WINDOW_ROWS)}, so this run's row order (and weights) depend on --memory-budget; give the same budget to reproduce it\n`
+          : ''),
     );
   }
   return data;

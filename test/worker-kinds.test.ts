@@ -87,6 +87,7 @@ before(async () => {
     lr: 0.01,
     seed: 1,
     threads: 1,
+    shards: 1,
     weighting: 'fixed',
     patience: 2,
     kernels: 'js',

@@ -30,7 +30,7 @@ function errorResponse(c: Context, e: ApiError): Response {
 }
 
 /** The 200 answer of /v1/score: the JSON body (c.json: JSON.stringify + Response). */
-function scoreResponse(c: Context, body: { model: { version: string; quantization: string }; rank: unknown; items: unknown[]; coupons: unknown[] }): Response {
+function scoreResponse(c: Context, body: { model: { version: string; quantization: string }; rank: unknown } & Record<string, unknown>): Response {
   return c.json(body);
 }
 
@@ -122,7 +122,7 @@ export function createApp(host: ModelHost, cfg: Config, registry: Registry | nul
   const scoreRoute = createRoute({
     method: 'post',
     path: '/v1/score',
-    summary: 'Score and rank items and coupons for a user',
+    summary: 'Score and rank the candidates of every kind (items, coupons, ads, ...) for a user in one inference call',
     security,
     request: { body: { required: true, content: { 'application/json': { schema: schemas.ScoreRequest } } } },
     responses: {
@@ -152,7 +152,7 @@ export function createApp(host: ModelHost, cfg: Config, registry: Registry | nul
     const { schemas } = viewOf(live);
     const req = validateRequest(body, schemas, info, cfg);
     const settings = rankSettings(info.tasks, cfg, req.rank);
-    const candidates = candidatesOf(req);
+    const candidates = candidatesOf(info, req);
     // Start (or join) the model load while user features are fetched.
     const sessionP = live.getSession();
     sessionP.catch(() => undefined);
@@ -176,7 +176,7 @@ export function createApp(host: ModelHost, cfg: Config, registry: Registry | nul
     const t4 = performance.now();
     const outputs = await live.run(session, feeds);
     const probs = probabilities(info, outputs, batch.n);
-    const lists = rank(info.tasksOf, cfg, settings, candidates, probs, req.top_k);
+    const lists = rank(info.kinds, info.tasksOf, cfg, settings, candidates, probs, req.top_k);
     const t5 = performance.now();
 
     const ms = (x: number) => Math.max(0, x).toFixed(2);
@@ -194,8 +194,7 @@ export function createApp(host: ModelHost, cfg: Config, registry: Registry | nul
     return scoreResponse(c, {
       model: { version: info.manifest.version, quantization: info.quantization },
       rank: settings,
-      items: lists.items,
-      coupons: lists.coupons,
+      ...lists,
     });
   });
   app.all('/v1/score', () => {
@@ -221,6 +220,7 @@ export function createApp(host: ModelHost, cfg: Config, registry: Registry | nul
           quantizationScheme: info.scheme,
           architecture: m.architecture.name,
           createdAt: m.createdAt,
+          kinds: info.kinds.map((k) => ({ name: k.name, field: k.field, tasks: info.tasksOf[k.name].map((t) => t.name), ...(k.value ? { value: k.value } : {}) })),
           tasks: info.tasks.map((t) => ({ name: t.name, appliesTo: t.appliesTo, ...(t.parent ? { parent: t.parent } : {}) })),
           features: clientFeatures(m.features, cfg.maxAbsZ),
           metrics: m.metrics ?? {},

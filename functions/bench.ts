@@ -63,7 +63,7 @@ export function registerBenchRoutes(app: OpenAPIHono<{ Bindings: Env }>, host: M
     const body = await readJsonBody(c.req.raw, cfg.maxBodyBytes);
     const info = modelInfo();
     const req = validateRequest(body, schemas, info, cfg);
-    const candidates = candidatesOf(req);
+    const candidates = candidatesOf(info, req);
     if (k * candidates.length > MAX_ROW_RUNS) throw new ApiError(400, 'invalid_request', `k x candidates must be at most ${MAX_ROW_RUNS}`, 'k');
     const batch = encode(info, req, req.user?.features, candidates);
     const feeds = feedsOf(info.layout, batch, ortTensor);
@@ -86,15 +86,15 @@ export function registerBenchRoutes(app: OpenAPIHono<{ Bindings: Env }>, host: M
     const text = new TextDecoder().decode(bytes);
     const info = modelInfo();
     const req = validateRequest(parsed, schemas, info, cfg);
-    const candidates = candidatesOf(req);
+    const candidates = candidatesOf(info, req);
     const batch = encode(info, req, req.user?.features, candidates);
     const feeds = feedsOf(info.layout, batch, ortTensor);
     const session = await host.getSession();
     const outputs = await host.run(session, feeds);
     const settings = rankSettings(info.tasks, cfg, req.rank);
     const probs = probabilities(info, outputs, batch.n);
-    const lists = rank(info.tasksOf, cfg, settings, candidates, probs, req.top_k);
-    const response = { model: { version: info.manifest.version, quantization: info.quantization }, rank: settings, items: lists.items, coupons: lists.coupons };
+    const lists = rank(info.kinds, info.tasksOf, cfg, settings, candidates, probs, req.top_k);
+    const response = { model: { version: info.manifest.version, quantization: info.quantization }, rank: settings, ...lists };
     const json = JSON.stringify(response);
     const out: Record<string, { calls: number; ms_per_call: number }> = {};
     let sink = 0;
@@ -123,15 +123,15 @@ export function registerBenchRoutes(app: OpenAPIHono<{ Bindings: Env }>, host: M
     await time('new Request + readJsonBody', () => readJsonBody(mkRequest(), cfg.maxBodyBytes));
     await time('JSON.parse', () => JSON.parse(text));
     await time('validate', () => validateRequest(parsed, schemas, info, cfg));
-    await time('settings + candidates', () => (rankSettings(info.tasks, cfg, req.rank), candidatesOf(req)));
+    await time('settings + candidates', () => (rankSettings(info.tasks, cfg, req.rank), candidatesOf(info, req)));
     await time('encode', () => encode(info, req, req.user?.features, candidates));
     await time('tensors', () => feedsOf(info.layout, batch, ortTensor));
     await time('session.run', () => host.run(session, feeds));
-    await time('probabilities + rank', () => rank(info.tasksOf, cfg, settings, candidates, probabilities(info, outputs, batch.n), req.top_k));
+    await time('probabilities + rank', () => rank(info.kinds, info.tasksOf, cfg, settings, candidates, probabilities(info, outputs, batch.n), req.top_k));
     await time('JSON.stringify', () => JSON.stringify(response));
     await time('rank + JSON.stringify (fresh objects)', () => {
-      const l = rank(info.tasksOf, cfg, settings, candidates, probabilities(info, outputs, batch.n), req.top_k);
-      return JSON.stringify({ model: response.model, rank: settings, items: l.items, coupons: l.coupons });
+      const l = rank(info.kinds, info.tasksOf, cfg, settings, candidates, probabilities(info, outputs, batch.n), req.top_k);
+      return JSON.stringify({ model: response.model, rank: settings, ...l });
     });
     await time('new Response + 4 headers', () => {
       const h = new Headers({ 'content-type': 'application/json' });

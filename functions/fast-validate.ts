@@ -18,10 +18,9 @@ import { CANDIDATE_KIND_FEATURE, type FeatureSpec } from '../model/features/spec
 import { MAX_RANK_WEIGHT } from '../model/serving/rank.ts';
 import type { Config } from './config.ts';
 import type { ModelInfo } from './model-info.ts';
-import { MAX_ID, MAX_MULTI_VALUES, MAX_STRING, MAX_USER_ID, NUMERIC_STRING, PLACEMENT } from './schemas.ts';
+import { entitiesOf, MAX_ID, MAX_MULTI_VALUES, MAX_STRING, MAX_USER_ID, NUMERIC_STRING, rankingOnlyFeatures } from './schemas.ts';
 
 type Check = (v: unknown) => boolean;
-type Place = keyof typeof PLACEMENT;
 
 const isObject = (v: unknown): v is Record<string, unknown> => typeof v === 'object' && v !== null && !Array.isArray(v);
 const isFiniteNumber = (v: unknown): v is number => typeof v === 'number' && Number.isFinite(v);
@@ -111,17 +110,19 @@ function candidateList(features: Check, maxCandidates: number): Check {
 export function fastValidator(info: ModelInfo | null, cfg: Config): ((body: unknown) => boolean) | null {
   if (!info) return null;
   const specs = info.layout.specs.filter((s) => s.name !== CANDIDATE_KIND_FEATURE.name);
-  const checksOf = (place: Place) => {
+  const checksOf = (place: string) => {
     const m = new Map<string, Check>();
-    for (const s of specs) if (PLACEMENT[place].includes(s.entity)) m.set(s.name, valueCheck(s, cfg));
+    for (const s of specs) if (entitiesOf(place).includes(s.entity)) m.set(s.name, valueCheck(s, cfg));
     return m;
   };
-  const itemChecks = checksOf('item');
-  if (!itemChecks.has(cfg.priceFeature)) itemChecks.set(cfg.priceFeature, priceOnly);
+  const lists = new Map<string, Check>();
+  for (const k of info.kinds) {
+    const checks = checksOf(k.name);
+    for (const f of rankingOnlyFeatures(k, cfg)) if (!checks.has(f)) checks.set(f, priceOnly);
+    lists.set(k.field, candidateList(featureObject(checks), cfg.maxCandidates));
+  }
   const userFeatures = featureObject(checksOf('user'));
   const context = featureObject(checksOf('context'));
-  const items = candidateList(featureObject(itemChecks), cfg.maxCandidates);
-  const coupons = candidateList(featureObject(checksOf('coupon')), cfg.maxCandidates);
   const tasks = new Set(info.tasks.map((t) => t.name));
   const maxTopK = cfg.maxCandidates;
 
@@ -163,20 +164,16 @@ export function fastValidator(info: ModelInfo | null, cfg: Config): ((body: unkn
         case 'context':
           if (!context(v)) return false;
           break;
-        case 'items':
-          if (!items(v)) return false;
-          break;
-        case 'coupons':
-          if (!coupons(v)) return false;
-          break;
         case 'rank':
           if (!rank(v)) return false;
           break;
         case 'top_k':
           if (!Number.isSafeInteger(v) || (v as number) < 1 || (v as number) > maxTopK) return false;
           break;
-        default:
-          return false;
+        default: {
+          const list = lists.get(k);
+          if (!list || !list(v)) return false;
+        }
       }
     }
     return true;

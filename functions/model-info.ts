@@ -2,6 +2,7 @@
 // the ONNX file record. Pure (no onnxruntime), so validation and schemas can use it anywhere.
 
 import { layoutOf, type FeatureLayout } from '../model/features/layout.ts';
+import { kindsOf, type KindSpec } from '../model/features/kinds.ts';
 import type { CandidateKind, TaskSpec } from '../model/features/spec.ts';
 import { checkManifest, type Manifest, type OnnxFileRecord } from '../model/manifest.ts';
 import type { ModelBundle } from './bundle.ts';
@@ -13,6 +14,9 @@ export interface ModelInfo {
   scheme: string | null;
   file: OnnxFileRecord | null;
   tasks: readonly TaskSpec[];
+  /** The candidate kinds (declared, or item + coupon for older models), in request-field order. */
+  kinds: readonly KindSpec[];
+  /** Tasks of each kind (every kind has an entry, possibly empty). */
   tasksOf: Record<CandidateKind, readonly TaskSpec[]>;
   source: string;
 }
@@ -36,6 +40,12 @@ export function readManifest(bundle: ModelBundle): ModelInfo {
     if (names.has(t.name)) throw new Error(`invalid manifest: task "${t.name}" has the name of a feature`);
     if (t.name === 'id' || t.name === 'score') throw new Error(`invalid manifest: a task may not be called "${t.name}" (a response field)`);
   }
+  const kinds = kindsOf(manifest);
+  for (const k of kinds) {
+    for (const v of k.value ?? []) {
+      if (!manifest.tasks.some((t) => t.name === v.task && t.appliesTo === k.name)) throw new Error(`invalid manifest: kind "${k.name}" ranks by task "${v.task}", which is not one of its tasks`);
+    }
+  }
   const file = (bundle.quantization === 'int8' ? manifest.files?.int8 : manifest.files?.onnx) ?? null;
   return {
     manifest,
@@ -44,10 +54,8 @@ export function readManifest(bundle: ModelBundle): ModelInfo {
     scheme: file?.quantization ?? null,
     file,
     tasks: manifest.tasks,
-    tasksOf: {
-      item: manifest.tasks.filter((t) => t.appliesTo === 'item'),
-      coupon: manifest.tasks.filter((t) => t.appliesTo === 'coupon'),
-    },
+    kinds,
+    tasksOf: Object.fromEntries(kinds.map((k) => [k.name, manifest.tasks.filter((t) => t.appliesTo === k.name)])),
     source: bundle.source,
   };
 }

@@ -13,6 +13,7 @@
 //  - unknown feature names, and features given on the wrong object, are rejected.
 
 import { z } from '@hono/zod-openapi';
+import { DEFAULT_KINDS, type KindSpec } from '../model/features/kinds.ts';
 import { CANDIDATE_KIND_FEATURE, type Entity, type FeatureSpec, type MultiFeature, type NumericFeature } from '../model/features/spec.ts';
 import { MAX_RANK_WEIGHT } from '../model/serving/rank.ts';
 import type { Config } from './config.ts';
@@ -95,39 +96,47 @@ const anyValue = z
   })
   .openapi('FeatureValue');
 
-/** Which entities' features each object of the request may carry. */
-export const PLACEMENT: Record<'user' | 'context' | 'item' | 'coupon', readonly Entity[]> = {
-  user: ['user'],
-  context: ['context'],
-  item: ['item', 'context'],
-  coupon: ['coupon', 'context'],
-};
+/** Which entities' features each object of the request may carry: 'user', 'context', or a candidate kind (its own and the context's). */
+export function entitiesOf(place: string): readonly Entity[] {
+  return place === 'user' ? ['user'] : place === 'context' ? ['context'] : [place, 'context'];
+}
+
+/** The features a kind's candidates may carry for ranking without the model using them: the item price (revenue formula), a kind's value features. */
+export function rankingOnlyFeatures(kind: KindSpec, cfg: Config): string[] {
+  return kind.name === 'item' ? [cfg.priceFeature] : (kind.value ?? []).map((v) => v.feature);
+}
+
+/** OpenAPI component name of a kind: 'ad' -> 'Ad'. */
+const componentName = (kind: string) => kind.replace(/(^|_)([a-z0-9])/g, (_, _u: string, c: string) => c.toUpperCase());
 
 export function buildSchemas(info: ModelInfo | null, cfg: Config) {
   const specs = info ? info.layout.specs.filter((s) => s.name !== CANDIDATE_KIND_FEATURE.name) : null;
 
-  const featureObject = (place: keyof typeof PLACEMENT, extra: Record<string, z.ZodType> = {}) => {
+  const kinds = info ? info.kinds : DEFAULT_KINDS;
+  const featureObject = (place: string, extra: Record<string, z.ZodType> = {}) => {
     if (!specs) return z.record(z.string(), anyValue);
     const shape: Record<string, z.ZodType> = {};
-    for (const s of specs) if (PLACEMENT[place].includes(s.entity)) shape[s.name] = valueSchema(s, cfg).optional();
+    for (const s of specs) if (entitiesOf(place).includes(s.entity)) shape[s.name] = valueSchema(s, cfg).optional();
     for (const [k, v] of Object.entries(extra)) if (!(k in shape)) shape[k] = v.optional();
     return z.strictObject(shape);
   };
 
-  // The price used by the revenue formula; accepted on items even when the model does not use it.
-  const priceOnly = z.union([z.number().min(0), z.string(), z.null()]).openapi({ description: 'item price (ranking only; not a model feature)' });
+  // The price used by the revenue formula (and a kind's value features); accepted on the kind's candidates even when the model does not use it.
+  const priceOnly = z.union([z.number().min(0), z.string(), z.null()]).openapi({ description: 'ranking input (not a model feature): a finite number >= 0' });
   const userFeatures = featureObject('user').openapi({ description: 'User features (entity user).' });
   const contextFeatures = featureObject('context').openapi({ description: 'Request context features (entity context); candidate_kind is set by the server.' });
-  const itemFeatures = featureObject('item', { [cfg.priceFeature]: priceOnly }).openapi({ description: 'Item features (entity item; context features here override the request context for this row).' });
-  const couponFeatures = featureObject('coupon').openapi({ description: 'Coupon features (entity coupon; context features here override the request context for this row).' });
-
-  const candidate = (features: z.ZodType, kind: string) =>
-    z.strictObject({
-      id: z.string().min(1).max(MAX_ID).openapi({ description: `${kind} id, unique within the list`, example: kind === 'item' ? 'i1' : 'c9' }),
-      features: features.optional(),
-    });
-  const Item = candidate(itemFeatures, 'item').openapi('Item');
-  const Coupon = candidate(couponFeatures, 'coupon').openapi('Coupon');
+  const candidateLists: Record<string, z.ZodType> = {};
+  for (const k of kinds) {
+    const extra = Object.fromEntries(rankingOnlyFeatures(k, cfg).map((f) => [f, priceOnly]));
+    const features = featureObject(k.name, extra).openapi({ description: `${k.name} features (entity ${k.name}; context features here override the request context for this row).` });
+    const candidate = z
+      .strictObject({
+        id: z.string().min(1).max(MAX_ID).openapi({ description: `${k.name} id, unique within the list`, example: `${k.name[0]}1` }),
+        features: features.optional(),
+      })
+      .openapi(componentName(k.name));
+    candidateLists[k.field] = z.array(candidate).max(cfg.maxCandidates).optional();
+  }
 
   const taskNames = info ? info.tasks.map((t) => t.name) : null;
   const weight = z.number().min(0).max(MAX_RANK_WEIGHT);
@@ -138,7 +147,7 @@ export function buildSchemas(info: ModelInfo | null, cfg: Config) {
   const Rank = z
     .strictObject({
       formula: z.enum(['product', 'revenue']).optional().openapi({
-        description: `product: score = prod_t p_t^w_t over the candidate's tasks. revenue: items score p(${cfg.revenueTask}) * ${cfg.priceFeature} (coupons keep the product formula). Default: ${cfg.rankFormula}.`,
+        description: `product: score = prod_t p_t^w_t over the candidate's tasks. revenue: items score p(${cfg.revenueTask}) * ${cfg.priceFeature} (coupons keep the product formula). Kinds with value terms (ads: p(click) * bid, + p(conversion) * value) always rank by expected value. Default: ${cfg.rankFormula}.`,
       }),
       weights: weights.optional().openapi({
         description: `Per-task weights for the product formula, each in [0, ${MAX_RANK_WEIGHT}]; they override the configured defaults task by task (unlisted tasks keep their default; the default default is 1).`,
@@ -156,25 +165,24 @@ export function buildSchemas(info: ModelInfo | null, cfg: Config) {
         .optional()
         .openapi({ description: 'Without `features`, user features are read from KV (key = id).' }),
       context: contextFeatures.optional(),
-      items: z.array(Item).max(cfg.maxCandidates).optional(),
-      coupons: z.array(Coupon).max(cfg.maxCandidates).optional(),
+      ...candidateLists,
       rank: Rank.optional(),
       top_k: z.number().int().min(1).max(cfg.maxCandidates).optional().openapi({ description: 'Keep the best top_k of each list.' }),
     })
     .openapi('ScoreRequest', {
-      description: `At least one item or coupon; at most ${cfg.maxCandidates} candidates in total; body at most ${cfg.maxBodyBytes} bytes.`,
+      description: `One list per candidate kind (${kinds.map((k) => k.field).join(', ')}), at least one candidate; at most ${cfg.maxCandidates} candidates in total; body at most ${cfg.maxBodyBytes} bytes.`,
     });
 
-  const probs = (kind: 'item' | 'coupon') =>
+  const probs = (kind: string) =>
     info ? Object.fromEntries(info.tasksOf[kind].map((t) => [t.name, z.number().openapi({ description: `p(${t.name})` })])) : {};
-  const ScoredItem = z.object({ id: z.string(), score: z.number(), ...probs('item') }).openapi('ScoredItem');
-  const ScoredCoupon = z.object({ id: z.string(), score: z.number(), ...probs('coupon') }).openapi('ScoredCoupon');
+  const scoredLists = Object.fromEntries(
+    kinds.map((k) => [k.field, z.array(z.object({ id: z.string(), score: z.number(), ...probs(k.name) }).openapi(`Scored${componentName(k.name)}`))]),
+  );
   const ScoreResponse = z
     .object({
       model: z.object({ version: z.string(), quantization: z.string() }),
       rank: z.object({ formula: z.enum(['product', 'revenue']), weights: z.record(z.string(), z.number()) }),
-      items: z.array(ScoredItem),
-      coupons: z.array(ScoredCoupon),
+      ...scoredLists,
     })
     .openapi('ScoreResponse');
 
@@ -189,12 +197,15 @@ export function buildSchemas(info: ModelInfo | null, cfg: Config) {
       quantizationScheme: z.string().nullable(),
       architecture: z.string(),
       createdAt: z.string().optional(),
-      tasks: z.array(z.object({ name: z.string(), appliesTo: z.enum(['item', 'coupon']), parent: z.string().optional() })),
+      kinds: z
+        .array(z.object({ name: z.string(), field: z.string(), tasks: z.array(z.string()), value: z.array(z.object({ task: z.string(), feature: z.string() })).optional() }))
+        .openapi({ description: 'Candidate kinds: the request field of each list, its tasks, and its expected-value terms (when it ranks by expected value)' }),
+      tasks: z.array(z.object({ name: z.string(), appliesTo: z.string(), parent: z.string().optional() })),
       features: z
         .array(
           z.object({
             name: z.string(),
-            entity: z.enum(['user', 'context', 'item', 'coupon']),
+            entity: z.string().openapi({ description: "'user', 'context', or a candidate kind" }),
             kind: z.enum(['categorical', 'multi', 'numeric']),
             range: z.object({ min: z.number().nullable(), max: z.number().nullable() }).optional().openapi({ description: 'numeric: accepted raw values (MAX_ABS_ZSCORE rule); null = open' }),
             typical: z.number().optional().openapi({ description: 'numeric: the raw value at the training mean' }),

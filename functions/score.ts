@@ -1,5 +1,5 @@
-// Scoring one validated request: one batch with every candidate (items first, then coupons,
-// each in request order), one inference call (feeds by input name: model/onnx/inputs.ts
+// Scoring one validated request: one batch with every candidate (kind by kind in the model's
+// kind order, each list in request order), one inference call (feeds by input name: model/onnx/inputs.ts
 // feedsOf with ortTensor), per-kind task probabilities; ranking is model/serving/rank.ts.
 
 import type { EncodedBatch } from '../model/features/encode.ts';
@@ -8,12 +8,12 @@ import { assembleBatch, type ServingCandidate } from '../model/serving/assemble.
 import type { RawValue } from '../model/features/spec.ts';
 import type { ModelInfo } from './model-info.ts';
 import { Tensor, type OrtTensor } from './ort.ts';
-import type { ValidRequest } from './validate.ts';
+import { listOf, type ValidRequest } from './validate.ts';
 
-export function candidatesOf(req: ValidRequest): ServingCandidate[] {
+/** Every candidate of the request, list by list in the model's kind order, each in request order. */
+export function candidatesOf(info: ModelInfo, req: ValidRequest): ServingCandidate[] {
   const out: ServingCandidate[] = [];
-  for (const c of req.items ?? []) out.push({ id: c.id, kind: 'item', features: c.features });
-  for (const c of req.coupons ?? []) out.push({ id: c.id, kind: 'coupon', features: c.features });
+  for (const k of info.kinds) for (const c of listOf(req, k.field)) out.push({ id: c.id, kind: k.name, features: c.features });
   return out;
 }
 

@@ -29,7 +29,7 @@ export async function shadowScore(x: ShadowInput): Promise<void> {
   const shadowVersion = x.shadow.info.manifest.version;
   try {
     const req = validateRequest(x.body, x.shadow.schemas, x.shadow.info, x.cfg);
-    const candidates = candidatesOf(req);
+    const candidates = candidatesOf(x.shadow.info, req);
     const batch = encode(x.shadow.info, req, x.userFeatures, candidates);
     const session = await x.shadow.host.getSession();
     const outputs = await x.shadow.host.run(session, feedsOf(x.shadow.info.layout, batch, ortTensor));

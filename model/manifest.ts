@@ -3,6 +3,7 @@
 // so a model trained on other data serves unchanged. No node: imports (workerd reads it).
 
 import type { ArchConfig } from './arch/builder.ts';
+import { kindsOf, kindsProblem, type KindSpec } from './features/kinds.ts';
 import type { FeatureSpec, TaskSpec } from './features/spec.ts';
 
 export const MANIFEST_FORMAT = 'edge-mtl-manifest/1';
@@ -28,6 +29,8 @@ export interface Manifest {
   /** In model input order; numeric features carry the statistics fitted on the training split. */
   features: FeatureSpec[];
   tasks: TaskSpec[];
+  /** The candidate kinds and their request fields; absent in models from before kinds (item + coupon: kindsOf). */
+  kinds?: KindSpec[];
   architecture: { name: string; config: ArchConfig };
   training: Record<string, unknown>;
   files: { weights: FileRecord; onnx?: OnnxFileRecord; int8?: OnnxFileRecord };
@@ -48,7 +51,12 @@ export function checkManifest(m: unknown): Manifest {
   if (typeof x.version !== 'string' || !x.version) fail('version missing');
   if (!Array.isArray(x.features) || !x.features.length) fail('features missing');
   if (!Array.isArray(x.tasks) || !x.tasks.length) fail('tasks missing');
-  for (const t of x.tasks!) if (t.appliesTo !== 'item' && t.appliesTo !== 'coupon') fail(`task ${t.name}: appliesTo must be item or coupon`);
+  if (x.kinds !== undefined) {
+    const why = kindsProblem(x.kinds);
+    if (why) fail(why);
+  }
+  const kinds = kindsOf(x).map((k) => k.name);
+  for (const t of x.tasks!) if (!kinds.includes(t.appliesTo)) fail(`task ${t.name}: appliesTo must be one of the kinds (${kinds.join(', ')}), got ${JSON.stringify(t.appliesTo)}`);
   if (!x.architecture || typeof x.architecture.name !== 'string') fail('architecture missing');
   return x as Manifest;
 }

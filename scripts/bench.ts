@@ -5,7 +5,8 @@
 // couple of minutes at most). --json writes flat dotted keys (see scripts/bench/readme.ts for
 // the README section made from them; --readme PATH runs it after the benchmark).
 //
-// How each figure is measured: scripts/bench/train.ts (training), weighting.ts (cost of each
+// How each figure is measured: scripts/bench/train.ts (training, next to PyTorch when
+// /usr/bin/python3 has torch; peak RSS of streamed training), weighting.ts (cost of each
 // task weighting per step), inference.ts (native /
 // web / workerd inference), request.ts (whole request, JSON), cold.ts (cold start); the
 // bundle is scripts/build-worker.ts's wrangler dry-run. No test asserts any of these times.
@@ -23,7 +24,7 @@ import { updateReadme } from './bench/readme.ts';
 import { benchIsolateRequests, benchRequests } from './bench/request.ts';
 import { scoreRequest, type ScoreRequest } from './bench/requests.ts';
 import type { Summary } from './bench/stats.ts';
-import { benchTraining } from './bench/train.ts';
+import { benchTraining, trainingLines } from './bench/train.ts';
 import { benchWeighting } from './bench/weighting.ts';
 import { startBenchWorkers, type BenchWorkers, type Quant } from './bench/worker.ts';
 
@@ -66,16 +67,19 @@ await main(async () => {
   if (only.has('train')) {
     log('training');
     const t = await timed('train', () => benchTraining(quick));
-    json['train.reference.samples_per_sec'] = t.reference_2t.samplesPerSec.median;
-    json['train.reference.samples_per_sec_1t'] = t.reference_1t.samplesPerSec.median;
-    json['train.reference.peak_rss_bytes'] = t.reference_2t.peakRssBytes;
-    json['train.synthetic.samples_per_sec'] = t.synthetic_2t.samplesPerSec.median;
-    json['train.detail'] = t;
-    lines.push('', 'training (samples/s, median [min-max] over epochs)');
-    for (const [name, r] of Object.entries(t)) {
-      lines.push(`  ${name.padEnd(14)} ${k(r.samplesPerSec.median).padStart(8)} [${k(r.samplesPerSec.min)}-${k(r.samplesPerSec.max)}]  peak RSS ${(r.peakRssBytes / 2 ** 20).toFixed(0)} MiB  (${r.kernels})`);
+    json['train.reference.samples_per_sec'] = t.reference_2t.median;
+    json['train.reference.samples_per_sec_1t'] = t.reference_1t.median;
+    json['train.reference.peak_rss_bytes'] = t.reference_2t.runs[0].peakRssBytes;
+    if ('version' in t.torch) {
+      json['train.reference.torch_samples_per_sec_1t'] = t.torch.torch_1t.median;
+      json['train.reference.torch_samples_per_sec_2t'] = t.torch.torch_2t.median;
+      json['train.reference.vs_torch_1t'] = t.torch.ratio_1t;
+      json['train.reference.vs_torch_best'] = t.torch.ratio_2t_vs_best;
     }
-    lines.push(`  2 threads / 1 thread: ${(t.reference_2t.samplesPerSec.median / t.reference_1t.samplesPerSec.median).toFixed(2)}x; PyTorch 1.13 SparseAdam on one core (the note): ~70,000`);
+    json['train.synthetic.samples_per_sec'] = t.synthetic_2t.samplesPerSec.median;
+    for (const r of t.rss) json[`train.streamed.peak_rss_bytes_${r.rows}`] = r.peakRssBytes;
+    json['train.detail'] = t;
+    lines.push('', ...trainingLines(t));
   }
 
   if (only.has('weighting')) {

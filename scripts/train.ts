@@ -18,6 +18,10 @@ import { openData, prepareReported } from './lib/open-data.ts';
 import { parseFlags, TRAIN_FLAGS } from './lib/train-flags.ts';
 import { writeReport } from './report/index.ts';
 import { createKernels } from '../model/engine/kernels/index.ts';
+import { availableParallelism } from 'node:os';
+import { parallelism } from './lib/parallelism.ts';
+import { formatBytes, memoryBudget } from './lib/memory-budget.ts';
+import { SHARD_ROWS } from '../model/train/shards.ts';
 import { checkWarmStart, parentTestAuc, readParent, warmFeatures } from '../model/train/warm-start.ts';
 
 await main(async () => {
@@ -56,7 +60,9 @@ await main(async () => {
     if (arch === 'all' || seedCount > 1) fail('--init-from continues one model: use it with one --arch and one seed');
     checkWarmStart(source, arch as ArchName, cfg, parent);
   }
-  const data = prepareReported(source, numericBins, parent ? warmFeatures(source, parent, args['refit-stats']) : undefined);
+  const budgetBytes = memoryBudget(args['memory-budget']);
+  process.stderr.write(`memory budget of the training split: ${formatBytes(budgetBytes.bytes)} (${budgetBytes.note})\n`);
+  const data = prepareReported(source, numericBins, parent ? warmFeatures(source, parent, args['refit-stats']) : undefined, budgetBytes.bytes);
   const parentAuc = parent ? parentTestAuc(await createKernels(args.kernels as KernelKind), data, parent) : null;
   const budget = chooseBudget(data.splits.train.n, overrides);
   const given = Object.entries(overrides).filter(([, v]) => v !== undefined).map(([k]) => k);
@@ -64,12 +70,15 @@ await main(async () => {
   process.stderr.write(`${describeBudget(data.splits.train.n, budget)}${given.length ? ` (given: ${given.join(', ')})` : ''}\n`);
   const few = fewStepsWarning(data.splits.train.n, budget);
   if (few) process.stderr.write(`warning: ${few}\n`);
+  const { shards, threads } = parallelism(args.shards, args.threads, budget.batchSize);
+  process.stderr.write(`${shards} shard${shards > 1 ? 's' : ''} per batch${args.shards === undefined ? ` (default: one per ${SHARD_ROWS} rows)` : ''}, ${threads} thread${threads > 1 ? 's' : ''}${args.threads === undefined ? ` (default: ${availableParallelism()} cores, at most one per shard)` : ''}\n`);
   const base: Omit<RunOptions, 'arch' | 'out' | 'seed'> = {
     cfg,
     ...budget,
     lr: positive('lr', args.lr, 0.002),
     embeddingDecay: nonNegative('emb-decay', args['emb-decay'], 0),
-    threads: int('threads', args.threads, 2),
+    shards,
+    threads,
     kernels: args.kernels as KernelKind,
     weighting: args.weighting as Weighting,
     gradnormAlpha,

@@ -11,7 +11,10 @@ import { createKernels, type KernelKind } from '../model/engine/kernels/index.ts
 import { chooseBudget } from '../model/train/budget.ts';
 import { afterTraining, comparisonTable } from '../model/train/compare.ts';
 import { DEFAULT_NUMERIC_BINS, type PreparedData } from '../model/train/prepare.ts';
-import { trainToDir, SHARDS } from '../model/train/train-to-dir.ts';
+import { availableParallelism } from 'node:os';
+import { trainToDir } from '../model/train/train-to-dir.ts';
+import { parallelism } from './lib/parallelism.ts';
+import { formatBytes, memoryBudget } from './lib/memory-budget.ts';
 import { budgetOf, tune, type Trial } from '../model/train/tune.ts';
 import { fail, int, main } from './lib/cli.ts';
 import { openData, prepareReported } from './lib/open-data.ts';
@@ -26,7 +29,9 @@ const FLAGS: readonly Flag[] = [
   { name: 'trials', value: 'N', help: 'settings tried; trial 0 is the defaults (default 24)' },
   { name: 'seed', value: 'N', help: 'draws the settings and seeds every trial (default 42)' },
   { name: 'out', value: 'DIR', help: 'writes DIR/tune.json and the best model as DIR/best (default artifacts/tune)' },
-  { name: 'threads', value: 'N', help: 'worker threads (default 2)' },
+  { name: 'memory-budget', value: 'SIZE', help: 'as for npm run train (default a quarter of the RAM)' },
+  { name: 'shards', value: 'N', help: 'shards per batch, as for npm run train (default from each trial\'s batch size)' },
+  { name: 'threads', value: 'N', help: "threads computing the shards (default the machine's cores, at most one per shard); results do not depend on it" },
   { name: 'kernels', value: 'K', parseDefault: 'auto', help: 'auto | wasm-simd | js (default auto)' },
   { name: 'no-export', help: 'skip the ONNX export of DIR/best' },
   { name: 'help', help: 'this text' },
@@ -40,14 +45,17 @@ await main(async () => {
   if (!['auto', 'wasm-simd', 'js'].includes(args.kernels!)) fail(`--kernels must be auto, wasm-simd or js`);
   const seed = int('seed', args.seed, 42, 0);
   const trials = int('trials', args.trials, 24);
-  const threads = int('threads', args.threads, 2);
+  const shards = args.shards === undefined ? undefined : int('shards', args.shards, 1);
+  const threads = int('threads', args.threads, availableParallelism());
   const out = args.out ?? 'artifacts/tune';
   const source = openData({ data: args.data, schema: args.schema, rows: args.rows, 'max-bad-share': args['max-bad-share'] }, seed);
   if (arch === 'esmm' && !source.tasks.some((t) => t.parent)) fail(`--arch esmm needs tasks with a "parent"; the tasks of ${source.name} have none`);
+  const budgetBytes = memoryBudget(args['memory-budget']);
+  process.stderr.write(`memory budget of the training split: ${formatBytes(budgetBytes.bytes)} (${budgetBytes.note})\n`);
   const prepared = new Map<number, PreparedData>();
   const dataFor = (bins: number) => {
     let d = prepared.get(bins);
-    if (!d) prepared.set(bins, (d = prepareReported(source, bins)));
+    if (!d) prepared.set(bins, (d = prepareReported(source, bins, undefined, budgetBytes.bytes)));
     return d;
   };
   const rows = dataFor(DEFAULT_NUMERIC_BINS).splits.train.n;
@@ -72,7 +80,7 @@ await main(async () => {
     trials,
     seed,
     threads,
-    shards: SHARDS,
+    shards,
     dataFor,
     defaults,
     onTrial: (t, r, rungs) => {
@@ -94,7 +102,7 @@ await main(async () => {
     lr: s.lr,
     embeddingDecay: s.embeddingDecay,
     seed,
-    threads,
+    ...parallelism(args.shards, args.threads, budget.batchSize),
     kernels: args.kernels as KernelKind,
     weighting: 'fixed',
     dataInfo: source.describe(),

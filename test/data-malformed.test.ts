@@ -126,6 +126,14 @@ test('CLI: below the limit it reports the bad rows and trains; --max-bad-share r
   assert.ok(r.stderr.some((l) => /^bad rows: 7 of 1007 \(0\.70%\): wrong_column_count 3/.test(l)), r.stderr.join('\n'));
   const m = JSON.parse(readFileSync(join(r.out, 'metrics.json'), 'utf8'));
   assert.ok(Number.isFinite(m.click.test.auc) && Number.isFinite(m.click.test.logloss), 'finite metrics');
+  // Past the memory budget the training split is streamed from chunk files: the same bad
+  // rows are counted and reported, and the manifest says how the rows were read.
+  const streamed = train(write('few-bad-streamed.csv', malformed(1000)), ['--memory-budget', '1K']);
+  assert.equal(streamed.code, 0, streamed.stderr.join('\n'));
+  assert.ok(streamed.stderr.some((l) => /^bad rows: 7 of 1007 \(0\.70%\): wrong_column_count 3/.test(l)), streamed.stderr.join('\n'));
+  assert.ok(streamed.stderr.some((l) => /^training split: .* over the memory budget: streamed from 1 chunk files/.test(l)), streamed.stderr.join('\n'));
+  assert.equal(JSON.parse(readFileSync(join(streamed.out, 'manifest.json'), 'utf8')).training.trainSplit.streamed, true);
+  assert.equal(JSON.parse(readFileSync(join(r.out, 'manifest.json'), 'utf8')).training.trainSplit.streamed, false);
   const lenient = train(write('mostly-bad2.csv', malformed(40)), ['--max-bad-share', '0.2']);
   assert.equal(lenient.code, 0, lenient.stderr.join('\n'));
 });

@@ -215,6 +215,7 @@ test('real slice: smoke training on the first 5,000 lines writes model and basel
     batchSize: 256,
     lr: 0.005,
     seed: 1,
+    shards: 1,
     threads: 1,
     weighting: 'fixed',
     patience: 1,

@@ -45,12 +45,24 @@ test('the budget is printed before training and recorded in the manifest; given 
   assert.equal(m.training.evalEvery, 49);
   assert.equal(m.training.budget, 'defaults from 1565 training rows');
   assert.ok(m.training.steps > 0 && m.training.steps <= 3038);
+  // Batch 32: one shard by default (one per 256 rows), recorded with the threads.
+  assert.match(r.err, /1 shard per batch \(default: one per 256 rows\), 1 thread\n/);
+  assert.equal(m.training.shards, 1);
+  // The memory budget is printed with how it was chosen; 1,565 rows fit it, so nothing streams.
+  assert.match(r.err, /memory budget of the training split: [\d.]+ [MG]iB \(default: 25% of [\d.]+ [MG]iB RAM\)\n/);
+  assert.deepEqual(m.training.trainSplit, { streamed: false });
+  assert.match(train(ok, '--memory-budget', 'lots').err, /--memory-budget must be a size such as 512M, 2G or a byte count, got "lots"/);
+  assert.equal(m.training.threads, 1);
   const given = train(ok, '--arch', 'lr', '--out', join(dir, 'given'), '--epochs', '2', '--batch-size', '64', '--emb-decay', '0');
   assert.equal(given.code, 0, given.err);
   assert.match(given.err, /batch 64, up to 2 epochs \(50 steps\).*\(given: batchSize, epochs\)/);
   assert.match(given.err, /warning: only 50 optimizer steps/);
   assert.equal(JSON.parse(readFileSync(join(dir, 'given', 'manifest.json'), 'utf8')).training.budget, 'defaults from 1565 training rows; given: batchSize, epochs');
   assert.match(train(ok, '--emb-decay=-1').err, /--emb-decay must be a number >= 0/);
+  const sharded = train(ok, '--arch', 'lr', '--out', join(dir, 'sharded'), '--epochs', '1', '--shards', '3');
+  assert.equal(sharded.code, 0, sharded.err);
+  assert.equal(JSON.parse(readFileSync(join(dir, 'sharded', 'manifest.json'), 'utf8')).training.shards, 3);
+  assert.match(train(ok, '--shards', '64').err, /--shards 64 is more than the batch size 32/);
 });
 
 test('--seeds 2: per-seed directories and comparison.json with mean and sd per task', () => {

@@ -38,6 +38,21 @@ test('same seed gives byte-identical weights; 1 and 2 threads agree; another see
   assert.notDeepEqual(a.bytes, d.bytes);
 });
 
+test('at a fixed shard count the thread count changes no bit (4 shards: 1, 3 and 8 threads); the shard count is a setting', async () => {
+  const one = await weightsOf({ shards: 4, threads: 1 });
+  const three = await weightsOf({ shards: 4, threads: 3 });
+  const many = await weightsOf({ shards: 4, threads: 8 });
+  assert.deepEqual(one.bytes, three.bytes);
+  assert.deepEqual(one.bytes, many.bytes);
+  assert.deepEqual(one.r.history.map((h) => h.validAuc), three.r.history.map((h) => h.validAuc));
+  // Another cut sums the gradients in another order: float rounding differs, learning does not.
+  const two = await weightsOf({ shards: 2, threads: 1 });
+  assert.notDeepEqual(one.bytes, two.bytes);
+  const last = (r: typeof one) => r.r.history[r.r.history.length - 1].validAuc;
+  last(one).forEach((auc, t) => assert.ok(Math.abs(auc - last(two)[t]) < 1e-3, `task ${t}: ${auc} vs ${last(two)[t]}`));
+  await assert.rejects(weightsOf({ shards: 300 }), /--shards 300 is more than the batch size 256/);
+});
+
 for (const weighting of ['gradnorm', 'pcgrad'] as const) {
   for (const arch of ['mmoe', 'aitm'] as const) {
     test(`${weighting} on ${arch}: same seed gives byte-identical weights with 1 and 2 threads, and differs from fixed weights`, async () => {

@@ -26,7 +26,7 @@ function shrink(s: DataSource): DataSource {
 const oldData = shrink(referenceTask({ rows: 8_000, seed: 3 }));
 const newData = shrink(referenceTask({ rows: 8_000, seed: 4 }));
 const opts = (out: string): RunOptions => ({
-  arch: 'mmoe', cfg, epochs: 2, batchSize: 256, lr: 0.005, seed: 11, weighting: 'fixed', patience: 2, threads: 1, kernels: 'js', out, dataInfo: {},
+  arch: 'mmoe', cfg, epochs: 2, batchSize: 256, lr: 0.005, seed: 11, shards: 2, weighting: 'fixed', patience: 2, threads: 1, kernels: 'js', out, dataInfo: {},
 });
 
 let dir: string;

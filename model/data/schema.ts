@@ -3,6 +3,7 @@
 // schema file and the column, before any data is read. The format is described in docs/data.md.
 
 import { readFileSync } from 'node:fs';
+import { candidateKindFeature, DEFAULT_KINDS, kindsProblem, type KindSpec } from '../features/kinds.ts';
 import { CANDIDATE_KIND_FEATURE, type CandidateKind, type Entity, type FeatureSpec, type TaskSpec } from '../features/spec.ts';
 import type { Split } from './source.ts';
 
@@ -69,8 +70,10 @@ export interface TableSchema {
   /** Cell values that mean "missing" for features (default [""]); a missing label masks the task. */
   missing: string[];
   columns: ColumnSchema[];
-  /** The candidate kind of every row, when no column has role candidate_kind (default "item"). */
+  /** The candidate kind of every row, when no column has role candidate_kind (default: the first kind). */
   candidateKind: CandidateKind;
+  /** The candidate kinds (default item + coupon); a feature's entity and a task's appliesTo name one. */
+  kinds: KindSpec[];
   /**
    * Split shares; with a time column the split is by time, else by a seeded hash of the row number.
    * Absent when a column with role "split" gives each row's split.
@@ -78,12 +81,10 @@ export interface TableSchema {
   split?: { valid: number; test: number; seed: number };
 }
 
-const ENTITIES: readonly Entity[] = ['user', 'context', 'item', 'coupon'];
 const ROLES: readonly ColumnRole[] = ['categorical', 'numeric', 'multi', 'label', 'time', 'split', 'group', 'candidate_kind', 'ignore'];
 const SPLITS: readonly Split[] = ['train', 'valid', 'test'];
 /** What a split column accepts unless its schema gives "values" ("validation": the name many benchmarks use). */
 const SPLIT_VALUES: Record<string, Split> = { train: 'train', valid: 'valid', validation: 'valid', test: 'test' };
-const KINDS: readonly CandidateKind[] = ['item', 'coupon'];
 const MAX_BUCKETS = 1 << 24;
 
 class SchemaError extends Error {}
@@ -139,7 +140,9 @@ function intIn(v: unknown, lo: number, hi: number, where: string): number {
 
 function parse(json: unknown): TableSchema {
   if (!isObject(json)) bad('must be a JSON object with a "columns" array');
-  onlyKeys(json, ['delimiter', 'header', 'missing', 'columns', 'candidateKind', 'split', 'description'], 'top level');
+  onlyKeys(json, ['delimiter', 'header', 'missing', 'columns', 'candidateKind', 'kinds', 'split', 'description'], 'top level');
+  const kinds = parseKinds(json.kinds);
+  const kindNames = kinds.map((k) => k.name);
   const delimiter = json.delimiter ?? ',';
   if (typeof delimiter !== 'string' || delimiter.length !== 1) bad(`"delimiter" must be one character, got ${JSON.stringify(delimiter)}`);
   const header = json.header ?? true;
@@ -147,7 +150,7 @@ function parse(json: unknown): TableSchema {
   const missing = json.missing ?? [''];
   if (!Array.isArray(missing) || missing.some((m) => typeof m !== 'string')) bad(`"missing" must be an array of strings`);
   if (!Array.isArray(json.columns) || json.columns.length === 0) bad(`"columns" must be a non-empty array`);
-  const columns = json.columns.map((c, i) => parseColumn(c, `columns[${i}]`));
+  const columns = json.columns.map((c, i) => parseColumn(c, `columns[${i}]`, kindNames));
   const names = new Set<string>();
   for (const c of columns) {
     if (names.has(c.name)) bad(`column "${c.name}" is declared twice`);
@@ -178,9 +181,9 @@ function parse(json: unknown): TableSchema {
   }
   const groups = columns.filter((c) => c.role === 'group' || (c.role === 'categorical' && c.group));
   if (groups.length > 1) bad(`at most one group column (role "group", or "group": true on a categorical column), got ${groups.map((g) => g.name).join(', ')}`);
-  const candidateKind = oneOf(json.candidateKind, KINDS, '"candidateKind"', 'item');
+  const candidateKind = oneOf(json.candidateKind, kindNames, '"candidateKind"', kindNames[0]);
   if (json.candidateKind !== undefined && columns.some((c) => c.role === 'candidate_kind')) bad(`give either "candidateKind" or a column with role "candidate_kind", not both`);
-  const schema: TableSchema = { delimiter, header, missing: missing as string[], columns, candidateKind };
+  const schema: TableSchema = { delimiter, header, missing: missing as string[], columns, candidateKind, kinds };
   if (!splitColumn) schema.split = parseSplit(json.split);
   return schema;
 }
@@ -204,7 +207,24 @@ function parseSplit(s: unknown): NonNullable<TableSchema['split']> {
   return { valid, test, seed };
 }
 
-function parseColumn(c: unknown, where: string): ColumnSchema {
+/** The "kinds" list: [{"name": "ad", "field": "ads"}, ...]; "field" defaults to the name + "s". */
+function parseKinds(v: unknown): KindSpec[] {
+  if (v === undefined) return DEFAULT_KINDS.map((k) => ({ ...k }));
+  if (!Array.isArray(v)) bad(`"kinds" must be a list like [{"name": "item", "field": "items"}, {"name": "ad", "field": "ads"}]`);
+  const kinds = v.map((k, i): KindSpec => {
+    if (!isObject(k)) bad(`kinds[${i}] must be an object with "name" (and optionally "field", "value")`);
+    onlyKeys(k, ['name', 'field', 'value'], `kinds[${i}]`);
+    const out: KindSpec = { name: k.name as string, field: (k.field ?? (typeof k.name === 'string' ? `${k.name}s` : undefined)) as string };
+    if (k.value !== undefined) out.value = k.value as KindSpec['value'];
+    return out;
+  });
+  const why = kindsProblem(kinds);
+  if (why) bad(`"kinds": ${why}`);
+  return kinds;
+}
+
+function parseColumn(c: unknown, where: string, kinds: readonly CandidateKind[]): ColumnSchema {
+  const ENTITIES: readonly Entity[] = ['user', 'context', ...kinds];
   if (!isObject(c)) bad(`${where} must be an object with "name" and "role"`);
   if (typeof c.name !== 'string' || c.name === '') bad(`${where}: "name" must be a non-empty string`);
   where = `${where} ("${c.name}")`;
@@ -237,7 +257,7 @@ function parseColumn(c: unknown, where: string): ColumnSchema {
       const task = c.task ?? name;
       if (typeof task !== 'string' || task === '') bad(`${where}: "task" must be a non-empty string`);
       if (c.parent !== undefined && typeof c.parent !== 'string') bad(`${where}: "parent" must be a task name`);
-      const appliesTo = oneOf(c.appliesTo, KINDS, `${where}: "appliesTo"`, 'item');
+      const appliesTo = oneOf(c.appliesTo, kinds, `${where}: "appliesTo"`, kinds[0]);
       return c.parent === undefined ? { name, role, task, appliesTo } : { name, role, task, appliesTo, parent: c.parent as string };
     }
     case 'time':
@@ -283,7 +303,7 @@ export function schemaFeatures(s: TableSchema): FeatureSpec[] {
     else if (c.role === 'numeric') out.push({ name: c.name, entity: c.entity, kind: 'numeric', transform: c.transform, mean: 0, std: 1 });
     else if (c.role === 'multi') out.push({ name: c.name, entity: c.entity, kind: 'multi', buckets: c.buckets, maxLen: c.maxLen, separator: c.separator });
   }
-  out.push(CANDIDATE_KIND_FEATURE);
+  out.push(candidateKindFeature(s.kinds));
   return out;
 }
 

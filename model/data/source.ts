@@ -2,6 +2,7 @@
 // Sources stream: `examples(split)` can be iterated again (each call restarts the stream),
 // so data larger than memory never has to be held at once.
 
+import type { KindSpec } from '../features/kinds.ts';
 import type { CandidateKind, FeatureSpec, RawRow, TaskSpec } from '../features/spec.ts';
 
 export type Split = 'train' | 'valid' | 'test';
@@ -28,6 +29,8 @@ export interface DataSource {
   /** Numeric features carry placeholder statistics (mean 0, std 1): the trainer fits them on train. */
   features: FeatureSpec[];
   tasks: TaskSpec[];
+  /** The candidate kinds, when the source declares them (recorded in the manifest; unset: item + coupon). */
+  kinds?: KindSpec[];
   examples(split: Split): Iterable<Example>;
   /** Filled while reading: bad rows by reason. */
   badRows?: BadRowCounts;

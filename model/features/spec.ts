@@ -1,8 +1,10 @@
 // Feature and task declarations: the vocabulary shared by data sources, the trainer, the
 // exporter and the worker. Everything here is plain JSON so it can travel in the manifest.
 
-export type Entity = 'user' | 'context' | 'item' | 'coupon';
-export type CandidateKind = 'item' | 'coupon';
+/** A candidate kind's name (model/features/kinds.ts): 'item', 'coupon', 'ad', or any the data declares. */
+export type CandidateKind = string;
+/** Whose feature it is: the user's, the request context's, or a candidate kind's. */
+export type Entity = 'user' | 'context' | CandidateKind;
 
 /**
  * A single-valued categorical feature in `buckets` rows (bucket 0 = missing). Its most frequent
@@ -86,7 +88,10 @@ export interface TaskSpec {
 export type RawValue = string | number | boolean | null | undefined | readonly (string | number)[];
 export type RawRow = Record<string, RawValue>;
 
-/** The built-in feature telling the model whether a row is an item or a coupon impression. */
+/**
+ * The built-in feature telling the model which candidate kind a row is, as declared for the
+ * default kinds (item + coupon); candidateKindFeature in kinds.ts sizes it for other kinds.
+ */
 export const CANDIDATE_KIND_FEATURE: CategoricalFeature = {
   name: 'candidate_kind',
   entity: 'context',

@@ -28,11 +28,21 @@
 
 import type { EncodedBatch } from '../features/encode.ts';
 import { embeddingRow, type FeatureLayout } from '../features/layout.ts';
+import { DEFAULT_KINDS } from '../features/kinds.ts';
 import { CANDIDATE_KIND_FEATURE, type CandidateKind, type FeatureSpec } from '../features/spec.ts';
 import { CAT_INPUT, inputSpecs, multiInputName, NUM_INPUT, type TensorSpec } from './inputs.ts';
 
 export const REQUEST_PREFIX = 'req_';
-const KINDS: readonly CandidateKind[] = ['item', 'coupon'];
+/**
+ * The kinds that get a group: item and coupon always (the inputs of every export made before
+ * other kinds existed), then every other candidate entity of the features (ads, ...). A row
+ * of a kind with no group still scores exactly (see requestFeedsOf).
+ */
+function groupKinds(layout: FeatureLayout): CandidateKind[] {
+  const kinds: CandidateKind[] = DEFAULT_KINDS.map((k) => k.name);
+  for (const s of layout.specs) if (s.entity !== 'user' && s.entity !== 'context' && !kinds.includes(s.entity)) kinds.push(s.entity);
+  return kinds;
+}
 
 /**
  * A feature every candidate of a request shares unless it overrides it: user and context
@@ -53,7 +63,7 @@ export interface RequestGroup {
 export function requestGroups(layout: FeatureLayout): RequestGroup[] {
   const kind = layout.categorical.find((s) => s.name === CANDIDATE_KIND_FEATURE.name);
   if (!kind) return [{ name: 'all', shares: isPerRequest, kindRow: null }];
-  return KINDS.map((k) => ({ name: k, shares: (s: FeatureSpec) => s.entity !== k, kindRow: embeddingRow(layout, kind.name, k, kind.buckets) }));
+  return groupKinds(layout).map((k) => ({ name: k, shares: (s: FeatureSpec) => s.entity !== k, kindRow: embeddingRow(layout, kind.name, k, kind.buckets) }));
 }
 
 export interface GroupInputNames {

@@ -2,6 +2,7 @@
 // request (defaults and overrides), and the ranked lists of /v1/score (see docs/serving.md).
 // No node: imports (the worker runs this inside workerd).
 
+import type { KindSpec, ValueTerm } from '../features/kinds.ts';
 import type { CandidateKind, TaskSpec } from '../features/spec.ts';
 import type { ServingCandidate } from './assemble.ts';
 
@@ -73,43 +74,65 @@ export interface RevenueSource {
 }
 
 /**
- * Ranked, cut lists of items and coupons: each candidate scored by the settings' formula from
- * the probabilities of its kind's tasks (probs: task -> one value per batch row, rows in
- * candidate order), sorted by score (ties keep request order), the best topK of each list.
- * A non-finite score counts as 0.
+ * Expected value of showing a candidate: sum over its kind's terms of p(task) * value, e.g.
+ * an ad: p(click) * bid (+ p(conversion) * value per conversion). A missing value counts as 0
+ * (validate.ts refuses requests without one).
+ */
+export function expectedValue(terms: readonly ValueTerm[], probs: ReadonlyMap<string, Float32Array>, row: number, features: ServingCandidate['features']): number {
+  let s = 0;
+  for (const t of terms) {
+    const raw = features && Object.prototype.hasOwnProperty.call(features, t.feature) ? features[t.feature] : undefined;
+    s += probs.get(t.task)![row] * (priceOf(raw) ?? 0);
+  }
+  return s;
+}
+
+/**
+ * Ranked, cut lists, one per kind (keyed by the kind's request field): each candidate scored
+ * from the probabilities of its kind's tasks (probs: task -> one value per batch row, rows in
+ * candidate order) by its kind's formula: expected value for kinds that declare value terms,
+ * else the settings' formula (revenue applies to items). Sorted by score (ties keep request
+ * order), the best topK of each list. A non-finite score counts as 0.
  */
 export function rank(
+  kinds: readonly KindSpec[],
   tasksOf: Readonly<Record<CandidateKind, readonly TaskSpec[]>>,
   revenue: RevenueSource,
   settings: RankSettings,
   candidates: readonly ServingCandidate[],
   probs: ReadonlyMap<string, Float32Array>,
   topK: number | undefined,
-): { items: Scored[]; coupons: Scored[] } {
-  const lists = { item: [] as { s: Scored; i: number }[], coupon: [] as { s: Scored; i: number }[] };
-  const taskProbs = { item: tasksOf.item.map((t) => probs.get(t.name)!), coupon: tasksOf.coupon.map((t) => probs.get(t.name)!) };
-  const taskWeights = { item: tasksOf.item.map((t) => settings.weights[t.name]), coupon: tasksOf.coupon.map((t) => settings.weights[t.name]) };
+): Record<string, Scored[]> {
+  const byKind = new Map(
+    kinds.map((k) => {
+      const tasks = tasksOf[k.name] ?? [];
+      return [k.name, { kind: k, tasks, probs: tasks.map((t) => probs.get(t.name)!), weights: tasks.map((t) => settings.weights[t.name]), list: [] as { s: Scored; i: number }[] }];
+    }),
+  );
   const revenueProbs = probs.get(revenue.revenueTask);
   const p: number[] = [];
   candidates.forEach((c, row) => {
-    const tasks = tasksOf[c.kind];
+    const k = byKind.get(c.kind)!;
     const s: Scored = { id: c.id, score: 0 };
-    p.length = tasks.length;
-    for (let t = 0; t < tasks.length; t++) p[t] = taskProbs[c.kind][t][row];
+    p.length = k.tasks.length;
+    for (let t = 0; t < k.tasks.length; t++) p[t] = k.probs[t][row];
     let score: number;
-    if (settings.formula === 'revenue' && c.kind === 'item' && revenueProbs) {
+    if (k.kind.value) {
+      score = expectedValue(k.kind.value, probs, row, c.features);
+    } else if (settings.formula === 'revenue' && c.kind === 'item' && revenueProbs) {
       const raw = c.features && Object.prototype.hasOwnProperty.call(c.features, revenue.priceFeature) ? c.features[revenue.priceFeature] : undefined;
       score = expectedRevenue(revenueProbs[row], priceOf(raw) ?? 0);
     } else {
-      score = productScore(p, taskWeights[c.kind]);
+      score = productScore(p, k.weights);
     }
     s.score = Number.isFinite(score) ? score : 0;
-    for (let t = 0; t < tasks.length; t++) s[tasks[t].name] = p[t];
-    lists[c.kind].push({ s, i: row });
+    for (let t = 0; t < k.tasks.length; t++) s[k.tasks[t].name] = p[t];
+    k.list.push({ s, i: row });
   });
-  const finish = (l: { s: Scored; i: number }[]) => {
-    l.sort((a, b) => b.s.score - a.s.score || a.i - b.i);
-    return (topK !== undefined ? l.slice(0, topK) : l).map((x) => x.s);
-  };
-  return { items: finish(lists.item), coupons: finish(lists.coupon) };
+  const out: Record<string, Scored[]> = {};
+  for (const k of byKind.values()) {
+    k.list.sort((a, b) => b.s.score - a.s.score || a.i - b.i);
+    out[k.kind.field] = (topK !== undefined ? k.list.slice(0, topK) : k.list).map((x) => x.s);
+  }
+  return out;
 }

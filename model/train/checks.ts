@@ -4,17 +4,12 @@
 
 import type { TaskSpec } from '../features/spec.ts';
 import type { EncodedSplit } from './dataset.ts';
+import { isStreamed, type TrainSplit } from './row-store.ts';
 
-export function checkLearnable(source: string, tasks: readonly TaskSpec[], splits: Readonly<Record<'train' | 'valid' | 'test', EncodedSplit>>): void {
+export function checkLearnable(source: string, tasks: readonly TaskSpec[], splits: { train: TrainSplit; valid: EncodedSplit; test: EncodedSplit }): void {
   const T = tasks.length;
   for (const [name, split] of Object.entries(splits)) {
-    const pos = new Float64Array(T);
-    const neg = new Float64Array(T);
-    for (let i = 0; i < split.labels.length; i++) {
-      const y = split.labels[i];
-      if (y === 1) pos[i % T]++;
-      else if (y === 0) neg[i % T]++;
-    }
+    const { pos, neg } = labelCounts(split, T);
     tasks.forEach((t, k) => {
       if (pos[k] && neg[k]) return;
       const missing = pos[k] ? 'negative' : 'positive';
@@ -23,4 +18,17 @@ export function checkLearnable(source: string, tasks: readonly TaskSpec[], split
       );
     });
   }
+}
+
+/** Positive and negative labels per task (a streamed split counted them while it was written). */
+function labelCounts(split: TrainSplit, T: number): { pos: number[]; neg: number[] } {
+  if (isStreamed(split)) return { pos: split.positives, neg: split.negatives };
+  const pos = new Array<number>(T).fill(0);
+  const neg = new Array<number>(T).fill(0);
+  for (let i = 0; i < split.labels.length; i++) {
+    const y = split.labels[i];
+    if (y === 1) pos[i % T]++;
+    else if (y === 0) neg[i % T]++;
+  }
+  return { pos, neg };
 }

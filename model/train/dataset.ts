@@ -14,6 +14,12 @@ export interface EncodedSplit {
   group: Int32Array;
   /** [n, tasks] true probabilities (simulated data only). */
   trueProb?: Float32Array;
+  /**
+   * A validation or test split past the memory budget: its inputs (`batch`, then empty) are
+   * in these chunk files, its labels, groups and true probabilities here (row-store.ts);
+   * predict.ts reads the chunks in order, so its metrics stay exact.
+   */
+  inputsOnDisk?: { chunks: { path: string; rows: number }[]; chunkRows: number };
 }
 
 /** Growable column store; finish() trims to the exact row count. */
@@ -68,7 +74,7 @@ export function encodeExamples(layout: FeatureLayout, tasks: number, examples: I
   };
 }
 
-/** Copies rows `idx[from..to)` of a split into a workspace's input and label buffers. */
+/** Copies rows `idx[from..to)` of a split into a workspace's input and label buffers, from row `at` on. */
 export function gatherRows(
   layout: FeatureLayout,
   tasks: number,
@@ -78,12 +84,14 @@ export function gatherRows(
   to: number,
   dst: EncodedBatch,
   dstLabels: Float32Array,
+  at = 0,
 ): void {
+  if (src.inputsOnDisk) throw new Error('gatherRows: the inputs of this split are in chunk files (predict.ts reads them)');
   const C = layout.catWidth;
   const D = layout.numeric.length;
   for (let r = from; r < to; r++) {
     const i = idx ? idx[r] : r;
-    const o = r - from;
+    const o = r - from + at;
     for (let c = 0; c < C; c++) dst.cat[o * C + c] = src.batch.cat[i * C + c];
     for (let m = 0; m < layout.multi.length; m++) {
       const L = layout.multi[m].maxLen;

@@ -2,19 +2,24 @@
 // split only, encode train / valid / test with the shared feature module, and check that
 // every task can be learned and scored.
 
-import type { DataSource, Split } from '../data/source.ts';
+import type { KindSpec } from '../features/kinds.ts';
+import type { DataSource } from '../data/source.ts';
 import type { CategoricalFeature, FeatureSpec, MultiFeature, TaskSpec } from '../features/spec.ts';
 import { multiValues } from '../features/encode.ts';
 import { categoricalString, layoutOf, type FeatureLayout } from '../features/layout.ts';
 import { NumericStats, QuantileSketch, VocabularyCounter } from '../features/stats.ts';
 import { checkLearnable } from './checks.ts';
 import { encodeExamples, type EncodedSplit } from './dataset.ts';
+import { encodeEvalWithin, encodeWithin, type TrainSplit } from './row-store.ts';
 
-export interface PreparedData {
+/** Encoded data; the training split may be in chunk files (Train = TrainSplit) when a memory budget was given. */
+export interface PreparedData<Train extends TrainSplit = TrainSplit> {
   features: FeatureSpec[];
   tasks: TaskSpec[];
+  /** The source's declared candidate kinds (unset: item + coupon), for the manifest. */
+  kinds?: KindSpec[];
   layout: FeatureLayout;
-  splits: Record<Split, EncodedSplit>;
+  splits: { train: Train; valid: EncodedSplit; test: EncodedSplit };
 }
 
 export interface PrepareOptions {
@@ -24,6 +29,12 @@ export interface PrepareOptions {
   vocabularies?: boolean;
   /** Use these fitted specs instead of fitting (a warm start keeps its parent's: warm-start.ts). */
   features?: FeatureSpec[];
+  /**
+   * Bytes the encoded training split may take in memory; past it the split goes to chunk
+   * files and training streams it (row-store.ts). Validation and test past it keep their
+   * labels in memory and read their inputs from chunk files: their metrics stay exact.
+   */
+  memoryBudget?: number;
 }
 
 export const DEFAULT_NUMERIC_BINS = 32;
@@ -70,19 +81,21 @@ export function fitFeatures(source: DataSource, o: PrepareOptions = { numericBin
   });
 }
 
+export function prepare(source: DataSource, o?: PrepareOptions & { memoryBudget?: undefined }): PreparedData<EncodedSplit>;
+export function prepare(source: DataSource, o: PrepareOptions): PreparedData;
 export function prepare(source: DataSource, o?: PrepareOptions): PreparedData {
   const features = o?.features ?? fitFeatures(source, o);
   const layout = layoutOf(features);
   const T = source.tasks.length;
   const groups = new Map<string, number>();
   const splits = {
-    train: encodeExamples(layout, T, source.examples('train'), groups),
-    valid: encodeExamples(layout, T, source.examples('valid'), groups),
-    test: encodeExamples(layout, T, source.examples('test'), groups),
+    train: o?.memoryBudget === undefined ? encodeExamples(layout, T, source.examples('train'), groups) : encodeWithin(layout, T, source.examples('train'), groups, o.memoryBudget),
+    valid: o?.memoryBudget === undefined ? encodeExamples(layout, T, source.examples('valid'), groups) : encodeEvalWithin(layout, T, source.examples('valid'), groups, o.memoryBudget),
+    test: o?.memoryBudget === undefined ? encodeExamples(layout, T, source.examples('test'), groups) : encodeEvalWithin(layout, T, source.examples('test'), groups, o.memoryBudget),
   };
   for (const s of ['train', 'valid', 'test'] as const) {
     if (splits[s].n === 0) throw new Error(`data source ${source.name} yields no ${s} rows`);
   }
   checkLearnable(source.name, source.tasks, splits);
-  return { features, tasks: source.tasks, layout, splits };
+  return { features, tasks: source.tasks, ...(source.kinds ? { kinds: source.kinds } : {}), layout, splits };
 }

@@ -10,10 +10,11 @@ import { serializeWeights } from '../engine/weights-file.ts';
 import { writeCurves } from './curves-file.ts';
 import { evaluateGraph, metricsOf, type TaskMetrics } from './evaluate.ts';
 import type { PreparedData } from './prepare.ts';
+import { isStreamed, type TrainSplit } from './row-store.ts';
 import { train, type TrainOptions } from './trainer.ts';
 
-/** The trainer's options (its fixed shard count aside), plus where and how to run. */
-export interface RunOptions extends Omit<TrainOptions, 'shards'> {
+/** The trainer's options, plus where and how to run. */
+export interface RunOptions extends TrainOptions {
   kernels: KernelKind;
   out: string;
   dataInfo: Record<string, unknown>;
@@ -36,13 +37,10 @@ export interface RunResult {
   trainInfo: Record<string, unknown>;
 }
 
-/** A step's batch is cut into this many shards whatever the thread count (results depend on it). */
-export const SHARDS = 2;
-
 export async function trainToDir(data: PreparedData, o: RunOptions): Promise<RunResult> {
   const k = await createKernels(o.kernels);
   const t0 = performance.now();
-  const result = await train(k, { layout: data.layout, tasks: data.tasks, train: data.splits.train, valid: data.splits.valid }, { ...o, shards: SHARDS });
+  const result = await train(k, { layout: data.layout, tasks: data.tasks, train: data.splits.train, valid: data.splits.valid }, o);
   const trainSeconds = (performance.now() - t0) / 1000;
   const { metrics, pTest } = evaluateGraph(k, result.graph, data.layout, data.tasks, data.splits.valid, data.splits.test);
   if (o.baseline) {
@@ -56,7 +54,8 @@ export async function trainToDir(data: PreparedData, o: RunOptions): Promise<Run
   const sha = (b: Uint8Array | string) => createHash('sha256').update(b).digest('hex');
   writeFileSync(join(o.out, 'weights.bin'), weights);
   const weightsSha = sha(weights);
-  const identity = { features: data.features, tasks: data.tasks, architecture: { name: o.arch, config: o.cfg }, weights: weightsSha };
+  // Declared kinds join the identity only when present, so a model of the default kinds hashes as before.
+  const identity = { features: data.features, tasks: data.tasks, ...(data.kinds ? { kinds: data.kinds } : {}), architecture: { name: o.arch, config: o.cfg }, weights: weightsSha };
   const manifest: Manifest = {
     format: MANIFEST_FORMAT,
     version: sha(JSON.stringify(identity)).slice(0, 16),
@@ -64,6 +63,7 @@ export async function trainToDir(data: PreparedData, o: RunOptions): Promise<Run
     data: o.dataInfo,
     features: data.features,
     tasks: data.tasks,
+    ...(data.kinds ? { kinds: data.kinds } : {}),
     architecture: identity.architecture,
     training: {
       epochs: o.epochs,
@@ -79,6 +79,7 @@ export async function trainToDir(data: PreparedData, o: RunOptions): Promise<Run
       numericBins: o.numericBins,
       lr: o.lr,
       seed: o.seed,
+      shards: o.shards,
       threads: o.threads,
       kernels: k.name,
       weighting: o.weighting,
@@ -88,6 +89,8 @@ export async function trainToDir(data: PreparedData, o: RunOptions): Promise<Run
       samplesPerSec: result.samplesPerSec,
       seconds: trainSeconds,
       rows: { train: data.splits.train.n, valid: data.splits.valid.n, test: data.splits.test.n },
+      // The order training read its rows in depends on the buffer (row-store.ts, rows.ts).
+      trainSplit: streamInfo(data.splits.train),
     },
     files: { weights: { path: 'weights.bin', sha256: weightsSha, bytes: weights.length } },
     ...(o.parent ? { parent: o.parent } : {}),
@@ -95,9 +98,13 @@ export async function trainToDir(data: PreparedData, o: RunOptions): Promise<Run
   };
   writeFileSync(join(o.out, 'manifest.json'), JSON.stringify(manifest, null, 2) + '\n');
   const weightHistory = result.history.map((h) => ({ epoch: h.epoch, task_weights: h.taskWeights }));
-  const trainInfo = { samples_per_sec: result.samplesPerSec, seconds: trainSeconds, best_epoch: result.bestEpoch, steps: result.steps, threads: o.threads, kernels: k.name, weighting: o.weighting, task_weights: weightHistory };
+  const trainInfo = { samples_per_sec: result.samplesPerSec, seconds: trainSeconds, best_epoch: result.bestEpoch, steps: result.steps, shards: o.shards, threads: o.threads, kernels: k.name, weighting: o.weighting, task_weights: weightHistory };
   writeMetrics(o.out, metrics, trainInfo);
   return { metrics, samplesPerSec: result.samplesPerSec, manifest, dir: o.out, trainInfo };
+}
+
+function streamInfo(s: TrainSplit): Record<string, unknown> {
+  return isStreamed(s) ? { streamed: true, chunks: s.chunks.length, chunkRows: s.chunkRows, bufferRows: s.bufferRows } : { streamed: false };
 }
 
 /** metrics.json: per task {test.*, valid.auc, bayes_auc, baseline_auc}, plus train.* (and int8.* after export). */

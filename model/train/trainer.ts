@@ -16,12 +16,15 @@ import type { TaskSpec } from '../features/spec.ts';
 import { restore, snapshot } from './checkpoint.ts';
 import { mean } from '../metrics/index.ts';
 import { lrFactor } from './budget.ts';
-import { gatherRows, type EncodedSplit } from './dataset.ts';
+import type { EncodedSplit } from './dataset.ts';
+import type { TrainSplit } from './row-store.ts';
+import { trainRows, type TrainRows } from './rows.ts';
 import { EarlyStopping } from './early-stop.ts';
 import { validationAuc } from './predict.ts';
 import { InlineRunner, type ShardRunner } from './shard-runner.ts';
 import { TaskWeights, type Weighting } from './task-weights.ts';
 import { isWasmKernels, ThreadRunner } from './threads.ts';
+import { shardError } from './shards.ts';
 import { recordingKernels, type Allocation } from '../engine/replay-kernels.ts';
 
 export interface TrainOptions {
@@ -34,7 +37,10 @@ export interface TrainOptions {
   /** Decoupled weight decay of embedding rows (see AdamOptions.embeddingDecay). */
   embeddingDecay?: number;
   seed: number;
-  /** A step's batch is always cut into this many shards, whatever the thread count. */
+  /**
+   * A step's batch is always cut into this many shards, whatever the thread count: the
+   * result depends on it (shards.ts has the default).
+   */
   shards: number;
   weighting: Weighting;
   taskWeights?: number[];
@@ -60,7 +66,7 @@ export interface TrainOptions {
    * warm-start.ts) instead of the random initialisation.
    */
   initialWeights?: Uint8Array;
-  /** Threads computing shards (1 = this thread only; more needs the wasm-simd kernels). */
+  /** Threads computing shards (1 = this thread only; more needs the wasm-simd kernels; at most one per shard is used). */
   threads: number;
   onProgress?: (p: Progress) => void;
 }
@@ -105,18 +111,23 @@ export interface TrainResult {
 export interface TrainData {
   layout: FeatureLayout;
   tasks: TaskSpec[];
-  train: EncodedSplit;
+  /** In memory, or in chunk files when it exceeded the memory budget (row-store.ts). */
+  train: TrainSplit;
   valid: EncodedSplit;
 }
 
 export async function train(k: Kernels, data: TrainData, o: TrainOptions): Promise<TrainResult> {
   const { layout, tasks } = data;
   const T = tasks.length;
+  const bad = shardError(o.shards, o.batchSize);
+  if (bad) throw new Error(bad);
+  // A thread beyond the shard count would idle.
+  const threads = Math.min(o.threads, o.shards);
   // With worker threads, record where the graph and the shard workspaces are allocated so
   // the workers can rebuild them over the same shared memory.
   let kb = k;
   let log: Allocation[] = [];
-  if (o.threads > 1) {
+  if (threads > 1) {
     if (!isWasmKernels(k)) throw new Error('--threads above 1 needs the wasm-simd kernels (shared memory); use --threads 1 with js kernels');
     ({ kernels: kb, log } = recordingKernels(k));
   }
@@ -130,8 +141,8 @@ export async function train(k: Kernels, data: TrainData, o: TrainOptions): Promi
   if (o.initialWeights) loadWeights(o.initialWeights, params);
   const adam = new Adam(k, { lr: o.lr, embeddingDecay: o.embeddingDecay });
   const runner: ShardRunner =
-    o.threads > 1 && isWasmKernels(k)
-      ? await ThreadRunner.start(shards, k, log, { arch: o.arch, cfg: o.cfg, features: [...layout.specs], tasks, threads: o.threads, adam: adam.options(), taskGradients: weights.taskGradients }, shardRows)
+    threads > 1 && isWasmKernels(k)
+      ? await ThreadRunner.start(shards, k, log, { arch: o.arch, cfg: o.cfg, features: [...layout.specs], tasks, threads, adam: adam.options(), taskGradients: weights.taskGradients }, shardRows)
       : new InlineRunner(shards);
   runner.beforeUpdate = (s) => weights.beforeUpdate(s);
 
@@ -142,7 +153,6 @@ export async function train(k: Kernels, data: TrainData, o: TrainOptions): Promi
   const warmupSteps = o.warmupSteps ?? 0;
   const schedule = { warmupSteps, minLrFactor: o.minLrFactor ?? 1, decaySteps: o.decaySteps ?? Math.max(1, maxSteps - warmupSteps) };
   const stopper = new EarlyStopping(o.patience);
-  const order = new Int32Array(n).map((_, i) => i);
   const history: EpochLog[] = [];
   let bestEpoch = -1;
   let bestSnap = snapshot(params);
@@ -150,10 +160,10 @@ export async function train(k: Kernels, data: TrainData, o: TrainOptions): Promi
   let trained = 0;
   let step = 0;
   let stop = false;
-  const ctx: StepContext = { layout, T, split: data.train, shards, shardRows, runner, adam, params, weights, counts: new Float64Array(T), rows: new Array<number>(o.shards).fill(0) };
+  const ctx: StepContext = { T, rows: trainRows(data.train, layout, T), shards, shardRows, runner, adam, params, weights, counts: new Float64Array(T), shardRowsUsed: new Array<number>(o.shards).fill(0) };
   try {
     for (let epoch = 1; epoch <= o.epochs && !stop; epoch++) {
-      rng.shuffle(order);
+      ctx.rows.startEpoch(rng);
       const t0 = performance.now();
       let lossSum = 0;
       let lossN = 0;
@@ -167,7 +177,7 @@ export async function train(k: Kernels, data: TrainData, o: TrainOptions): Promi
         step++;
         stepInEpoch++;
         adam.scale = lrFactor(step, schedule);
-        const taskLoss = await trainStep(ctx, order, from, to);
+        const taskLoss = await trainStep(ctx, from, to);
         // Tasks with labelled rows in the batch; a NaN among them is divergence, not absence.
         let stepLoss = 0;
         for (let t = 0; t < T; t++) if (ctx.counts[t]) stepLoss += taskLoss[t];
@@ -213,9 +223,8 @@ export async function train(k: Kernels, data: TrainData, o: TrainOptions): Promi
 }
 
 interface StepContext {
-  layout: FeatureLayout;
   T: number;
-  split: EncodedSplit;
+  rows: TrainRows;
   shards: Workspace[];
   shardRows: number;
   runner: ShardRunner;
@@ -224,24 +233,24 @@ interface StepContext {
   weights: TaskWeights;
   /** Scratch: labelled rows per task in the batch, rows per shard. */
   counts: Float64Array;
-  rows: number[];
+  shardRowsUsed: number[];
 }
 
 /**
- * One optimizer step on rows order[from..to): the batch is cut into the fixed shards, each
+ * One optimizer step on rows [from, to) of the epoch's order: the batch is cut into the fixed shards, each
  * task's loss is weighted by its task weight over its labelled rows in the whole batch (so
  * the shard split never changes the gradient), then forward, backward and the update.
  * Returns each task's mean loss on the batch (NaN for a task with no labelled row).
  */
-async function trainStep(c: StepContext, order: Int32Array, from: number, to: number): Promise<number[]> {
-  const { T, counts, rows } = c;
+async function trainStep(c: StepContext, from: number, to: number): Promise<number[]> {
+  const { T, counts, shardRowsUsed: rows } = c;
   counts.fill(0);
   for (let s = 0; s < c.shards.length; s++) {
     const a = Math.min(to, from + s * c.shardRows);
     const b = Math.min(to, a + c.shardRows);
     rows[s] = b - a;
     const w = c.shards[s];
-    gatherRows(c.layout, T, c.split, order, a, b, w.batch, w.labels);
+    c.rows.gather(a, b, w.batch, w.labels);
     for (let i = 0; i < rows[s] * T; i++) if (w.labels[i] >= 0) counts[i % T]++;
   }
   for (const w of c.shards) for (let t = 0; t < T; t++) w.taskScale[t] = counts[t] ? c.weights.weight(t) / counts[t] : 0;

@@ -11,6 +11,7 @@ import { Rng } from '../engine/rng.ts';
 import { chooseBudget, stepsPerEpoch, type Budget } from './budget.ts';
 import type { PreparedData } from './prepare.ts';
 import { mean } from '../metrics/index.ts';
+import { defaultShards } from './shards.ts';
 import { train } from './trainer.ts';
 
 /** What a trial varies; everything else is the run's default. */
@@ -82,7 +83,8 @@ export interface TuneOptions {
   trials: number;
   seed: number;
   threads: number;
-  shards: number;
+  /** Shards per batch of every trial; default from each trial's batch size (shards.ts). */
+  shards?: number;
   /** Prepared data per numericBins value (bins change the encoding). */
   dataFor: (numericBins: number) => PreparedData;
   defaults: TrialSettings;
@@ -122,7 +124,7 @@ export async function tune(k: Kernels, o: TuneOptions): Promise<{ trials: Trial[
           lr: t.settings.lr,
           embeddingDecay: t.settings.embeddingDecay,
           seed: o.seed,
-          shards: o.shards,
+          shards: o.shards ?? defaultShards(b.batchSize),
           threads: o.threads,
           weighting: 'fixed',
         },

@@ -47,9 +47,16 @@ export function renderSection(j: J): string {
   out.push('');
   if (num(j, 'train.reference.samples_per_sec') !== undefined) {
     out.push('**Training** (reference configuration, samples/s)', '');
-    out.push('| threads | samples/s |', '|---|---:|');
-    out.push(`| 1 | ${int(num(j, 'train.reference.samples_per_sec_1t'))} |`);
-    out.push(`| 2 | ${int(num(j, 'train.reference.samples_per_sec'))} |`, '');
+    if (num(j, 'train.reference.torch_samples_per_sec_1t') !== undefined) {
+      out.push('| threads | project | PyTorch 1.13 SparseAdam (same rows, alternated) |', '|---|---:|---:|');
+      out.push(`| 1 | ${int(num(j, 'train.reference.samples_per_sec_1t'))} | ${int(num(j, 'train.reference.torch_samples_per_sec_1t'))} |`);
+      out.push(`| 2 | ${int(num(j, 'train.reference.samples_per_sec'))} | ${int(num(j, 'train.reference.torch_samples_per_sec_2t'))} |`, '');
+      out.push(`Project / PyTorch paired by round: ${ratio(num(j, 'train.reference.vs_torch_1t'))} per thread; 2 threads vs PyTorch's best CPU figure ${ratio(num(j, 'train.reference.vs_torch_best'))}.`, '');
+    } else {
+      out.push('| threads | samples/s |', '|---|---:|');
+      out.push(`| 1 | ${int(num(j, 'train.reference.samples_per_sec_1t'))} |`);
+      out.push(`| 2 | ${int(num(j, 'train.reference.samples_per_sec'))} |`, '');
+    }
   }
   const sizes = [1, 100, 1000].filter((n) => num(j, `inference.native.int8.n${n}.p50_ms`) !== undefined || num(j, `inference.workerd.int8.n${n}.p50_ms`) !== undefined);
   if (sizes.length) {

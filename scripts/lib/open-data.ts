@@ -7,6 +7,8 @@ import type { DataSource } from '../../model/data/source.ts';
 import type { FeatureSpec } from '../../model/features/spec.ts';
 import { prepare, type PreparedData } from '../../model/train/prepare.ts';
 import { fail, int } from './cli.ts';
+import { isStreamed, SHUFFLE_WINDOW_ROWS } from '../../model/train/row-store.ts';
+import { formatBytes } from './memory-budget.ts';
 
 export interface DataArgs {
   data?: string;
@@ -29,10 +31,13 @@ export function openData(args: DataArgs, seed: number): DataSource {
   return source;
 }
 
-/** Encodes the splits (numeric bins fitted on train, or the given fitted specs) and says what came out. */
-export function prepareReported(source: DataSource, numericBins: number, features?: FeatureSpec[]): PreparedData {
+/**
+ * Encodes the splits (numeric bins fitted on train, or the given fitted specs) and says what
+ * came out, and whether the training split went to chunk files (past `memoryBudget` bytes).
+ */
+export function prepareReported(source: DataSource, numericBins: number, features?: FeatureSpec[], memoryBudget?: number): PreparedData {
   const t0 = performance.now();
-  const data = prepare(source, { numericBins, features });
+  const data = prepare(source, { numericBins, features, memoryBudget });
   const bad = Object.entries(source.badRows ?? {});
   if (bad.length && !isAudited(source)) process.stderr.write(`skipped bad rows: ${bad.map(([k, v]) => `${k} ${v}`).join(', ')}\n`);
   const binned = data.layout.numericBins.filter((b) => b !== null).length;
@@ -42,5 +47,14 @@ export function prepareReported(source: DataSource, numericBins: number, feature
       (data.layout.numeric.length ? `; ${binned} of ${data.layout.numeric.length} numeric features binned (up to ${numericBins} quantile bins)` : '') +
       '\n',
   );
+  const train = data.splits.train;
+  if (isStreamed(train)) {
+    process.stderr.write(
+      `training split: ${formatBytes(train.n * train.rowBytes)} encoded, over the memory budget: streamed from ${train.chunks.length} chunk files in ${train.dir}, shuffled within buffers of ${n(train.bufferRows)} rows\n` +
+        (train.bufferRows < Math.min(train.n, SHUFFLE_WINDOW_ROWS)
+          ? `warning: the memory budget holds fewer rows than the shuffle window of ${n(SHUFFLE_WINDOW_ROWS)}, so this run's row order (and weights) depend on --memory-budget; give the same budget to reproduce it\n`
+          : ''),
+    );
+  }
   return data;
 }

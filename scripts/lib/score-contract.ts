@@ -3,26 +3,23 @@
 // with a finite probability in [0, 1] for every task of its kind, finite scores in
 // descending order.
 
+import { DEFAULT_KINDS, type KindSpec } from '../../model/features/kinds.ts';
+
 export interface ContractTask {
   name: string;
-  appliesTo: 'item' | 'coupon';
+  appliesTo: string;
 }
 
-interface Requested {
-  items?: readonly { id: string }[];
-  coupons?: readonly { id: string }[];
-  top_k?: number;
-}
+type Requested = { top_k?: number } & Record<string, unknown>;
 
-/** null when `body` keeps the contract for `request`, else the first violation found. */
-export function scoreContractViolation(body: unknown, request: Requested, tasks: readonly ContractTask[]): string | null {
+/** null when `body` keeps the contract for `request`, else the first violation found (kinds: the model's; default item + coupon). */
+export function scoreContractViolation(body: unknown, request: Requested, tasks: readonly ContractTask[], kinds: readonly KindSpec[] = DEFAULT_KINDS): string | null {
   if (typeof body !== 'object' || body === null) return 'the body is not a JSON object';
   const b = body as Record<string, unknown>;
-  for (const kind of ['item', 'coupon'] as const) {
-    const key = kind === 'item' ? 'items' : 'coupons';
+  for (const { name: kind, field: key } of kinds) {
     const list = b[key];
     if (!Array.isArray(list)) return `${key} is not an array`;
-    const asked = (request[key] ?? []).map((c) => c.id);
+    const asked = ((request[key] as readonly { id: string }[] | undefined) ?? []).map((c) => c.id);
     const want = request.top_k === undefined ? asked.length : Math.min(request.top_k, asked.length);
     if (list.length !== want) return `${key}: ${list.length} entries for ${want} expected`;
     const askedSet = new Set(asked);

@@ -8,6 +8,7 @@ import { ARCHITECTURES } from '../../model/arch/index.ts';
 import { DATA_SOURCES } from '../../model/data/index.ts';
 import { MAX_EPOCHS, TARGET_STEPS } from '../../model/train/budget.ts';
 import { DEFAULT_GRADNORM_ALPHA } from '../../model/train/gradnorm.ts';
+import { MAX_DEFAULT_SHARDS, SHARD_ROWS } from '../../model/train/shards.ts';
 import { WEIGHTINGS } from '../../model/train/task-weights.ts';
 import { fail } from './cli.ts';
 
@@ -42,7 +43,9 @@ export const TRAIN_FLAGS: readonly Flag[] = [
   { name: 'gradnorm-alpha', value: 'X', help: `GradNorm's asymmetry (default ${DEFAULT_GRADNORM_ALPHA})` },
   { name: 'aitm-calibration', value: 'X', help: `weight of AITM's penalty on p(child) > p(parent) (default ${DEFAULT_ARCH_CONFIG.aitmCalibration}; 0 = off)` },
   { name: 'task-weights', value: 'a,b', help: "fixed weights per task, in the data's task order (default 1 each)" },
-  { name: 'threads', value: 'N', help: 'worker threads (default 2); results do not depend on it' },
+  { name: 'memory-budget', value: 'SIZE', help: 'memory the encoded training split may take (e.g. 512M, 2G); a larger split is written to chunk files once and streamed, in the order an in-memory split trains in (default a quarter of the RAM, printed at start); validation and test are scored exactly' },
+  { name: 'shards', value: 'N', help: `every batch is cut into N shards computed in parallel; the result depends on it (default one per ${SHARD_ROWS} rows of the batch, at least 1, at most ${MAX_DEFAULT_SHARDS}: 2 at batch 512, whatever the machine)` },
+  { name: 'threads', value: 'N', help: "threads computing the shards (default the machine's cores, at most one per shard); results do not depend on it" },
   { name: 'kernels', value: 'K', parseDefault: 'auto', help: 'auto | wasm-simd | js (default auto)' },
   { name: 'init-from', value: 'DIR', help: "warm start from a previous model directory: its feature specs (statistics, bin edges, vocabularies) and weights; the data's features, the tasks and --arch / --emb-dim must match it; prints the parent's and the new model's test AUC on the new test split" },
   { name: 'refit-stats', help: 'with --init-from: refit the numeric means and standard deviations on the new training split (bin edges and vocabularies stay the parent\'s)' },

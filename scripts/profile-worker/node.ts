@@ -49,25 +49,25 @@ async function stageRunners(a: NodeApp, body: string, env: Record<string, string
   const mkReq = () => new Request('http://worker.local/v1/score', { method: 'POST', headers: { 'content-type': 'application/json', 'content-length': length }, body });
   const parsed = JSON.parse(body);
   const req = code.validate.validateRequest(parsed, schemas, info, cfg);
-  const candidates = code.score.candidatesOf(req);
+  const candidates = code.score.candidatesOf(info, req);
   const batch = code.score.encode(info, req, req.user?.features, candidates);
   const feeds = code.inputs.feedsOf(info.layout, batch, code.score.ortTensor);
   const session = await host.getSession();
   const outputs = await host.run(session, feeds);
   const settings = code.rank.rankSettings(info.tasks, cfg, req.rank);
   const probs = code.score.probabilities(info, outputs, batch.n);
-  const lists = code.rank.rank(info.tasksOf, cfg, settings, candidates, probs, req.top_k);
-  const response = { model: { version: info.manifest.version, quantization: info.quantization }, rank: settings, items: lists.items, coupons: lists.coupons };
+  const lists = code.rank.rank(info.kinds, info.tasksOf, cfg, settings, candidates, probs, req.top_k);
+  const response = { model: { version: info.manifest.version, quantization: info.quantization }, rank: settings, ...lists };
   return {
     'new Request (client side, Node only)': mkReq,
     'body read + decode + JSON.parse': () => code.body.readJsonBody(mkReq(), cfg.maxBodyBytes),
     'JSON.parse': () => JSON.parse(body),
     'validation (validateRequest)': () => code.validate.validateRequest(parsed, schemas, info, cfg),
-    'settings + candidates': () => (code.rank.rankSettings(info.tasks, cfg, req.rank), code.score.candidatesOf(req)),
+    'settings + candidates': () => (code.rank.rankSettings(info.tasks, cfg, req.rank), code.score.candidatesOf(info, req)),
     'feature encoding (encode)': () => code.score.encode(info, req, req.user?.features, candidates),
     'tensor creation (feedsOf)': () => code.inputs.feedsOf(info.layout, batch, code.score.ortTensor),
     'session.run': () => host.run(session, feeds),
-    'probabilities + rank': () => code.rank.rank(info.tasksOf, cfg, settings, candidates, code.score.probabilities(info, outputs, batch.n), req.top_k),
+    'probabilities + rank': () => code.rank.rank(info.kinds, info.tasksOf, cfg, settings, candidates, code.score.probabilities(info, outputs, batch.n), req.top_k),
     'response JSON.stringify': () => JSON.stringify(response),
     'whole request (app.fetch + res.text)': async () => checkOk(await a.fetch(body)),
   };

@@ -98,8 +98,8 @@ export class CellReader {
     return s !== undefined && Object.hasOwn(values, s) ? ok(values[s]) : BAD;
   }
 
-  kind(c: Cell): Parsed<CandidateKind> {
+  kind(c: Cell, kinds: readonly CandidateKind[]): Parsed<CandidateKind> {
     const s = this.categorical(c);
-    return s === 'item' || s === 'coupon' ? ok(s) : BAD;
+    return typeof s === 'string' && kinds.includes(s) ? ok(s) : BAD;
   }
 }

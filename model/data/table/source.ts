@@ -44,6 +44,8 @@ type Converted = { ok: true; ex: Example; masked: number; split?: Split } | { ok
 export class TableSource implements AuditedSource {
   readonly features;
   readonly tasks;
+  readonly kinds;
+  private readonly kindNames: readonly string[];
   rowsRead = 0;
   readonly badRows;
   readonly badRowLines;
@@ -65,6 +67,8 @@ export class TableSource implements AuditedSource {
   ) {
     this.features = schemaFeatures(schema);
     this.tasks = schemaTasks(schema);
+    this.kinds = schema.kinds;
+    this.kindNames = schema.kinds.map((k) => k.name);
     this.cells = new CellReader(schema.missing);
     const where = new Map(reader.columns.map((c, i) => [c, i]));
     const missing = schema.columns.filter((c) => !where.has(c.name)).map((c) => c.name);
@@ -163,7 +167,7 @@ export class TableSource implements AuditedSource {
           group = R.categorical(cell) ?? '';
           break;
         case 'candidate_kind': {
-          const v = R.kind(cell);
+          const v = R.kind(cell, this.kindNames);
           if (!v.ok) return { ok: false, reason: `bad_candidate_kind:${col.name}` };
           kind = v.value;
           break;

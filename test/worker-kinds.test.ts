@@ -1,0 +1,185 @@
+// Candidate kinds declared by the data: a CSV whose schema declares a third kind (ads, ranked by
+// expected value) trains, exports and serves in workerd with no code for ads anywhere; its
+// probabilities equal onnxruntime-node's for every kind; a list the model has no kind for is
+// a 400 naming it. The two-kind model of before (no kinds in its manifest) is served by the
+// other worker tests unchanged.
+
+import assert from 'node:assert/strict';
+import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { after, before, describe, test } from 'node:test';
+import { DEFAULT_ARCH_CONFIG } from '../model/arch/builder.ts';
+import { csvSource } from '../model/data/csv/source.ts';
+import { parseSchema } from '../model/data/schema.ts';
+import { encodeRows } from '../model/features/encode.ts';
+import { kindsOf } from '../model/features/kinds.ts';
+import { layoutOf } from '../model/features/layout.ts';
+import type { RawRow, RawValue } from '../model/features/spec.ts';
+import { checkManifest, type Manifest } from '../model/manifest.ts';
+import { exportModelDir } from '../model/onnx/export-dir.ts';
+import { createRunner } from '../model/onnx/run.ts';
+import { prepare } from '../model/train/prepare.ts';
+import { trainToDir } from '../model/train/train-to-dir.ts';
+import { startWorkers, testWorker, type Harness } from './helpers/worker-harness.ts';
+
+const SCHEMA = {
+  kinds: [{ name: 'item' }, { name: 'coupon' }, { name: 'ad', field: 'ads', value: [{ task: 'ad_click', feature: 'ad_bid' }] }],
+  columns: [
+    { name: 'user_id', role: 'categorical', entity: 'user', buckets: 64, group: true },
+    { name: 'device', role: 'categorical', entity: 'context', buckets: 10 },
+    { name: 'kind', role: 'candidate_kind' },
+    { name: 'item_category', role: 'categorical', entity: 'item', buckets: 16 },
+    { name: 'coupon_discount', role: 'numeric', entity: 'coupon', transform: 'identity' },
+    { name: 'ad_advertiser', role: 'categorical', entity: 'ad', buckets: 16 },
+    { name: 'ad_bid', role: 'numeric', entity: 'ad', transform: 'log1p' },
+    { name: 'click', role: 'label', appliesTo: 'item' },
+    { name: 'redeem', role: 'label', appliesTo: 'coupon' },
+    { name: 'ad_click', role: 'label', appliesTo: 'ad' },
+    { name: 'ad_conversion', role: 'label', appliesTo: 'ad', parent: 'ad_click' },
+  ],
+};
+
+/** A seeded CSV of the three kinds, labels depending on the user and the candidate so that every task is learnable. */
+function writeCsv(path: string, n: number): void {
+  let s = 12345;
+  const r = () => ((s = (s * 1103515245 + 12345) % 2 ** 31) / 2 ** 31);
+  const lines = ['user_id,device,kind,item_category,coupon_discount,ad_advertiser,ad_bid,click,redeem,ad_click,ad_conversion'];
+  for (let i = 0; i < n; i++) {
+    const u = Math.floor(r() * 40);
+    const device = r() < 0.5 ? 'ios' : 'web';
+    const kind = i % 3 === 0 ? 'item' : i % 3 === 1 ? 'coupon' : 'ad';
+    const taste = (u % 4) / 4;
+    if (kind === 'item') {
+      const c = Math.floor(r() * 6);
+      lines.push(`u${u},${device},item,c${c},,,,${r() < 0.2 + 0.6 * Number(c % 4 === u % 4) ? 1 : 0},,,`);
+    } else if (kind === 'coupon') {
+      const d = Math.round(r() * 40) / 100;
+      lines.push(`u${u},${device},coupon,,${d},,,,${r() < 0.1 + d + 0.3 * taste ? 1 : 0},,`);
+    } else {
+      const a = Math.floor(r() * 5);
+      const bid = Math.round((0.1 + r() * 2) * 100) / 100;
+      const click = r() < 0.15 + 0.5 * Number(a === u % 5) ? 1 : 0;
+      lines.push(`u${u},${device},ad,,,a${a},${bid},,,${click},${click && r() < 0.4 + 0.3 * Number(device === 'ios') ? 1 : 0}`);
+    }
+  }
+  writeFileSync(path, lines.join('\n') + '\n');
+}
+
+type Scored = { id: string; score: number } & Record<string, number>;
+
+let dir: string;
+let manifest: Manifest;
+let onnx: Uint8Array;
+let h: Harness;
+
+before(async () => {
+  dir = mkdtempSync(join(tmpdir(), 'edge-mtl-kinds-'));
+  const csv = join(dir, 'shop.csv');
+  writeCsv(csv, 1800);
+  const source = csvSource(csv, parseSchema(SCHEMA));
+  const out = join(dir, 'model');
+  await trainToDir(prepare(source), {
+    arch: 'mmoe',
+    cfg: { ...DEFAULT_ARCH_CONFIG, embeddingDim: 4, expertDims: [16], towerDims: [8], experts: 2 },
+    epochs: 2,
+    batchSize: 128,
+    lr: 0.01,
+    seed: 1,
+    threads: 1,
+    shards: 1,
+    weighting: 'fixed',
+    patience: 2,
+    kernels: 'js',
+    out,
+    dataInfo: source.describe(),
+  });
+  exportModelDir(out);
+  manifest = checkManifest(JSON.parse(readFileSync(join(out, 'manifest.json'), 'utf8')));
+  onnx = new Uint8Array(readFileSync(join(out, 'model.int8.onnx')));
+  const w = await testWorker();
+  h = await startWorkers(w.built, [{ name: 'ads', onnx, manifestText: JSON.stringify(manifest) }]);
+});
+
+after(async () => {
+  await h?.dispose();
+  if (dir) rmSync(dir, { recursive: true, force: true });
+});
+
+const body = {
+  user: { id: 'u3', features: {} },
+  context: { device: 'ios' },
+  items: [0, 1, 2, 3].map((c) => ({ id: `i${c}`, features: { item_category: `c${c}` } })),
+  coupons: [{ id: 'k1', features: { coupon_discount: 0.3 } }, { id: 'k2', features: { coupon_discount: 0.05 } }],
+  ads: [0, 1, 2, 3, 4].map((a) => ({ id: `a${a}`, features: { ad_advertiser: `a${a}`, ad_bid: 0.5 + a / 4 } })),
+};
+
+describe('a model of three kinds declared by its CSV schema', () => {
+  test('the manifest records the declared kinds; the built-in candidate_kind feature has a bucket for each', () => {
+    assert.deepEqual(kindsOf(manifest).map((k) => [k.name, k.field]), [['item', 'items'], ['coupon', 'coupons'], ['ad', 'ads']]);
+    const ck = manifest.features.find((f) => f.name === 'candidate_kind');
+    assert.ok(ck && ck.kind === 'categorical' && ck.buckets === 7, JSON.stringify(ck));
+    assert.deepEqual([...(ck.values ?? [])].sort(), ['ad', 'coupon', 'item']);
+  });
+
+  test('items, coupons and ads in one request equal onnxruntime-node on the same rows (1e-5); ads rank by p(ad_click) * ad_bid', async () => {
+    const res = await h.score('ads', body);
+    assert.equal(res.status, 200, await res.clone().text());
+    const json = (await res.json()) as Record<string, Scored[]>;
+    const layout = layoutOf(manifest.features);
+    const rows: RawRow[] = [];
+    const order: [string, string, string][] = [];
+    for (const [kind, field] of [['item', 'items'], ['coupon', 'coupons'], ['ad', 'ads']] as const) {
+      for (const c of body[field] as { id: string; features: Record<string, RawValue> }[]) {
+        rows.push({ user_id: body.user.id, ...body.context, candidate_kind: kind, ...c.features });
+        order.push([kind, field, c.id]);
+      }
+    }
+    const runner = await createRunner(onnx, layout, { runtime: 'node' });
+    let ref: Record<string, Float32Array>;
+    try {
+      ref = await runner.run(encodeRows(layout, rows));
+    } finally {
+      await runner.release();
+    }
+    order.forEach(([kind, field, id], row) => {
+      const got = json[field].find((x) => x.id === id);
+      assert.ok(got, `${field} lacks ${id}`);
+      const tasks = manifest.tasks.filter((t) => t.appliesTo === kind);
+      assert.ok(tasks.length >= 1);
+      for (const t of tasks) assert.ok(Math.abs(got[t.name] - ref[t.name][row]) <= 1e-5, `${id}.${t.name}: worker ${got[t.name]} vs onnxruntime-node ${ref[t.name][row]}`);
+      for (const t of manifest.tasks) if (t.appliesTo !== kind) assert.equal(got[t.name], undefined, `${id} carries ${t.name}`);
+      if (kind === 'ad') {
+        const bid = (body.ads.find((a) => a.id === id)!.features.ad_bid as number);
+        assert.ok(Math.abs(got.score - ref.ad_click[row] * bid) <= 1e-5, `${id}: score ${got.score} vs p(click) * bid ${ref.ad_click[row] * bid}`);
+      }
+    });
+    for (const l of Object.values(json).filter(Array.isArray)) for (let i = 1; i < l.length; i++) assert.ok(l[i - 1].score >= l[i].score);
+  });
+
+  test('GET /v1/model describes the kinds, their fields, tasks and value terms; OpenAPI has the ads list', async () => {
+    const m = (await (await h.fetch('ads', '/v1/model')).json()) as { kinds: { name: string; field: string; tasks: string[]; value?: unknown }[] };
+    assert.deepEqual(m.kinds.find((k) => k.name === 'ad'), { name: 'ad', field: 'ads', tasks: ['ad_click', 'ad_conversion'], value: [{ task: 'ad_click', feature: 'ad_bid' }] });
+    type Obj = { properties: Record<string, unknown> };
+    const api = (await (await h.fetch('ads', '/openapi.json')).json()) as { components: { schemas: Record<string, Obj> } };
+    const schemas = api.components.schemas;
+    assert.ok(schemas.ScoreRequest.properties.ads, Object.keys(schemas.ScoreRequest.properties).join(', '));
+    assert.ok(schemas.ScoreResponse.properties.ads);
+    assert.deepEqual(Object.keys((schemas.Ad.properties.features as Obj).properties).sort(), ['ad_advertiser', 'ad_bid', 'device']);
+    assert.deepEqual(Object.keys(schemas.ScoredAd.properties).sort(), ['ad_click', 'ad_conversion', 'id', 'score']);
+  });
+
+  test('an ad without its bid is a 400 naming the field; a list of an undeclared kind is a 400 naming it', async () => {
+    const noBid = await h.score('ads', { ads: [{ id: 'a1', features: { ad_advertiser: 'a1' } }] });
+    assert.equal(noBid.status, 400);
+    assert.equal(((await noBid.json()) as { error: { path: string } }).error.path, 'ads[0].features.ad_bid');
+    const unknown = await h.score('ads', { ...body, videos: [{ id: 'v1' }] });
+    assert.equal(unknown.status, 400);
+    const e = ((await unknown.json()) as { error: { code: string; path: string; message: string } }).error;
+    assert.equal(e.path, 'videos');
+    assert.match(e.message, /videos/);
+    const wrongPlace = await h.score('ads', { ads: [{ id: 'a1', features: { ad_bid: 1, item_category: 'c1' } }] });
+    assert.equal(wrongPlace.status, 400);
+    assert.match(((await wrongPlace.json()) as { error: { message: string } }).error.message, /item feature/);
+  });
+});

@@ -132,9 +132,19 @@ async function calibrate(d: Driver, targetMs: number, warmupMs: number): Promise
   const enough = Math.max(d.minMs, targetMs / 2);
   k = 1;
   const per: number[] = [];
-  for (let i = 0; i < 20; i++) {
+  // The caller's wall clock per run of the same batches: an upper bound of the run's time, so
+  // K <= 4 x target / wall keeps a batch within a few targets even if the driver's clock
+  // reads near zero for a while (a stalled isolate clock once gave K = 100,000 and a batch of minutes).
+  const wallPer: number[] = [];
+  const timed = async () => {
     const w0 = performance.now();
     const r = await d.batch(k);
+    wallPer.push((performance.now() - w0) / k);
+    return r;
+  };
+  for (let i = 0; i < 20; i++) {
+    const w0 = performance.now();
+    const r = await timed();
     if (clock(r, k) >= enough) {
       per.push(clock(r, k) / k);
       break;
@@ -143,8 +153,11 @@ async function calibrate(d: Driver, targetMs: number, warmupMs: number): Promise
     k *= 2;
   }
   if (!per.length) return k;
-  for (let i = 0; i < 4; i++) per.push(clock(await d.batch(k), k) / k);
-  return Math.max(2, Math.min(100_000, Math.ceil(targetMs / Math.max(summarize(per).median, 1e-4))));
+  wallPer.length = 0;
+  for (let i = 0; i < 4; i++) per.push(clock(await timed(), k) / k);
+  const byClock = Math.ceil(targetMs / Math.max(summarize(per).median, 1e-4));
+  const byWall = Math.ceil((4 * targetMs) / Math.max(summarize(wallPer).median, 1e-4));
+  return Math.max(2, Math.min(100_000, byClock, byWall));
 }
 
 export async function benchInference(bm: BenchModel, o: InferenceOptions, log: (s: string) => void): Promise<InferenceCell[]> {

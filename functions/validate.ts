@@ -5,6 +5,7 @@
 import type { z } from '@hono/zod-openapi';
 import { DEFAULT_KINDS, kindOfField, type KindSpec } from '../model/features/kinds.ts';
 import { CANDIDATE_KIND_FEATURE, type RawValue } from '../model/features/spec.ts';
+import { own } from '../model/serving/assemble.ts';
 import { priceOf, type RankFormula } from '../model/serving/rank.ts';
 import type { Config } from './config.ts';
 import { ApiError, clip, formatPath } from './errors.ts';
@@ -150,8 +151,6 @@ export function validateRequest(body: unknown, schemas: Schemas, info: ModelInfo
 /** Every candidate of the list carries a finite number >= 0 in `feature` (a ranking input), else a 400 naming the first that does not. */
 function requireValue(list: readonly Candidate[], field: string, feature: string, message: string, code = 'missing_value'): void {
   list.forEach((c, i) => {
-    const f = c.features;
-    const raw = f && Object.prototype.hasOwnProperty.call(f, feature) ? f[feature] : undefined;
-    if (priceOf(raw) === null) throw new ApiError(400, code, message, `${field}[${i}].features.${feature}`);
+    if (priceOf(own(c.features, feature)) === null) throw new ApiError(400, code, message, `${field}[${i}].features.${feature}`);
   });
 }

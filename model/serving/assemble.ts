@@ -43,7 +43,8 @@ export function idFeatures(layout: FeatureLayout): Partial<Record<Entity, string
   return out;
 }
 
-const own = (o: RawFeatures | undefined, k: string): RawValue =>
+/** The raw value of feature k of a features object, only if it is its own (never an inherited key such as "constructor"). */
+export const own = (o: RawFeatures | undefined, k: string): RawValue =>
   o !== undefined && Object.prototype.hasOwnProperty.call(o, k) ? o[k] : undefined;
 
 /**

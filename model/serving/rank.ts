@@ -4,7 +4,7 @@
 
 import type { KindSpec, ValueTerm } from '../features/kinds.ts';
 import type { CandidateKind, TaskSpec } from '../features/spec.ts';
-import type { ServingCandidate } from './assemble.ts';
+import { own, type ServingCandidate } from './assemble.ts';
 
 export type RankFormula = 'product' | 'revenue';
 
@@ -81,8 +81,7 @@ export interface RevenueSource {
 export function expectedValue(terms: readonly ValueTerm[], probs: ReadonlyMap<string, Float32Array>, row: number, features: ServingCandidate['features']): number {
   let s = 0;
   for (const t of terms) {
-    const raw = features && Object.prototype.hasOwnProperty.call(features, t.feature) ? features[t.feature] : undefined;
-    s += probs.get(t.task)![row] * (priceOf(raw) ?? 0);
+    s += probs.get(t.task)![row] * (priceOf(own(features, t.feature)) ?? 0);
   }
   return s;
 }
@@ -120,8 +119,7 @@ export function rank(
     if (k.kind.value) {
       score = expectedValue(k.kind.value, probs, row, c.features);
     } else if (settings.formula === 'revenue' && c.kind === 'item' && revenueProbs) {
-      const raw = c.features && Object.prototype.hasOwnProperty.call(c.features, revenue.priceFeature) ? c.features[revenue.priceFeature] : undefined;
-      score = expectedRevenue(revenueProbs[row], priceOf(raw) ?? 0);
+      score = expectedRevenue(revenueProbs[row], priceOf(own(c.features, revenue.priceFeature)) ?? 0);
     } else {
       score = productScore(p, k.weights);
     }

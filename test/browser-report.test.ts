@@ -9,6 +9,7 @@ import { after, before, test } from 'node:test';
 import { pathToFileURL } from 'node:url';
 import { collectErrors, launchBrowser, noBrowser, screenshot, type OpenBrowser } from './helpers/browser.ts';
 import { trainComparison } from './helpers/report-fixture.ts';
+import { TASKS as SHOP_TASKS } from '../model/data/synthetic/shop.ts';
 
 let browser: OpenBrowser | null = null;
 let dir = '';
@@ -50,7 +51,8 @@ async function charts(page: Awaited<ReturnType<typeof open>>['page']) {
   );
 }
 
-const TASKS = ['click', 'cart', 'purchase', 'redeem'];
+// The fixture trains the synthetic shop: its tasks.
+const TASKS = SHOP_TASKS.map((t) => t.name);
 
 test('model report in Chromium: every chart drawn, no console error, no request', { skip: noBrowser ?? false }, async () => {
   const { page, errors, elsewhere } = await open(join(dir, 'mmoe', 'report.html'));

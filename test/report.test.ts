@@ -13,11 +13,13 @@ import { loadReportInput, seedStats, type ComparisonFile } from '../scripts/repo
 import { renderSvg } from '../scripts/report/svg-chart.ts';
 import { ROOT } from '../scripts/build-worker.ts';
 import { trainComparison } from './helpers/report-fixture.ts';
+import { TASKS as SHOP_TASKS } from '../model/data/synthetic/shop.ts';
 
 const { dir, stderr } = trainComparison();
 after(() => rmSync(dirname(dir), { recursive: true, force: true }));
 const ARCHS = ['single', 'shared-bottom', 'mmoe', 'ple', 'esmm', 'aitm', 'lr'];
-const TASKS = ['click', 'cart', 'purchase', 'redeem'];
+// The fixture trains the synthetic shop: its tasks.
+const TASKS = SHOP_TASKS.map((t) => t.name);
 
 /** data-chart id -> the figure's SVG. */
 function figures(html: string): Map<string, string> {

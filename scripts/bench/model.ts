@@ -1,9 +1,10 @@
 // The model the inference / request / cold-start / bundle benchmarks run: artifacts/default
 // when it is there (manifest.json + model.onnx + model.int8.onnx), otherwise one trained into
 // a temporary directory with
-//   npm run train -- --data synthetic --arch mmoe --out DIR      (+ --rows 30000 --epochs 1 in quick mode)
+//   npm run train -- --data synthetic --arch mmoe --out DIR      (+ --rows 100000 --epochs 1 in quick mode)
 // (the default model's recipe; quick mode trains on fewer rows: same architecture, same table
-// sizes, so the same inference cost).
+// sizes, so the same inference cost; 100,000 is a round size whose valid and test splits still
+// hold ad conversions, the rarest label).
 
 import { spawnSync } from 'node:child_process';
 import { existsSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
@@ -60,7 +61,7 @@ export function benchModel(quick: boolean, log: (s: string) => void): BenchModel
   const def = join(ROOT, 'artifacts', 'default');
   if (FILES.every((f) => existsSync(join(def, f)))) return load(def, 'artifacts/default', 0, () => undefined);
   const dir = mkdtempSync(join(tmpdir(), 'edge-mtl-bench-model-'));
-  const extra = quick ? ['--rows', '30000', '--epochs', '1'] : [];
+  const extra = quick ? ['--rows', '100000', '--epochs', '1'] : [];
   const args = ['run', '--silent', 'train', '--', '--data', 'synthetic', '--arch', 'mmoe', '--out', dir, ...extra];
   log(`artifacts/default is missing: npm ${args.join(' ')}`);
   const t0 = performance.now();
@@ -72,5 +73,5 @@ export function benchModel(quick: boolean, log: (s: string) => void): BenchModel
     cleanup();
     throw new Error(`training the benchmark model failed (exit code ${r.status ?? r.signal})`);
   }
-  return load(dir, `trained for the benchmark: synthetic, mmoe${quick ? ', 30,000 rows, 1 epoch' : ', default rows and epochs'}`, seconds, cleanup);
+  return load(dir, `trained for the benchmark: synthetic, mmoe${quick ? ', 100,000 rows, 1 epoch' : ', default rows and epochs'}`, seconds, cleanup);
 }

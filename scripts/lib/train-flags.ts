@@ -6,6 +6,7 @@ import { parseArgs } from 'node:util';
 import { DEFAULT_ARCH_CONFIG } from '../../model/arch/builder.ts';
 import { ARCHITECTURES } from '../../model/arch/index.ts';
 import { DATA_SOURCES } from '../../model/data/index.ts';
+import { DEFAULT_ROWS } from '../../model/data/synthetic/shop.ts';
 import { MAX_EPOCHS, TARGET_STEPS } from '../../model/train/budget.ts';
 import { DEFAULT_GRADNORM_ALPHA } from '../../model/train/gradnorm.ts';
 import { MAX_DEFAULT_SHARDS, SHARD_ROWS } from '../../model/train/shards.ts';
@@ -27,7 +28,7 @@ export const TRAIN_FLAGS: readonly Flag[] = [
   { name: 'max-bad-share', value: 'X', help: 'stop when more than this share of the rows read are bad (default 0.01)' },
   { name: 'arch', value: 'NAME', parseDefault: 'mmoe', help: `${Object.keys(ARCHITECTURES).join(' | ')} | all (default mmoe)` },
   { name: 'out', value: 'DIR', help: 'output directory (default artifacts/<arch>)' },
-  { name: 'rows', value: 'N', help: 'synthetic shop size (default 1500000); taobao: read only the first N lines' },
+  { name: 'rows', value: 'N', help: `synthetic shop size (default ${DEFAULT_ROWS}); taobao: read only the first N lines` },
   { name: 'seeds', value: 'N', help: 'train N times with seeds seed, seed+1, ... on the same split; report mean and sd per task (default 1)' },
   { name: 'seed', value: 'N', help: 'default 42; the same seed gives byte-identical weights (the synthetic shop is generated from it too)' },
   { name: 'batch-size', value: 'N', help: 'default from the training rows: a power of two near rows / 64, within 32..512' },

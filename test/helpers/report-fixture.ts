@@ -15,7 +15,7 @@ export interface TrainedComparison {
 
 export function trainComparison(): TrainedComparison {
   const dir = join(mkdtempSync(join(tmpdir(), 'edge-mtl-report-')), 'cmp');
-  const args = ['--import', 'tsx', 'scripts/train.ts', '--data', 'synthetic', '--arch', 'all', '--rows', '8000', '--epochs', '1', '--eval-every', '34', '--no-export', '--threads', '1', '--emb-dim', '4', '--out', dir];
+  const args = ['--import', 'tsx', 'scripts/train.ts', '--data', 'synthetic', '--arch', 'all', '--rows', '50000', '--epochs', '1', '--eval-every', '34', '--no-export', '--threads', '1', '--emb-dim', '4', '--out', dir];
   const r = spawnSync(process.execPath, args, { cwd: ROOT, encoding: 'utf8' });
   if (r.status !== 0) throw new Error(`training failed (${r.status}): ${r.stderr}`);
   return { dir, stderr: r.stderr };

@@ -1,5 +1,6 @@
 // The true behaviour of the simulated shoppers: logits of click, cart | click,
-// purchase | click (item impressions) and redeem (coupon impressions).
+// purchase | click (item impressions), redeem (coupon impressions), ad click and
+// conversion | ad click (ad impressions).
 //
 // Most of the signal sits in user x candidate interactions (taste x category, recent
 // history x category, price sensitivity x price / discount / minimum spend, coupon scope x
@@ -11,7 +12,7 @@
 // so a diagnostic can plug in estimates made from observable features only.
 
 import { type Catalog } from './catalog.ts';
-import { COUPON_AMOUNT, COUPON_PERCENT, DEVICE_DESKTOP, DEVICE_IOS, SCOPE_ALL } from './vocabulary.ts';
+import { AD_BANNER, AD_VIDEO, COUPON_AMOUNT, COUPON_PERCENT, DEVICE_DESKTOP, DEVICE_IOS, SCOPE_ALL } from './vocabulary.ts';
 import { sigmoid } from './rng.ts';
 
 /** Intercepts, calibrated per seed so that the positive rates hit their targets. */
@@ -20,16 +21,25 @@ export interface Intercepts {
   cart: number;
   purchase: number;
   redeem: number;
+  ad_click: number;
+  ad_conversion: number;
 }
 
-/** Target positive rates (over item rows for click / cart / purchase, coupon rows for redeem). */
 /** Positions of the tasks in TASKS (shop.ts) and in every per-task array: logits, probabilities, labels. */
 export const CLICK = 0;
 export const CART = 1;
 export const PURCHASE = 2;
 export const REDEEM = 3;
+export const AD_CLICK = 4;
+export const AD_CONVERSION = 5;
+export const TASK_COUNT = 6;
 
-export const TARGET_RATES = { click: 0.042, cart: 0.012, purchase: 0.0055, redeem: 0.08 };
+/**
+ * Target positive rates: over item rows for click / cart / purchase, coupon rows for redeem, ad
+ * rows for ad_click / ad_conversion (a fifth of ad clicks convert: enough conversions in the
+ * test split for a stable AUC).
+ */
+export const TARGET_RATES = { click: 0.042, cart: 0.012, purchase: 0.0055, redeem: 0.08, ad_click: 0.05, ad_conversion: 0.01 };
 
 /**
  * Weights of the user x category terms. `hist` multiplies the share of the candidate's
@@ -150,6 +160,55 @@ export function couponLogit(c: Catalog, coupon: number, lat: CouponLatents, hour
     REDEEM_DEVICE_BAND[device][hourBand(hour)] +
     (weekend ? 0.25 : 0)
   );
+}
+
+export interface AdLatents {
+  /** User's long-term affinity for the ad's category. */
+  aff: number;
+  /** Share of the ad's category in the user's recent-view history (0..1). */
+  histShare: number;
+  sens: number;
+  /** Creative quality (latent, per ad id). */
+  quality: number;
+}
+
+// format x device (rows ios, android, desktop; columns banner, video, sponsored listing)
+const AD_FORMAT_DEVICE = [
+  [-0.3, 0.35, 0.2],
+  [-0.25, 0.3, 0.15],
+  [0.1, -0.2, 0.25],
+];
+
+/**
+ * Logits of ad click and conversion | ad click without intercepts, written to out[AD_CLICK],
+ * out[AD_CONVERSION]. Ads are clicked for the same taste as items, a little less (they are
+ * not what was searched for); the bid buys a better slot; conversion depends on the
+ * advertiser's landing page and on price fit (high bids come with expensive products).
+ */
+export function adLogits(c: Catalog, ad: number, lat: AdLatents, hour: number, weekend: boolean, device: number, out: Float64Array): void {
+  const cat = c.adCat[ad];
+  const zb = c.adZBid[ad];
+  const advQ = c.advertiserQuality[c.adAdvertiser[ad]];
+  const taste = TASTE_WEIGHTS.hist * lat.histShare + TASTE_WEIGHTS.aff * lat.aff;
+  const format = c.adFormat[ad];
+  out[AD_CLICK] =
+    0.8 * taste + lat.quality + 0.3 * advQ + 0.2 * zb + AD_FORMAT_DEVICE[device][format] + clickContext(c, cat, hour, weekend, device);
+  out[AD_CONVERSION] =
+    0.3 * taste +
+    0.9 * advQ +
+    0.3 * lat.quality -
+    0.6 * lat.sens * zb -
+    0.2 * zb +
+    (device === DEVICE_DESKTOP ? 0.35 : 0) +
+    (format === AD_BANNER ? -0.2 : format === AD_VIDEO ? 0.1 : 0) +
+    (weekend ? 0.1 : 0);
+}
+
+/** The probabilities behind the ad labels (conversion only after a click). */
+export function adProbs(x: Float64Array, b: Intercepts, out: Float64Array): void {
+  const pc = sigmoid(b.ad_click + x[AD_CLICK]);
+  out[AD_CLICK] = pc;
+  out[AD_CONVERSION] = pc * sigmoid(b.ad_conversion + x[AD_CONVERSION]);
 }
 
 /** The probabilities behind the labels. */

@@ -1,9 +1,11 @@
 // The shop's entities, generated once from the seed: categories, brands and items here, users
-// (users.ts) and coupons (coupons.ts) beside, each from its own stream; the value sets a row
-// shows are in vocabulary.ts. Everything latent (user taste and price sensitivity, item /
-// brand / coupon quality) is a fixed function of the entity id, so the true click / redeem
-// probabilities are functions of observable fields (ids, attributes, history, context).
+// (users.ts), coupons (coupons.ts) and advertisers with their ads (ads.ts) beside, each from its
+// own stream; the value sets a row shows are in vocabulary.ts. Everything latent (user taste and
+// price sensitivity, item / brand / coupon / advertiser / ad quality) is a fixed function of the
+// entity id, so the true probabilities are functions of observable fields (ids, attributes,
+// history, context).
 
+import { buildAds, type Ads } from './ads.ts';
 import { buildCoupons, type Coupons } from './coupons.ts';
 import { AliasTable, Rng, roundTo, subSeed, zipfWeights } from './rng.ts';
 import { buildUsers, drawSegments, type Segments, type Users } from './users.ts';
@@ -14,14 +16,16 @@ export interface CatalogSizes {
   items: number;
   coupons: number;
   brandsPerCategory: number;
+  advertisers: number;
+  ads: number;
 }
-export const DEFAULT_SIZES: CatalogSizes = { users: 10_000, items: 30_000, coupons: 300, brandsPerCategory: 25 };
+export const DEFAULT_SIZES: CatalogSizes = { users: 10_000, items: 30_000, coupons: 300, brandsPerCategory: 25, advertisers: 150, ads: 2_000 };
 
 /** Popularity tails (Zipf-Mandelbrot exponent s and offset q); users' and coupons' beside them. */
 export const ITEM_ZIPF = { s: 1.4, q: 5 };
 export const BRAND_ZIPF = { s: 0.9, q: 1 };
 
-export interface Catalog extends Segments, Users, Coupons {
+export interface Catalog extends Segments, Users, Coupons, Ads {
   seed: number;
   sizes: CatalogSizes;
   // categories
@@ -70,6 +74,7 @@ const TAG_BRANDS = 102;
 const TAG_USERS = 103;
 const TAG_ITEMS = 104;
 const TAG_COUPONS = 105;
+const TAG_ADS = 106;
 
 export function buildCatalog(seed: number, sizes: CatalogSizes = DEFAULT_SIZES): Catalog {
   const K = N_CATEGORIES;
@@ -161,6 +166,7 @@ export function buildCatalog(seed: number, sizes: CatalogSizes = DEFAULT_SIZES):
   }
 
   const coupons = buildCoupons(subSeed(seed, TAG_COUPONS), sizes.coupons, catAlias);
+  const ads = buildAds(subSeed(seed, TAG_ADS), sizes.advertisers, sizes.ads, catAlias);
 
   return {
     seed,
@@ -185,5 +191,6 @@ export function buildCatalog(seed: number, sizes: CatalogSizes = DEFAULT_SIZES):
     itemsByCat,
     itemAliasByCat,
     ...coupons,
+    ...ads,
   };
 }

@@ -1,10 +1,22 @@
-// What the synthetic shop shows a model: its feature declarations and the raw vocabularies of
-// the small categorical fields (for collision checks, docs and sample requests).
+// What the synthetic shop shows a model: its candidate kinds, its feature declarations and the
+// raw vocabularies of the small categorical fields (for collision checks, docs and sample
+// requests).
 
-import { CANDIDATE_KIND_FEATURE, type FeatureSpec } from '../../features/spec.ts';
+import { candidateKindFeature, type KindSpec } from '../../features/kinds.ts';
+import type { FeatureSpec } from '../../features/spec.ts';
 import { type CatalogSizes, DEFAULT_SIZES } from './catalog.ts';
-import { AGE_BANDS, CATEGORIES, CITY_TIERS, COUPON_KINDS, DEVICES, GENDERS, HISTORY_LEN, N_CATEGORIES } from './vocabulary.ts';
+import { AD_FORMATS, AGE_BANDS, CATEGORIES, CITY_TIERS, COUPON_KINDS, DEVICES, GENDERS, HISTORY_LEN, N_CATEGORIES } from './vocabulary.ts';
 import { WEEKDAYS } from './timeline.ts';
+
+/**
+ * In the order of KIND_ITEM, KIND_COUPON, KIND_AD (impression.ts). Ads are ranked by their
+ * expected revenue per impression, p(ad_click) x the bid per click.
+ */
+export const KINDS: KindSpec[] = [
+  { name: 'item', field: 'items' },
+  { name: 'coupon', field: 'coupons' },
+  { name: 'ad', field: 'ads', value: [{ task: 'ad_click', feature: 'ad_bid' }] },
+];
 
 const num = (name: string, entity: FeatureSpec['entity'], transform: 'log1p' | 'identity'): FeatureSpec => ({
   name,
@@ -22,7 +34,7 @@ const num = (name: string, entity: FeatureSpec['entity'], transform: 'log1p' | '
  * (checked in test/synthetic.test.ts).
  */
 /**
- * The history, the item's category and the coupon's scope share the 'category' vocabulary
+ * The history, the item's and the ad's category and the coupon's scope share the 'category' vocabulary
  * (one embedding per category), so "the candidate's category is in the user's history" is a
  * dot product the interaction layer sees directly. 120 is the smallest count >= 3x the 21
  * values ('all' + 20 categories) without collisions under the vocabulary's seed.
@@ -41,7 +53,7 @@ export function syntheticFeatures(sizes: CatalogSizes = DEFAULT_SIZES): FeatureS
     { name: 'hour', entity: 'context', kind: 'categorical', buckets: 120 },
     { name: 'weekday', entity: 'context', kind: 'categorical', buckets: 24 },
     { name: 'device', entity: 'context', kind: 'categorical', buckets: 10 },
-    CANDIDATE_KIND_FEATURE,
+    candidateKindFeature(KINDS),
     { name: 'item_id', entity: 'item', kind: 'categorical', buckets: idBuckets(sizes.items) },
     { name: 'item_category', entity: 'item', kind: 'categorical', buckets: CATEGORY_BUCKETS, vocabulary: 'category' },
     { name: 'item_brand', entity: 'item', kind: 'categorical', buckets: idBuckets(sizes.brandsPerCategory * N_CATEGORIES) },
@@ -52,6 +64,11 @@ export function syntheticFeatures(sizes: CatalogSizes = DEFAULT_SIZES): FeatureS
     { name: 'coupon_scope', entity: 'coupon', kind: 'categorical', buckets: CATEGORY_BUCKETS, vocabulary: 'category' },
     num('coupon_discount', 'coupon', 'identity'),
     num('coupon_min_spend', 'coupon', 'log1p'),
+    { name: 'ad_id', entity: 'ad', kind: 'categorical', buckets: idBuckets(sizes.ads) },
+    { name: 'ad_advertiser', entity: 'ad', kind: 'categorical', buckets: idBuckets(sizes.advertisers) },
+    { name: 'ad_category', entity: 'ad', kind: 'categorical', buckets: CATEGORY_BUCKETS, vocabulary: 'category' },
+    { name: 'ad_format', entity: 'ad', kind: 'categorical', buckets: 10 },
+    num('ad_bid', 'ad', 'log1p'),
   ];
 }
 
@@ -64,8 +81,10 @@ export const VOCABULARIES: Record<string, readonly string[]> = {
   hour: Array.from({ length: 24 }, (_, h) => String(h)),
   weekday: WEEKDAYS,
   device: DEVICES,
-  candidate_kind: ['item', 'coupon'],
+  candidate_kind: ['item', 'coupon', 'ad'],
   item_category: CATEGORIES.map((c) => c.name),
   coupon_kind: COUPON_KINDS,
   coupon_scope: ['all', ...CATEGORIES.map((c) => c.name)],
+  ad_category: CATEGORIES.map((c) => c.name),
+  ad_format: AD_FORMATS,
 };

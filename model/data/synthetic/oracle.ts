@@ -1,17 +1,18 @@
 // Diagnostics: what can be predicted from OBSERVABLE features alone. The latent user taste,
 // price sensitivity and item quality are replaced by posterior estimates made from the
 // row's own history, the noisy observed sensitivity and the star rating; everything else
-// (functional form, coupon attractiveness, brand quality, intercepts) is taken as known.
+// (functional form, coupon attractiveness, brand, advertiser and creative quality, intercepts)
+// is taken as known.
 // It ignores what a model could additionally learn from user / item ids, so it is a rough
 // lower bound on the reachable AUC; the gap to the Bayes AUC (from the true latents) shows
 // how much of the signal is hidden in the latents.
 
-import { CART, CLICK, couponLogit, itemLogits, itemProbs, PURCHASE } from './behaviour.ts';
+import { adLogits, adProbs, couponLogit, itemLogits, itemProbs, REDEEM, TASK_COUNT } from './behaviour.ts';
 import { QUALITY_SD, RATING_MEAN, RATING_NOISE, RATING_SLOPE } from './catalog.ts';
 import { affinity, SEGMENTS, SENS_NOISE, SENS_SPREAD, TASTE_CONCENTRATION } from './users.ts';
 import { GENDERS, HISTORY_LEN, N_CATEGORIES, SCOPE_ALL } from './vocabulary.ts';
 import { sigmoid } from './rng.ts';
-import type { Impression } from './impression.ts';
+import { KIND_AD, KIND_ITEM, type Impression } from './impression.ts';
 import type { SyntheticShop } from './shop.ts';
 
 /** log Gamma(x) for x > 0 (Lanczos, g = 7). */
@@ -28,7 +29,7 @@ export function lnGamma(x: number): number {
   return 0.5 * Math.log(2 * Math.PI) + (x + 0.5) * Math.log(t) - t + Math.log(a);
 }
 
-/** Returns f(imp) -> [click, cart, purchase, redeem] estimated from observable features. */
+/** Returns f(imp) -> the probability of every task (in task order) estimated from observable features. */
 export function observableOracle(shop: SyntheticShop): (imp: Impression) => number[] {
   const c = shop.catalog;
   const K = N_CATEGORIES;
@@ -38,8 +39,8 @@ export function observableOracle(shop: SyntheticShop): (imp: Impression) => numb
   const shrinkS = SENS_SPREAD ** 2 / (SENS_SPREAD ** 2 + SENS_NOISE ** 2);
   const logPost = new Float64Array(S);
   const tasteHat = new Float64Array(K);
-  const x3 = new Float64Array(3);
-  const p3 = new Float64Array(3);
+  const x = new Float64Array(TASK_COUNT);
+  const p = new Float64Array(TASK_COUNT);
   const lgA = new Float64Array(S * K);
   for (let i = 0; i < S * K; i++) lgA[i] = lnGamma(A * c.segProfile[i]);
 
@@ -68,13 +69,21 @@ export function observableOracle(shop: SyntheticShop): (imp: Impression) => numb
     estimateTaste(u, imp.histCount);
     const sens = c.userSensPrior[u] + shrinkS * (c.userSensObs[u] - c.userSensPrior[u]);
     const weekend = imp.weekday >= 5;
-    if (!imp.isCoupon) {
+    p.fill(0);
+    if (imp.kind === KIND_ITEM) {
       const k = c.itemCat[imp.item];
       const r = c.itemRating[imp.item];
       const quality = Number.isNaN(r) ? 0 : shrinkQ * (r - RATING_MEAN);
-      itemLogits(c, imp.item, { aff: aff(k), histShare: imp.histCount[k] / HISTORY_LEN, sens, quality }, imp.hour, weekend, imp.device, x3);
-      itemProbs(x3, shop.intercepts, p3);
-      return [p3[CLICK], p3[CART], p3[PURCHASE], 0];
+      itemLogits(c, imp.item, { aff: aff(k), histShare: imp.histCount[k] / HISTORY_LEN, sens, quality }, imp.hour, weekend, imp.device, x);
+      itemProbs(x, shop.intercepts, p);
+      return Array.from(p);
+    }
+    if (imp.kind === KIND_AD) {
+      const k = c.adCat[imp.ad];
+      const lat = { aff: aff(k), histShare: imp.histCount[k] / HISTORY_LEN, sens, quality: c.adQuality[imp.ad] };
+      adLogits(c, imp.ad, lat, imp.hour, weekend, imp.device, x);
+      adProbs(x, shop.intercepts, p);
+      return Array.from(p);
     }
     const s = c.couponScope[imp.coupon];
     const lat = {
@@ -83,6 +92,7 @@ export function observableOracle(shop: SyntheticShop): (imp: Impression) => numb
       sens,
       quality: c.couponQuality[imp.coupon],
     };
-    return [0, 0, 0, sigmoid(shop.intercepts.redeem + couponLogit(c, imp.coupon, lat, imp.hour, weekend, imp.device))];
+    p[REDEEM] = sigmoid(shop.intercepts.redeem + couponLogit(c, imp.coupon, lat, imp.hour, weekend, imp.device));
+    return Array.from(p);
   };
 }

@@ -3,18 +3,22 @@
 // The shop (catalog.ts): 10k users (age band, gender, city tier, a latent price sensitivity
 // observed with noise, a latent taste over 20 categories drawn around one or two shopper
 // segments), 30k items (category, brand, log-normal price by category, rating reflecting a
-// latent quality), 300 coupons (kind, discount, minimum spend, category or sitewide scope).
+// latent quality), 300 coupons (kind, discount, minimum spend, category or sitewide scope),
+// 150 advertisers (home category, bid level, landing-page quality) with 2,000 ads (format,
+// category, bid per click, creative quality).
 //
 // The log: 14 days of impressions with a diurnal / weekend traffic curve; rows are in time
 // order. Each impression draws a user (long-tailed activity), the device (phone OS or
 // desktop, by user and hour), the user's recent-view history of that day (10 categories drawn
-// from their taste) and a candidate: an item (~83%) retrieved mostly from the user's taste
-// or history, else by popularity (Zipf inside each category), or a coupon (~17%).
+// from their taste) and a candidate: an item (75%) retrieved mostly from the user's taste
+// or history, else by popularity (Zipf inside each category), a coupon (17%) or an ad (8%,
+// targeted at a liked category, else by popularity).
 //
 // Labels (behaviour.ts) come from known probabilities: click, then cart | click and
 // purchase | click on item rows (entire space: no click -> cart = purchase = 0), redeem on
-// coupon rows. trueProb carries p(click), p(click) p(cart | click), p(click) p(purchase | click)
-// and p(redeem) (0 for the masked tasks), so the Bayes AUC is known.
+// coupon rows, ad_click then ad_conversion | ad_click on ad rows. trueProb carries the
+// probabilities of the labels (p(click) p(cart | click), ...; 0 for the masked tasks), so the
+// Bayes AUC is known.
 //
 // Row i is generated from a PRNG seeded by (seed, i) (and the user's history from
 // (seed, user, day)), so any split can be streamed, re-streamed, or started in the middle
@@ -25,9 +29,14 @@
 // Beside this file: features.ts (what a model sees), timeline.ts (the period and its traffic),
 // impression.ts (the reused per-row struct), catalog.ts, behaviour.ts, oracle.ts, rng.ts.
 
+import type { KindSpec } from '../../features/kinds.ts';
 import type { FeatureSpec, RawRow, TaskSpec } from '../../features/spec.ts';
 import type { DataSource, Example, Split } from '../source.ts';
 import {
+  AD_CLICK,
+  AD_CONVERSION,
+  adLogits,
+  adProbs,
   CART,
   CLICK,
   couponLogit,
@@ -37,12 +46,15 @@ import {
   REDEEM,
   solveIntercept,
   TARGET_RATES,
+  TASK_COUNT,
+  type AdLatents,
   type CouponLatents,
   type Intercepts,
   type ItemLatents,
 } from './behaviour.ts';
 import { buildCatalog, type Catalog, DEFAULT_SIZES } from './catalog.ts';
 import {
+  AD_FORMATS,
   AGE_BANDS,
   CITY_TIERS,
   COUPON_KINDS,
@@ -53,18 +65,21 @@ import {
   N_CATEGORIES,
   SCOPE_ALL,
 } from './vocabulary.ts';
-import { syntheticFeatures } from './features.ts';
-import { newImpression, type Impression } from './impression.ts';
+import { KINDS, syntheticFeatures } from './features.ts';
+import { KIND_AD, KIND_COUPON, KIND_ITEM, newImpression, type Impression } from './impression.ts';
 import { Rng, sampleCdf, seed32, sigmoid, subSeed } from './rng.ts';
 import { DAYS, T0, Timeline, WEEKDAYS } from './timeline.ts';
 
-// 1.2M training rows: MMoE and PLE peak within the first epoch here (a second pass over the
-// same impressions memorises ids), so the ceiling is approached with more rows, not more
-// epochs. At 600k rows the gap to the Bayes AUC stayed near 0.03; at 1.5M it is 0.012-0.018.
-export const DEFAULT_ROWS = 1_500_000;
+// About 1M item rows for training: MMoE and PLE peak within the first epoch here (a second
+// pass over the same impressions memorises ids), so the ceiling is approached with more rows,
+// not more epochs. At 600k rows the gap to the Bayes AUC stayed near 0.03; at 1.5M rows (83%
+// items, no ads) it was 0.012-0.018. With the ads' 8% the log grew by a tenth to keep the
+// item rows.
+export const DEFAULT_ROWS = 1_650_000;
 export const DEFAULT_SEED = 42;
-/** Share of impressions whose candidate is a coupon. */
+/** Shares of impressions whose candidate is a coupon, an ad (the rest are items). */
 export const COUPON_SHARE = 0.17;
+export const AD_SHARE = 0.08;
 /** Split boundaries as fractions of the timeline (rows are in time order). */
 export const SPLIT_FRACTIONS = { train: [0, 0.8], valid: [0.8, 0.9], test: [0.9, 1] } as const;
 
@@ -73,6 +88,8 @@ const RETRIEVE_TASTE = 0.55;
 const RETRIEVE_HISTORY = 0.2;
 // Coupon retrieval: scoped to a liked category with this probability, else by popularity.
 const COUPON_TARGETED = 0.5;
+// Ad retrieval (targeting): a liked category with this probability, else by popularity.
+const AD_TARGETED = 0.6;
 // Recent-view history: drawn from taste, else from global category popularity.
 const HISTORY_FROM_TASTE = 0.9;
 
@@ -81,13 +98,16 @@ const TAG_HISTORY = 2;
 const TAG_CALIBRATION = 3;
 const CALIBRATION_ROWS = 60_000;
 
-/** In the order of the task indices CLICK, CART, PURCHASE, REDEEM (behaviour.ts). */
+/** In the order of the task indices CLICK, CART, PURCHASE, REDEEM, AD_CLICK, AD_CONVERSION (behaviour.ts). */
 export const TASKS: TaskSpec[] = [
   { name: 'click', appliesTo: 'item' },
   { name: 'cart', appliesTo: 'item', parent: 'click' },
   { name: 'purchase', appliesTo: 'item', parent: 'click' },
   { name: 'redeem', appliesTo: 'coupon' },
+  { name: 'ad_click', appliesTo: 'ad' },
+  { name: 'ad_conversion', appliesTo: 'ad', parent: 'ad_click' },
 ];
+
 
 export interface SyntheticShopOptions {
   rows?: number;
@@ -98,12 +118,13 @@ export class SyntheticShop implements DataSource {
   readonly name = 'synthetic';
   readonly features: FeatureSpec[];
   readonly tasks: TaskSpec[] = TASKS.map((t) => ({ ...t }));
+  readonly kinds: KindSpec[] = KINDS.map((k) => ({ ...k, ...(k.value ? { value: k.value.map((v) => ({ ...v })) } : {}) }));
   readonly rows: number;
   readonly seed: number;
   readonly catalog: Catalog;
   readonly intercepts: Intercepts;
   /** Mean true probabilities on the calibration sample (expected positive rates). */
-  readonly expectedRates: { click: number; cart: number; purchase: number; redeem: number; couponShare: number };
+  readonly expectedRates: Record<keyof Intercepts, number> & { couponShare: number; adShare: number };
   private readonly s32: number;
   private readonly timeline = new Timeline();
   private readonly historyRng = new Rng();
@@ -166,9 +187,12 @@ export class SyntheticShop implements DataSource {
     this.historyOf(user, imp.day, imp.history, imp.histCount);
     const work = !weekend && imp.hour >= 9 && imp.hour < 18 ? 1.0 : imp.hour >= 22 || imp.hour < 7 ? -0.8 : -0.3;
     imp.device = rng.next() < sigmoid(c.userDesktop[user] + work) ? DEVICE_DESKTOP : c.userPhone[user];
-    imp.isCoupon = rng.next() < COUPON_SHARE;
+    const r0 = rng.next();
+    imp.kind = r0 < COUPON_SHARE ? KIND_COUPON : r0 < COUPON_SHARE + AD_SHARE ? KIND_AD : KIND_ITEM;
+    imp.item = imp.coupon = imp.ad = -1;
+    imp.x.fill(0);
     const base = user * K;
-    if (!imp.isCoupon) {
+    if (imp.kind === KIND_ITEM) {
       const r = rng.next();
       const cat =
         r < RETRIEVE_TASTE
@@ -178,7 +202,6 @@ export class SyntheticShop implements DataSource {
             : c.catAlias.sample(rng);
       const item = c.itemsByCat[cat][c.itemAliasByCat[cat].sample(rng)];
       imp.item = item;
-      imp.coupon = -1;
       const lat: ItemLatents = {
         aff: c.userAff[base + cat],
         histShare: imp.histCount[cat] / HISTORY_LEN,
@@ -186,7 +209,18 @@ export class SyntheticShop implements DataSource {
         quality: c.itemQuality[item],
       };
       itemLogits(c, item, lat, imp.hour, weekend, imp.device, imp.x);
-      imp.x[REDEEM] = 0;
+    } else if (imp.kind === KIND_AD) {
+      let ad = -1;
+      if (rng.next() < AD_TARGETED) {
+        const k = this.sampleTaste(rng, user);
+        const alias = c.adAliasByCat[k];
+        if (alias) ad = c.adsByCat[k][alias.sample(rng)];
+      }
+      if (ad < 0) ad = c.adAlias.sample(rng);
+      imp.ad = ad;
+      const cat = c.adCat[ad];
+      const lat: AdLatents = { aff: c.userAff[base + cat], histShare: imp.histCount[cat] / HISTORY_LEN, sens: c.userSens[user], quality: c.adQuality[ad] };
+      adLogits(c, ad, lat, imp.hour, weekend, imp.device, imp.x);
     } else {
       let coupon = -1;
       if (rng.next() < COUPON_TARGETED) {
@@ -196,7 +230,6 @@ export class SyntheticShop implements DataSource {
       }
       if (coupon < 0) coupon = c.couponAlias.sample(rng);
       imp.coupon = coupon;
-      imp.item = -1;
       const scope = c.couponScope[coupon];
       const lat: CouponLatents = {
         aff: scope === SCOPE_ALL ? 0 : c.userAff[base + scope],
@@ -204,7 +237,6 @@ export class SyntheticShop implements DataSource {
         sens: c.userSens[user],
         quality: c.couponQuality[coupon],
       };
-      imp.x[CLICK] = imp.x[CART] = imp.x[PURCHASE] = 0;
       imp.x[REDEEM] = couponLogit(c, coupon, lat, imp.hour, weekend, imp.device);
     }
   }
@@ -213,42 +245,49 @@ export class SyntheticShop implements DataSource {
   private calibrate() {
     const rng = new Rng();
     const imp = newImpression();
-    const xc: number[] = [];
-    const xcart: number[] = [];
-    const xpur: number[] = [];
-    const xr: number[] = [];
+    const x: number[][] = Array.from({ length: TASK_COUNT }, () => []);
+    let coupons = 0;
+    let ads = 0;
     for (let i = 0; i < CALIBRATION_ROWS; i++) {
       rng.reseed(subSeed(this.s32, TAG_CALIBRATION, i));
       this.simulate(rng, rng.next(), imp);
-      if (imp.isCoupon) xr.push(imp.x[REDEEM]);
-      else {
-        xc.push(imp.x[CLICK]);
-        xcart.push(imp.x[CART]);
-        xpur.push(imp.x[PURCHASE]);
-      }
+      const tasks = imp.kind === KIND_ITEM ? [CLICK, CART, PURCHASE] : imp.kind === KIND_COUPON ? [REDEEM] : [AD_CLICK, AD_CONVERSION];
+      for (const t of tasks) x[t].push(imp.x[t]);
+      if (imp.kind === KIND_COUPON) coupons++;
+      if (imp.kind === KIND_AD) ads++;
     }
-    const click = solveIntercept(xc, null, TARGET_RATES.click);
-    const pc = xc.map((x) => sigmoid(click + x));
-    const cart = solveIntercept(xcart, pc, TARGET_RATES.cart / TARGET_RATES.click);
-    const purchase = solveIntercept(xpur, pc, TARGET_RATES.purchase / TARGET_RATES.click);
-    const redeem = solveIntercept(xr, null, TARGET_RATES.redeem);
-    const intercepts = { click, cart, purchase, redeem };
-    let sc = 0;
-    let sk = 0;
-    let sp = 0;
-    for (let i = 0; i < xc.length; i++) {
-      sc += pc[i];
-      sk += pc[i] * sigmoid(cart + xcart[i]);
-      sp += pc[i] * sigmoid(purchase + xpur[i]);
-    }
-    let sr = 0;
-    for (const x of xr) sr += sigmoid(redeem + x);
+    const T = TARGET_RATES;
+    // A funnel: the parent's intercept from its rate, the children's from their rate given it.
+    const funnel = (parent: number, parentRate: number, children: [number, number][]) => {
+      const b = solveIntercept(x[parent], null, parentRate);
+      const pp = x[parent].map((v) => sigmoid(b + v));
+      const bs = children.map(([t, rate]) => solveIntercept(x[t], pp, rate / parentRate));
+      const rates = [pp.reduce((a, v) => a + v, 0) / pp.length, ...children.map(([t], j) => pp.reduce((a, v, i) => a + v * sigmoid(bs[j] + x[t][i]), 0) / pp.length)];
+      return { b: [b, ...bs], rates };
+    };
+    const item = funnel(CLICK, T.click, [
+      [CART, T.cart],
+      [PURCHASE, T.purchase],
+    ]);
+    const ad = funnel(AD_CLICK, T.ad_click, [[AD_CONVERSION, T.ad_conversion]]);
+    const redeem = solveIntercept(x[REDEEM], null, T.redeem);
+    const intercepts: Intercepts = {
+      click: item.b[0],
+      cart: item.b[1],
+      purchase: item.b[2],
+      redeem,
+      ad_click: ad.b[0],
+      ad_conversion: ad.b[1],
+    };
     const rates = {
-      click: sc / xc.length,
-      cart: sk / xc.length,
-      purchase: sp / xc.length,
-      redeem: sr / xr.length,
-      couponShare: xr.length / CALIBRATION_ROWS,
+      click: item.rates[0],
+      cart: item.rates[1],
+      purchase: item.rates[2],
+      redeem: x[REDEEM].reduce((a, v) => a + sigmoid(redeem + v), 0) / x[REDEEM].length,
+      ad_click: ad.rates[0],
+      ad_conversion: ad.rates[1],
+      couponShare: coupons / CALIBRATION_ROWS,
+      adShare: ads / CALIBRATION_ROWS,
     };
     return { intercepts, rates };
   }
@@ -260,9 +299,10 @@ export class SyntheticShop implements DataSource {
     imp.index = index;
     this.simulate(rng, f, imp);
     const b = this.intercepts;
-    if (!imp.isCoupon) {
+    imp.p.fill(0);
+    imp.y.fill(-1);
+    if (imp.kind === KIND_ITEM) {
       itemProbs(imp.x, b, imp.p);
-      imp.p[REDEEM] = 0;
       const click = rng.next() < imp.p[CLICK];
       // Conditional probabilities of the children given a click.
       const cartGivenClick = imp.p[CART] / imp.p[CLICK];
@@ -272,17 +312,20 @@ export class SyntheticShop implements DataSource {
       imp.y[CLICK] = click ? 1 : 0;
       imp.y[CART] = click && u1 < cartGivenClick ? 1 : 0;
       imp.y[PURCHASE] = click && u2 < purchaseGivenClick ? 1 : 0;
-      imp.y[REDEEM] = -1;
+    } else if (imp.kind === KIND_AD) {
+      adProbs(imp.x, b, imp.p);
+      const click = rng.next() < imp.p[AD_CLICK];
+      const u = rng.next();
+      imp.y[AD_CLICK] = click ? 1 : 0;
+      imp.y[AD_CONVERSION] = click && u < imp.p[AD_CONVERSION] / imp.p[AD_CLICK] ? 1 : 0;
     } else {
-      imp.p[CLICK] = imp.p[CART] = imp.p[PURCHASE] = 0;
       imp.p[REDEEM] = sigmoid(b.redeem + imp.x[REDEEM]);
-      imp.y[CLICK] = imp.y[CART] = imp.y[PURCHASE] = -1;
       imp.y[REDEEM] = rng.next() < imp.p[REDEEM] ? 1 : 0;
     }
     return imp;
   }
 
-  /** Raw feature row of an impression (item fields null on coupon rows and vice versa). */
+  /** Raw feature row of an impression (the other kinds' fields null). */
   rowOf(imp: Impression): RawRow {
     const c = this.catalog;
     const u = imp.user;
@@ -290,6 +333,7 @@ export class SyntheticShop implements DataSource {
     for (let j = 1; j < imp.history.length; j++) hist += '|' + c.catName[imp.history[j]];
     const it = imp.item;
     const cp = imp.coupon;
+    const ad = imp.ad;
     const rating = it >= 0 ? c.itemRating[it] : NaN;
     return {
       user_id: c.userName[u],
@@ -301,7 +345,7 @@ export class SyntheticShop implements DataSource {
       hour: imp.hour,
       weekday: WEEKDAYS[imp.weekday],
       device: DEVICES[imp.device],
-      candidate_kind: imp.isCoupon ? 'coupon' : 'item',
+      candidate_kind: KINDS[imp.kind].name,
       item_id: it >= 0 ? c.itemName[it] : null,
       item_category: it >= 0 ? c.catName[c.itemCat[it]] : null,
       item_brand: it >= 0 ? c.brandName[c.itemBrand[it]] : null,
@@ -312,18 +356,24 @@ export class SyntheticShop implements DataSource {
       coupon_scope: cp >= 0 ? (c.couponScope[cp] === SCOPE_ALL ? 'all' : c.catName[c.couponScope[cp]]) : null,
       coupon_discount: cp >= 0 ? c.couponDiscount[cp] : null,
       coupon_min_spend: cp >= 0 ? c.couponMinSpend[cp] : null,
+      ad_id: ad >= 0 ? c.adName[ad] : null,
+      ad_advertiser: ad >= 0 ? c.advertiserName[c.adAdvertiser[ad]] : null,
+      ad_category: ad >= 0 ? c.catName[c.adCat[ad]] : null,
+      ad_format: ad >= 0 ? AD_FORMATS[c.adFormat[ad]] : null,
+      ad_bid: ad >= 0 ? c.adBid[ad] : null,
     };
   }
 
   exampleOf(imp: Impression): Example {
-    const lab = (v: number): 0 | 1 | null => (v < 0 ? null : v === 1 ? 1 : 0);
+    const labels: (0 | 1 | null)[] = new Array(TASK_COUNT);
+    for (let t = 0; t < TASK_COUNT; t++) labels[t] = imp.y[t] < 0 ? null : imp.y[t] === 1 ? 1 : 0;
     return {
       features: this.rowOf(imp),
-      labels: [lab(imp.y[CLICK]), lab(imp.y[CART]), lab(imp.y[PURCHASE]), lab(imp.y[REDEEM])],
-      kind: imp.isCoupon ? 'coupon' : 'item',
+      labels,
+      kind: KINDS[imp.kind].name,
       group: this.catalog.userName[imp.user],
       time: imp.time,
-      trueProb: [imp.p[CLICK], imp.p[CART], imp.p[PURCHASE], imp.p[REDEEM]],
+      trueProb: Array.from(imp.p),
     };
   }
 
@@ -354,6 +404,8 @@ export class SyntheticShop implements DataSource {
       users: DEFAULT_SIZES.users,
       items: DEFAULT_SIZES.items,
       coupons: DEFAULT_SIZES.coupons,
+      advertisers: DEFAULT_SIZES.advertisers,
+      ads: DEFAULT_SIZES.ads,
       brands: DEFAULT_SIZES.brandsPerCategory * N_CATEGORIES,
       categories: N_CATEGORIES,
       days: DAYS,
@@ -361,12 +413,8 @@ export class SyntheticShop implements DataSource {
       splits: { train: trainEnd, valid: validEnd - trainEnd, test: this.rows - validEnd },
       historyLength: HISTORY_LEN,
       couponShare: round4(this.expectedRates.couponShare),
-      expectedPositiveRates: {
-        click: round4(this.expectedRates.click),
-        cart: round4(this.expectedRates.cart),
-        purchase: round4(this.expectedRates.purchase),
-        redeem: round4(this.expectedRates.redeem),
-      },
+      adShare: round4(this.expectedRates.adShare),
+      expectedPositiveRates: Object.fromEntries(TASKS.map((t) => [t.name, round4(this.expectedRates[t.name as keyof Intercepts])])),
       intercepts: Object.fromEntries(Object.entries(this.intercepts).map(([k, v]) => [k, round4(v)])),
     };
   }

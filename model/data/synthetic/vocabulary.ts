@@ -45,3 +45,8 @@ export const SCOPE_ALL = -1;
 
 /** Categories in the user's recent-view history (per user and day, oldest first). */
 export const HISTORY_LEN = 10;
+
+/** Ad creatives: a banner, a video, a sponsored listing among the results. */
+export const AD_FORMATS = ['banner', 'video', 'sponsored_listing'] as const;
+export const AD_BANNER = 0;
+export const AD_VIDEO = 1;

@@ -2,108 +2,36 @@
 // expected value) trains, exports and serves in workerd with no code for ads anywhere; its
 // probabilities equal onnxruntime-node's for every kind; a list the model has no kind for is
 // a 400 naming it. The two-kind model of before (no kinds in its manifest) is served by the
-// other worker tests unchanged.
+// other worker tests unchanged. The model: helpers/kinds-model.ts.
 
 import assert from 'node:assert/strict';
-import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
 import { after, before, describe, test } from 'node:test';
-import { DEFAULT_ARCH_CONFIG } from '../model/arch/builder.ts';
-import { csvSource } from '../model/data/csv/source.ts';
-import { parseSchema } from '../model/data/schema.ts';
 import { encodeRows } from '../model/features/encode.ts';
 import { kindsOf } from '../model/features/kinds.ts';
 import { layoutOf } from '../model/features/layout.ts';
 import type { RawRow, RawValue } from '../model/features/spec.ts';
-import { checkManifest, type Manifest } from '../model/manifest.ts';
-import { exportModelDir } from '../model/onnx/export-dir.ts';
+import type { Manifest } from '../model/manifest.ts';
 import { createRunner } from '../model/onnx/run.ts';
-import { prepare } from '../model/train/prepare.ts';
-import { trainToDir } from '../model/train/train-to-dir.ts';
+import { trainKindsModel, type KindsModel } from './helpers/kinds-model.ts';
 import { startWorkers, testWorker, type Harness } from './helpers/worker-harness.ts';
-
-const SCHEMA = {
-  kinds: [{ name: 'item' }, { name: 'coupon' }, { name: 'ad', field: 'ads', value: [{ task: 'ad_click', feature: 'ad_bid' }] }],
-  columns: [
-    { name: 'user_id', role: 'categorical', entity: 'user', buckets: 64, group: true },
-    { name: 'device', role: 'categorical', entity: 'context', buckets: 10 },
-    { name: 'kind', role: 'candidate_kind' },
-    { name: 'item_category', role: 'categorical', entity: 'item', buckets: 16 },
-    { name: 'coupon_discount', role: 'numeric', entity: 'coupon', transform: 'identity' },
-    { name: 'ad_advertiser', role: 'categorical', entity: 'ad', buckets: 16 },
-    { name: 'ad_bid', role: 'numeric', entity: 'ad', transform: 'log1p' },
-    { name: 'click', role: 'label', appliesTo: 'item' },
-    { name: 'redeem', role: 'label', appliesTo: 'coupon' },
-    { name: 'ad_click', role: 'label', appliesTo: 'ad' },
-    { name: 'ad_conversion', role: 'label', appliesTo: 'ad', parent: 'ad_click' },
-  ],
-};
-
-/** A seeded CSV of the three kinds, labels depending on the user and the candidate so that every task is learnable. */
-function writeCsv(path: string, n: number): void {
-  let s = 12345;
-  const r = () => ((s = (s * 1103515245 + 12345) % 2 ** 31) / 2 ** 31);
-  const lines = ['user_id,device,kind,item_category,coupon_discount,ad_advertiser,ad_bid,click,redeem,ad_click,ad_conversion'];
-  for (let i = 0; i < n; i++) {
-    const u = Math.floor(r() * 40);
-    const device = r() < 0.5 ? 'ios' : 'web';
-    const kind = i % 3 === 0 ? 'item' : i % 3 === 1 ? 'coupon' : 'ad';
-    const taste = (u % 4) / 4;
-    if (kind === 'item') {
-      const c = Math.floor(r() * 6);
-      lines.push(`u${u},${device},item,c${c},,,,${r() < 0.2 + 0.6 * Number(c % 4 === u % 4) ? 1 : 0},,,`);
-    } else if (kind === 'coupon') {
-      const d = Math.round(r() * 40) / 100;
-      lines.push(`u${u},${device},coupon,,${d},,,,${r() < 0.1 + d + 0.3 * taste ? 1 : 0},,`);
-    } else {
-      const a = Math.floor(r() * 5);
-      const bid = Math.round((0.1 + r() * 2) * 100) / 100;
-      const click = r() < 0.15 + 0.5 * Number(a === u % 5) ? 1 : 0;
-      lines.push(`u${u},${device},ad,,,a${a},${bid},,,${click},${click && r() < 0.4 + 0.3 * Number(device === 'ios') ? 1 : 0}`);
-    }
-  }
-  writeFileSync(path, lines.join('\n') + '\n');
-}
 
 type Scored = { id: string; score: number } & Record<string, number>;
 
-let dir: string;
+let model: KindsModel | undefined;
 let manifest: Manifest;
 let onnx: Uint8Array;
 let h: Harness;
 
 before(async () => {
-  dir = mkdtempSync(join(tmpdir(), 'edge-mtl-kinds-'));
-  const csv = join(dir, 'shop.csv');
-  writeCsv(csv, 1800);
-  const source = csvSource(csv, parseSchema(SCHEMA));
-  const out = join(dir, 'model');
-  await trainToDir(prepare(source), {
-    arch: 'mmoe',
-    cfg: { ...DEFAULT_ARCH_CONFIG, embeddingDim: 4, expertDims: [16], towerDims: [8], experts: 2 },
-    epochs: 2,
-    batchSize: 128,
-    lr: 0.01,
-    seed: 1,
-    threads: 1,
-    shards: 1,
-    weighting: 'fixed',
-    patience: 2,
-    kernels: 'js',
-    out,
-    dataInfo: source.describe(),
-  });
-  exportModelDir(out);
-  manifest = checkManifest(JSON.parse(readFileSync(join(out, 'manifest.json'), 'utf8')));
-  onnx = new Uint8Array(readFileSync(join(out, 'model.int8.onnx')));
+  model = await trainKindsModel();
+  ({ manifest, onnx } = model);
   const w = await testWorker();
   h = await startWorkers(w.built, [{ name: 'ads', onnx, manifestText: JSON.stringify(manifest) }]);
 });
 
 after(async () => {
   await h?.dispose();
-  if (dir) rmSync(dir, { recursive: true, force: true });
+  model?.remove();
 });
 
 const body = {

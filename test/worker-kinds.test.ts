@@ -1,8 +1,10 @@
 // Candidate kinds declared by the data: a CSV whose schema declares a third kind (ads, ranked by
 // expected value) trains, exports and serves in workerd with no code for ads anywhere; its
 // probabilities equal onnxruntime-node's for every kind; a list the model has no kind for is
-// a 400 naming it. The two-kind model of before (no kinds in its manifest) is served by the
-// other worker tests unchanged. The model: helpers/kinds-model.ts.
+// a 400 naming it; the generated requests of the bench, bench:worker and load carry ads it
+// accepts, and the bench's Node-side rows are the worker's. The two-kind model of before (no
+// kinds in its manifest) is served by the other worker tests unchanged. The model:
+// helpers/kinds-model.ts.
 
 import assert from 'node:assert/strict';
 import { after, before, describe, test } from 'node:test';
@@ -12,6 +14,10 @@ import { layoutOf } from '../model/features/layout.ts';
 import type { RawRow, RawValue } from '../model/features/spec.ts';
 import type { Manifest } from '../model/manifest.ts';
 import { createRunner } from '../model/onnx/run.ts';
+import { requestBody as benchWorkerBody } from '../scripts/bench-worker/request-body.ts';
+import { encodeRequest, listOf, scoreRequest } from '../scripts/bench/requests.ts';
+import { scoreContractViolation } from '../scripts/lib/score-contract.ts';
+import { requestBody as loadBody, type LoadModelInfo } from '../scripts/load/request-body.ts';
 import { trainKindsModel, type KindsModel } from './helpers/kinds-model.ts';
 import { startWorkers, testWorker, type Harness } from './helpers/worker-harness.ts';
 
@@ -109,5 +115,44 @@ describe('a model of three kinds declared by its CSV schema', () => {
     const wrongPlace = await h.score('ads', { ads: [{ id: 'a1', features: { ad_bid: 1, item_category: 'c1' } }] });
     assert.equal(wrongPlace.status, 400);
     assert.match(((await wrongPlace.json()) as { error: { message: string } }).error.message, /item feature/);
+  });
+
+  test('the bench, bench:worker and load requests carry ads the worker accepts; encodeRequest rows are the worker\'s rows (1e-5)', async () => {
+    const info = (await (await h.fetch('ads', '/v1/model')).json()) as LoadModelInfo;
+    const bench = await scoreRequest(manifest, 60, 2);
+    const bodies: [string, Record<string, unknown>][] = [
+      ['bench', bench],
+      ['bench:worker', benchWorkerBody(manifest, 60, 2)],
+      ['load', loadBody(info, 60, 2)],
+    ];
+    for (const [name, b] of bodies) {
+      const res = await h.score('ads', b);
+      assert.equal(res.status, 200, `${name}: ${await res.clone().text()}`);
+      const json = (await res.json()) as Record<string, Scored[]>;
+      assert.equal(scoreContractViolation(json, b, manifest.tasks, kindsOf(manifest)), null, name);
+      assert.deepEqual(['items', 'coupons', 'ads'].map((f) => json[f].length), [42, 12, 6], name);
+    }
+    // The bench's Node-side rows must be the worker's: same order (kind by kind in the model's
+    // kind order), same encoding. Probabilities of row r belong to the r-th candidate of that order.
+    const layout = layoutOf(manifest.features);
+    const json = (await (await h.score('ads', bench)).json()) as Record<string, Scored[]>;
+    const runner = await createRunner(onnx, layout, { runtime: 'node' });
+    let ref: Record<string, Float32Array>;
+    try {
+      ref = await runner.run(encodeRequest(manifest, layout, bench));
+    } finally {
+      await runner.release();
+    }
+    let row = 0;
+    for (const k of kindsOf(manifest)) {
+      for (const c of listOf(bench, k.field)) {
+        const got = json[k.field].find((x) => x.id === c.id)!;
+        for (const t of manifest.tasks.filter((t) => t.appliesTo === k.name)) {
+          assert.ok(Math.abs(got[t.name] - ref[t.name][row]) <= 1e-5, `${k.field} ${c.id}.${t.name}: worker ${got[t.name]} vs row ${row} ${ref[t.name][row]}`);
+        }
+        row++;
+      }
+    }
+    assert.equal(row, 60);
   });
 });

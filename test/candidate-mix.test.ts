@@ -78,7 +78,8 @@ test('withValueFeatures: a generated number kept as its absolute value, a missin
 });
 
 type Body = Record<string, unknown>;
-const builders: [string, (m: typeof threeKinds, n: number, seed: number) => Promise<Body> | Body][] = [
+type Model = { features: FeatureSpec[]; tasks: TaskSpec[]; kinds?: KindSpec[] };
+const builders: [string, (m: Model, n: number, seed: number) => Promise<Body> | Body][] = [
   ['bench (scripts/bench/requests.ts)', (m, n, seed) => scoreRequest(m, n, seed)],
   ['bench:worker', (m, n, seed) => benchWorkerBody(m, n, seed)],
   ['load', (m, n, seed) => loadBody({ ...m, limits: { maxCandidates: 1000 } }, n, seed)],

@@ -62,15 +62,25 @@ async function rankedRows(page: Page, kind: string): Promise<Row[]> {
   );
 }
 
-test('playground in Chromium: the form comes from /v1/model, "score" renders the ranked lists', { skip: noBrowser ?? false }, async () => {
+/**
+ * A new page on the playground at `url` once its form is built, with its console errors and
+ * the bodies of its POST /v1/score requests collected; `setup` runs before the page loads.
+ */
+async function openPlayground(url: string, setup?: (page: Page) => Promise<unknown>): Promise<{ page: Page; errors: string[]; scoreRequests: string[] }> {
   const page = await browser!.context.newPage();
   const errors = collectErrors(page);
   const scoreRequests: string[] = [];
   page.on('request', (r) => {
     if (r.url().endsWith('/v1/score')) scoreRequests.push(r.postData() ?? '');
   });
-  await page.goto(`${base}/`);
+  await setup?.(page);
+  await page.goto(url);
   await page.waitForSelector('#send');
+  return { page, errors, scoreRequests };
+}
+
+test('playground in Chromium: the form comes from /v1/model, "score" renders the ranked lists', { skip: noBrowser ?? false }, async () => {
+  const { page, errors, scoreRequests } = await openPlayground(`${base}/`);
   // One field per model feature of each place; candidate_kind is the server's and user_id /
   // item_id / coupon_id come from the id fields.
   assert.deepEqual(await page.$$eval('[data-place="user"] input[data-feature]', (es) => es.map((e) => e.getAttribute('data-feature'))), ['user_age_band', 'user_gender', 'user_recent_categories', 'user_price_sensitivity']);
@@ -134,17 +144,15 @@ test('playground with an API key: asks for it, 401 names the problem, scores onc
 });
 
 test('playground against a GET /v1/model without kinds (a worker from before them): items and coupons', { skip: noBrowser ?? false }, async () => {
-  const page = await browser!.context.newPage();
-  const errors = collectErrors(page);
   // The worker's own answer with the kinds taken out, as an older worker would send it.
-  await page.route('**/v1/model', async (route) => {
-    const res = await route.fetch();
-    const body = (await res.json()) as Record<string, unknown>;
-    delete body.kinds;
-    await route.fulfill({ response: res, json: body });
-  });
-  await page.goto(`${base}/`);
-  await page.waitForSelector('#send');
+  const { page, errors } = await openPlayground(`${base}/`, (p) =>
+    p.route('**/v1/model', async (route) => {
+      const res = await route.fetch();
+      const body = (await res.json()) as Record<string, unknown>;
+      delete body.kinds;
+      await route.fulfill({ response: res, json: body });
+    }),
+  );
   assert.deepEqual(await page.$$eval('fieldset[data-list] > legend', (es) => es.map((e) => e.textContent)), ['items', 'coupons']);
   await page.click('#send');
   await page.waitForSelector('table.ranked[data-kind="coupon"] tbody tr');
@@ -154,14 +162,7 @@ test('playground against a GET /v1/model without kinds (a worker from before the
 });
 
 test('playground of a three-kind model: an ads fieldset with its value features, an ads table ranked by expected value', { skip: noBrowser ?? false }, async () => {
-  const page = await browser!.context.newPage();
-  const errors = collectErrors(page);
-  const scoreRequests: string[] = [];
-  page.on('request', (r) => {
-    if (r.url().endsWith('/v1/score')) scoreRequests.push(r.postData() ?? '');
-  });
-  await page.goto(`${baseAds}/`);
-  await page.waitForSelector('#send');
+  const { page, errors, scoreRequests } = await openPlayground(`${baseAds}/`);
   // One fieldset per declared kind, under its request field.
   assert.deepEqual(await page.$$eval('fieldset[data-list]', (es) => es.map((e) => [e.getAttribute('data-list'), e.querySelector('legend')?.textContent])), [
     ['item', 'items'],

@@ -1,10 +1,10 @@
 // Candidate kinds declared by the data: a CSV whose schema declares a third kind (ads, ranked by
 // expected value) trains, exports and serves in workerd with no code for ads anywhere; its
 // probabilities equal onnxruntime-node's for every kind; a list the model has no kind for is
-// a 400 naming it; the generated requests of the bench, bench:worker and load carry ads it
-// accepts, and the bench's Node-side rows are the worker's. The two-kind model of before (no
-// kinds in its manifest) is served by the other worker tests unchanged. The model:
-// helpers/kinds-model.ts.
+// a 400 naming it; the generated requests of the bench, bench:worker, load and npm start
+// carry ads it accepts, and the bench's Node-side rows are the worker's. The two-kind model
+// of before (no kinds in its manifest) is served by the other worker tests unchanged. The
+// model: helpers/kinds-model.ts.
 
 import assert from 'node:assert/strict';
 import { after, before, describe, test } from 'node:test';
@@ -18,6 +18,7 @@ import { requestBody as benchWorkerBody } from '../scripts/bench-worker/request-
 import { encodeRequest, listOf, scoreRequest } from '../scripts/bench/requests.ts';
 import { scoreContractViolation } from '../scripts/lib/score-contract.ts';
 import { requestBody as loadBody, type LoadModelInfo } from '../scripts/load/request-body.ts';
+import { sampleRequest, type ModelDescription } from '../scripts/start/sample-request.ts';
 import { trainKindsModel, type KindsModel } from './helpers/kinds-model.ts';
 import { startWorkers, testWorker, type Harness } from './helpers/worker-harness.ts';
 
@@ -117,7 +118,7 @@ describe('a model of three kinds declared by its CSV schema', () => {
     assert.match(((await wrongPlace.json()) as { error: { message: string } }).error.message, /item feature/);
   });
 
-  test('the bench, bench:worker and load requests carry ads the worker accepts; encodeRequest rows are the worker\'s rows (1e-5)', async () => {
+  test('the bench, bench:worker, load and npm start sample requests carry ads the worker accepts; encodeRequest rows are the worker\'s rows (1e-5)', async () => {
     const info = (await (await h.fetch('ads', '/v1/model')).json()) as LoadModelInfo;
     const bench = await scoreRequest(manifest, 60, 2);
     const bodies: [string, Record<string, unknown>][] = [
@@ -132,6 +133,13 @@ describe('a model of three kinds declared by its CSV schema', () => {
       assert.equal(scoreContractViolation(json, b, manifest.tasks, kindsOf(manifest)), null, name);
       assert.deepEqual(['items', 'coupons', 'ads'].map((f) => json[f].length), [42, 12, 6], name);
     }
+    // npm start's sample request: three of the first kind, two of every other, ads with their bid.
+    const sample = sampleRequest(info as unknown as ModelDescription);
+    const res = await h.score('ads', sample);
+    assert.equal(res.status, 200, await res.clone().text());
+    const answered = (await res.json()) as Record<string, Scored[]>;
+    assert.equal(scoreContractViolation(answered, sample, manifest.tasks, kindsOf(manifest)), null);
+    assert.deepEqual(['items', 'coupons', 'ads'].map((f) => answered[f].length), [3, 2, 2]);
     // The bench's Node-side rows must be the worker's: same order (kind by kind in the model's
     // kind order), same encoding. Probabilities of row r belong to the r-th candidate of that order.
     const layout = layoutOf(manifest.features);

@@ -1,7 +1,8 @@
 // The candidate mix of the generated /v1/score requests (the benchmarks' scripts/bench/requests.ts,
 // npm run bench:worker's scripts/bench-worker/request-body.ts, npm run load's
 // scripts/load/request-body.ts): how n candidates split over a model's kinds, and the ranking
-// values an expected-value kind needs. One rule, so that the figures of the three compare.
+// values an expected-value kind needs (also filled in npm start's sample request). One rule,
+// so that the figures of the three compare.
 //
 // The rule: only the kinds the model has a task for get candidates (a list of any other kind
 // is a 400). The first of them (in the model's kind order) gets the bulk, the second 20% and

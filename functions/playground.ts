@@ -1,6 +1,9 @@
 // The playground: a small page served by the worker (GET / and GET /playground) to try the API
-// in a browser. It is built in the browser from GET /v1/model (features, tasks, ranking
-// defaults), sends POST /v1/score and shows the ranked lists with their probabilities.
+// in a browser. It is built in the browser from GET /v1/model (features, tasks, candidate
+// kinds, ranking defaults): one fieldset per kind the model has a task for (items, coupons,
+// ads, ...; items and coupons when the worker lists no kinds), with the value features an
+// expected-value kind needs (an ad's bid) even when the model does not use them; it sends
+// POST /v1/score and shows each kind's ranked list with its probabilities.
 // OFF unless the var PLAYGROUND is "1" (config.ts); `npm start` turns it on.
 //
 // The page is one string with inline style and script (no framework, nothing fetched but the
@@ -9,6 +12,7 @@
 // training statistics), so the form starts from a plausible request.
 
 import type { OpenAPIHono } from '@hono/zod-openapi';
+import { DEFAULT_KINDS, type KindSpec } from '../model/features/kinds.ts';
 import type { FeatureSpec } from '../model/features/spec.ts';
 import type { Config, Env } from './config.ts';
 
@@ -17,6 +21,8 @@ export interface PlaygroundBoot {
   auth: boolean;
   /** Per numeric feature: raw values at -0.8, 0 and +0.8 training standard deviations. */
   examples: Record<string, number[]>;
+  /** The kinds of a model whose GET /v1/model lists none (model/features/kinds.ts). */
+  defaultKinds: readonly KindSpec[];
 }
 
 const round3 = (x: number) => (x === 0 ? 0 : Number(x.toPrecision(3)));
@@ -50,7 +56,7 @@ interface ServedModel {
 
 /** Adds GET / and GET /playground to the app (called only when the playground is on). */
 export function registerPlayground(app: OpenAPIHono<AppEnv>, info: ServedModel | null, cfg: Config): void {
-  const html = playgroundHtml({ auth: cfg.apiKey !== null, examples: info ? numericExamples(info.manifest.features) : {} });
+  const html = playgroundHtml({ auth: cfg.apiKey !== null, examples: info ? numericExamples(info.manifest.features) : {}, defaultKinds: DEFAULT_KINDS });
   const page = () =>
     new Response(html, { headers: { 'content-type': 'text/html; charset=utf-8', 'cache-control': 'no-store', 'x-content-type-options': 'nosniff' } });
   app.get('/', page);
@@ -105,11 +111,17 @@ function errorText(status, body) {
   return "HTTP " + status + (e ? ": " + e.code + ": " + e.message + (e.path && !e.message.includes(e.path) ? " (at " + e.path + ")" : "") : "");
 }
 
+// The kinds of GET /v1/model (older workers list none: items and coupons), those with a task.
+const shownKinds = () => (model.kinds || boot.defaultKinds).filter((k) => model.tasks.some((t) => t.appliesTo === k.name));
+const isCandidate = (place) => place !== "user" && place !== "context";
+
 // One input per feature; its name says where it goes in the request (data-place, data-feature).
-function field(f, place, k) {
+// A value feature of an expected-value kind (valueOf) must be a number >= 0 on every candidate.
+function field(f, place, k, valueOf) {
   const ex = boot.examples[f.name];
-  const value = ex ? (place === "item" || place === "coupon" ? ex[k % ex.length] : ex[1]) : "";
-  const hint = f.kind === "multi" ? "multi: a, b, c" : f.kind === "numeric" ? "numeric" : "categorical";
+  let value = ex ? (isCandidate(place) ? ex[k % ex.length] : ex[1]) : "";
+  if (valueOf) value = value === "" ? 1 + k : Math.abs(value);
+  const hint = valueOf ? "ranking value (>= 0): " + valueOf : f.kind === "multi" ? "multi: a, b, c" : f.kind === "numeric" ? "numeric" : "categorical";
   const input = el("input", { "data-feature": f.name, "data-kind": f.kind, type: f.kind === "numeric" ? "number" : "text", step: "any", value, placeholder: "missing" });
   // Frequent training values (GET /v1/model) as suggestions; the field still starts empty (missing).
   if (f.values && f.values.length) {
@@ -124,10 +136,16 @@ function field(f, place, k) {
 const own = (f, entity) => f.entity === entity && !(f.kind === "categorical" && f.name === entity + "_id");
 const idLabel = (entity) => (model.features.some((f) => f.name === entity + "_id") ? entity + " id (= " + entity + "_id)" : entity + " id");
 
+// Expected-value terms of a kind by feature: "p(ad_click) x ad_bid".
+const valueTerms = (kind) => new Map((kind.value || []).map((v) => [v.feature, "p(" + v.task + ") \u00d7 " + v.feature]));
+
 function candidate(kind, k) {
-  const box = el("div", { class: "cand", "data-candidate": kind });
-  box.append(el("label", {}, el("span", {}, idLabel(kind)), el("input", { "data-id": "1", value: (kind === "item" ? "i" : "c") + (101 + 7 * k) })));
-  for (const f of model.features) if (own(f, kind)) box.append(field(f, kind, k));
+  const box = el("div", { class: "cand", "data-candidate": kind.name });
+  box.append(el("label", {}, el("span", {}, idLabel(kind.name)), el("input", { "data-id": "1", value: kind.name[0] + (101 + 7 * k) })));
+  const terms = valueTerms(kind);
+  for (const f of model.features) if (own(f, kind.name)) box.append(field(f, kind.name, k, terms.get(f.name)));
+  // Value features the model does not use are still ranking inputs: a numeric field each.
+  for (const [name, term] of terms) if (!model.features.some((f) => f.name === name && f.entity === kind.name)) box.append(field({ name, kind: "numeric" }, kind.name, k, term));
   const rm = el("button", { type: "button", class: "small" }, "remove");
   rm.onclick = () => box.remove();
   box.append(rm);
@@ -135,10 +153,10 @@ function candidate(kind, k) {
 }
 
 function candidates(kind, n) {
-  const fs = el("fieldset", { "data-list": kind }, el("legend", {}, kind === "item" ? "items" : "coupons"));
+  const fs = el("fieldset", { "data-list": kind.name }, el("legend", {}, kind.field));
   const list = el("div", {});
   for (let k = 0; k < n; k++) list.append(candidate(kind, k));
-  const add = el("button", { type: "button", class: "small" }, "+ " + kind);
+  const add = el("button", { type: "button", class: "small" }, "+ " + kind.name);
   add.onclick = () => list.append(candidate(kind, list.children.length));
   fs.append(list, add);
   return fs;
@@ -153,9 +171,8 @@ function buildForm() {
   const ctx = el("fieldset", { "data-place": "context" }, el("legend", {}, "context"));
   for (const f of model.features) if (f.entity === "context" && f.name !== "candidate_kind") ctx.append(field(f, "context", 1));
   form.append(user, ctx);
-  const kinds = new Set(model.tasks.map((t) => t.appliesTo));
-  if (kinds.has("item")) form.append(candidates("item", 3));
-  if (kinds.has("coupon")) form.append(candidates("coupon", 2));
+  // Three candidates of the first kind, two of every other.
+  shownKinds().forEach((kind, i) => form.append(candidates(kind, i === 0 ? 3 : 2)));
   const rank = el("fieldset", {}, el("legend", {}, "rank"));
   const formula = el("select", { id: "formula" }, el("option", { value: "product" }, "product"), el("option", { value: "revenue" }, "revenue"));
   formula.value = model.ranking.formula;
@@ -183,10 +200,10 @@ function request() {
   const body = { user: { features: featuresOf(document.querySelector('[data-place="user"]')) }, context: featuresOf(document.querySelector('[data-place="context"]')) };
   const uid = $("user-id").value.trim();
   if (uid) body.user.id = uid;
-  for (const kind of ["item", "coupon"]) {
-    const boxes = document.querySelectorAll('[data-candidate="' + kind + '"]');
+  for (const kind of shownKinds()) {
+    const boxes = document.querySelectorAll('[data-candidate="' + kind.name + '"]');
     if (!boxes.length) continue;
-    body[kind + "s"] = [...boxes].map((b) => ({ id: b.querySelector("[data-id]").value.trim(), features: featuresOf(b) }));
+    body[kind.field] = [...boxes].map((b) => ({ id: b.querySelector("[data-id]").value.trim(), features: featuresOf(b) }));
   }
   const weights = {};
   for (const w of document.querySelectorAll("[data-weight]")) if (w.value.trim() !== "") weights[w.dataset.weight] = Number(w.value);
@@ -228,8 +245,11 @@ async function send(ev) {
   }
   $("status").textContent = "HTTP " + res.status + " · model " + out.model.version + " (" + out.model.quantization + ") · rank " + out.rank.formula + " · Server-Timing: " + (res.headers.get("server-timing") || "-");
   const results = $("results");
-  if (body.items) results.append(el("h2", {}, "items, best first"), ranked("item", out.items));
-  if (body.coupons) results.append(el("h2", {}, "coupons, best first"), ranked("coupon", out.coupons));
+  for (const kind of shownKinds()) {
+    if (!body[kind.field]) continue;
+    const by = kind.value ? " (score: expected value, " + [...valueTerms(kind).values()].join(" + ") + ")" : "";
+    results.append(el("h2", {}, kind.field + ", best first" + by), ranked(kind.name, out[kind.field]));
+  }
 }
 
 async function load() {

@@ -1,8 +1,9 @@
 // npm run bench:worker [-- --model DIR] [--candidates 10,100,1000] [--requests 200]
 // Request latency of the real worker bundle in workerd (Miniflare), warm isolate: wall time
 // of POST /v1/score from Node (HTTP + JSON both ways included) and the worker's own
-// Server-Timing total, by number of candidates (80% items, 20% coupons when the model has
-// both kinds). Also the cold first request. Builds the bundle first (scripts/build-worker.ts).
+// Server-Timing total, by number of candidates (split over the model's kinds: 80% items,
+// 20% coupons for the default two; scripts/bench-worker/request-body.ts). Also the cold first
+// request. Builds the bundle first (scripts/build-worker.ts).
 
 import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -10,14 +11,7 @@ import { join } from 'node:path';
 import { Miniflare } from 'miniflare';
 import { buildWorker, ROOT } from './build-worker.ts';
 import { quantile, summarize } from './bench/stats.ts';
-
-interface Spec {
-  name: string;
-  entity: string;
-  kind: string;
-  transform?: string;
-  mean?: number;
-}
+import { requestBody, type BenchWorkerModel } from './bench-worker/request-body.ts';
 
 function args(argv: string[]) {
   const o = { model: join(ROOT, 'artifacts', 'default'), candidates: [10, 100, 1000], requests: 200 };
@@ -33,36 +27,12 @@ function args(argv: string[]) {
   return o;
 }
 
-function request(specs: Spec[], kinds: Set<string>, n: number, seed: number) {
-  let s = seed;
-  const r = () => ((s = (s * 1103515245 + 12345) & 0x7fffffff) / 0x7fffffff);
-  const feats = (entity: string) => {
-    const f: Record<string, unknown> = {};
-    for (const x of specs) {
-      if (x.entity !== entity || x.name === 'candidate_kind' || x.name.endsWith('_id')) continue;
-      if (x.kind === 'numeric') f[x.name] = Math.round((x.transform === 'log1p' ? Math.expm1(x.mean ?? 0) : (x.mean ?? 0)) * (0.5 + r()) * 100) / 100;
-      else if (x.kind === 'multi') f[x.name] = [`v${Math.floor(r() * 20)}`, `v${Math.floor(r() * 20)}`];
-      else f[x.name] = `v${Math.floor(r() * 30)}`;
-    }
-    return f;
-  };
-  const nCoupons = kinds.has('coupon') ? (kinds.has('item') ? Math.round(n * 0.2) : n) : 0;
-  const nItems = n - nCoupons;
-  return {
-    user: { id: 'u42', features: feats('user') },
-    context: feats('context'),
-    items: Array.from({ length: nItems }, (_, i) => ({ id: `i${i}`, features: feats('item') })),
-    coupons: Array.from({ length: nCoupons }, (_, i) => ({ id: `c${i}`, features: feats('coupon') })),
-  };
-}
-
 const median = (a: number[]) => summarize(a).median;
 const p90 = (a: number[]) => quantile([...a].sort((x, y) => x - y), 0.9);
 
 async function main() {
   const o = args(process.argv.slice(2));
-  const manifest = JSON.parse(readFileSync(join(o.model, 'manifest.json'), 'utf8')) as { features: Spec[]; tasks: { appliesTo: string }[]; version: string };
-  const kinds = new Set(manifest.tasks.map((t) => t.appliesTo));
+  const manifest = JSON.parse(readFileSync(join(o.model, 'manifest.json'), 'utf8')) as BenchWorkerModel & { version: string };
   const out = mkdtempSync(join(tmpdir(), 'edge-mtl-bench-'));
   try {
     const w = await buildWorker({ modelDir: o.model, outDir: join(out, 'dist') });
@@ -76,14 +46,14 @@ async function main() {
     try {
       await mf.ready;
       const post = (body: string) => mf.dispatchFetch('http://bench/v1/score', { method: 'POST', headers: { 'content-type': 'application/json' }, body });
-      const cold = request(manifest.features, kinds, 10, 1);
+      const cold = requestBody(manifest, 10, 1);
       let t0 = performance.now();
       let res = await post(JSON.stringify(cold));
       await res.text();
       console.log(`first request of the isolate (10 candidates; ORT wasm start + model load + warm-up run): ${(performance.now() - t0).toFixed(0)} ms, status ${res.status}`);
       console.log('candidates  body KiB  wall median  wall p90  worker total median (ms, workerd clock)');
       for (const n of o.candidates) {
-        const body = JSON.stringify(request(manifest.features, kinds, n, n));
+        const body = JSON.stringify(requestBody(manifest, n, n));
         for (let i = 0; i < 30; i++) await (await post(body)).text();
         const wall: number[] = [];
         const inner: number[] = [];

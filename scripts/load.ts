@@ -1,9 +1,10 @@
 // npm run load -- [--url URL] [--seconds 30] [--concurrency 32] [--candidates 100]
 // A bounded load run against a running worker (npm start): `concurrency` clients, each
-// sending POST /v1/score with `candidates` candidates (items, with a coupon per ten) back to
-// back for `seconds`. Prints requests/s, latency p50/p90/p99, status counts, the 200 bodies
-// that break the contract (scripts/lib/score-contract.ts), and the RSS of the workerd
-// processes serving the port, before, during (max, sampled every second) and after.
+// sending POST /v1/score with `candidates` candidates (split over the model's kinds: 80%
+// items, 20% coupons for the default two; scripts/load/request-body.ts) back to back for
+// `seconds`. Prints requests/s, latency p50/p90/p99, status counts, the 200 bodies that break
+// the contract (scripts/lib/score-contract.ts, for every kind of the model), and the RSS of
+// the workerd processes serving the port, before, during (max, sampled every second) and after.
 //
 // The default target is http://127.0.0.1:$PORT (PORT default 8787): loopback only; any
 // other host must be named explicitly with --url. The request bodies are built from
@@ -12,8 +13,10 @@
 
 import { execFile } from 'node:child_process';
 import { promisify } from 'node:util';
+import { DEFAULT_KINDS } from '../model/features/kinds.ts';
 import { fail, int, main } from './lib/cli.ts';
-import { scoreContractViolation, type ContractTask } from './lib/score-contract.ts';
+import { scoreContractViolation } from './lib/score-contract.ts';
+import { requestBody, type LoadModelInfo } from './load/request-body.ts';
 
 const exec = promisify(execFile);
 
@@ -49,35 +52,6 @@ function parseArgs(argv: string[]): Args {
   };
 }
 
-interface ModelInfo {
-  features: { name: string; entity: 'user' | 'context' | 'item' | 'coupon'; kind: 'categorical' | 'multi' | 'numeric' }[];
-  tasks: ContractTask[];
-  limits: { maxCandidates: number };
-}
-
-/**
- * One request body: categorical values from small made-up vocabularies (unknown values hash
- * like any other), numeric values in [0, 1) (within MAX_ABS_ZSCORE of any sane training range).
- */
-function requestBody(info: ModelInfo, n: number, variant: number): { items: { id: string }[]; coupons: { id: string }[] } & Record<string, unknown> {
-  const value = (f: ModelInfo['features'][number], k: number): unknown => {
-    if (f.kind === 'numeric') return ((k * 7 + variant) % 10) / 10;
-    if (f.kind === 'multi') return [`c${k % 20}`, `c${(k + variant) % 20}`];
-    return `${f.name.slice(0, 3)}${(k * 13 + variant) % 40}`;
-  };
-  const of = (entity: string, k: number) => {
-    const out: Record<string, unknown> = {};
-    for (const f of info.features) if (f.entity === entity && f.name !== 'candidate_kind' && !f.name.endsWith('_id')) out[f.name] = value(f, k);
-    return out;
-  };
-  const hasCoupons = info.tasks.some((t) => t.appliesTo === 'coupon');
-  const hasItems = info.tasks.some((t) => t.appliesTo === 'item');
-  const nCoupons = hasCoupons ? (hasItems ? Math.floor(n / 10) : n) : 0;
-  const items = Array.from({ length: n - nCoupons }, (_, i) => ({ id: `i${variant}-${i}`, features: of('item', i) }));
-  const coupons = Array.from({ length: nCoupons }, (_, i) => ({ id: `c${variant}-${i}`, features: of('coupon', i) }));
-  return { user: { id: `u${variant}`, features: of('user', variant) }, context: of('context', variant), items, coupons };
-}
-
 /** RSS (KiB) of the workerd processes in the process group of the one listening on `port`. */
 async function workerdRss(port: string): Promise<Map<number, number>> {
   const out = new Map<number, number>();
@@ -110,7 +84,7 @@ async function run(): Promise<void> {
   if (process.env.API_KEY) headers.authorization = `Bearer ${process.env.API_KEY}`;
   const infoRes = await fetch(`${base}/v1/model`, { headers }).catch((e: unknown) => fail(`cannot reach ${base}: ${e instanceof Error ? e.message : String(e)} (is npm start running?)`));
   if (infoRes.status !== 200) fail(`GET ${base}/v1/model answered ${infoRes.status}: ${(await infoRes.text()).slice(0, 200)}`);
-  const info = (await infoRes.json()) as ModelInfo;
+  const info = (await infoRes.json()) as LoadModelInfo;
   if (args.candidates > info.limits.maxCandidates) fail(`--candidates ${args.candidates} is above the worker's MAX_CANDIDATES (${info.limits.maxCandidates})`);
   const bodies = Array.from({ length: 16 }, (_, v) => requestBody(info, args.candidates, v));
   const texts = bodies.map((b) => JSON.stringify(b));
@@ -143,7 +117,7 @@ async function run(): Promise<void> {
         if (res.status === 200) {
           let why: string | null;
           try {
-            why = scoreContractViolation(JSON.parse(text), bodies[v], info.tasks);
+            why = scoreContractViolation(JSON.parse(text), bodies[v], info.tasks, info.kinds ?? DEFAULT_KINDS);
           } catch {
             why = 'the body is not JSON';
           }

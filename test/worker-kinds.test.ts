@@ -1,109 +1,44 @@
 // Candidate kinds declared by the data: a CSV whose schema declares a third kind (ads, ranked by
 // expected value) trains, exports and serves in workerd with no code for ads anywhere; its
 // probabilities equal onnxruntime-node's for every kind; a list the model has no kind for is
-// a 400 naming it. The two-kind model of before (no kinds in its manifest) is served by the
-// other worker tests unchanged.
+// a 400 naming it; the generated requests of the bench, bench:worker, load and npm start
+// carry ads it accepts, and the bench's Node-side rows are the worker's. The two-kind model
+// of before (no kinds in its manifest) is served by the other worker tests unchanged. The
+// model: helpers/kinds-model.ts.
 
 import assert from 'node:assert/strict';
-import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
 import { after, before, describe, test } from 'node:test';
-import { DEFAULT_ARCH_CONFIG } from '../model/arch/builder.ts';
-import { csvSource } from '../model/data/csv/source.ts';
-import { parseSchema } from '../model/data/schema.ts';
 import { encodeRows } from '../model/features/encode.ts';
 import { kindsOf } from '../model/features/kinds.ts';
 import { layoutOf } from '../model/features/layout.ts';
 import type { RawRow, RawValue } from '../model/features/spec.ts';
-import { checkManifest, type Manifest } from '../model/manifest.ts';
-import { exportModelDir } from '../model/onnx/export-dir.ts';
+import type { Manifest } from '../model/manifest.ts';
 import { createRunner } from '../model/onnx/run.ts';
-import { prepare } from '../model/train/prepare.ts';
-import { trainToDir } from '../model/train/train-to-dir.ts';
+import { requestBody as benchWorkerBody } from '../scripts/bench-worker/request-body.ts';
+import { encodeRequest, listOf, scoreRequest } from '../scripts/bench/requests.ts';
+import { scoreContractViolation } from '../scripts/lib/score-contract.ts';
+import { requestBody as loadBody, type LoadModelInfo } from '../scripts/load/request-body.ts';
+import { sampleRequest, type ModelDescription } from '../scripts/start/sample-request.ts';
+import { trainKindsModel, type KindsModel } from './helpers/kinds-model.ts';
 import { startWorkers, testWorker, type Harness } from './helpers/worker-harness.ts';
-
-const SCHEMA = {
-  kinds: [{ name: 'item' }, { name: 'coupon' }, { name: 'ad', field: 'ads', value: [{ task: 'ad_click', feature: 'ad_bid' }] }],
-  columns: [
-    { name: 'user_id', role: 'categorical', entity: 'user', buckets: 64, group: true },
-    { name: 'device', role: 'categorical', entity: 'context', buckets: 10 },
-    { name: 'kind', role: 'candidate_kind' },
-    { name: 'item_category', role: 'categorical', entity: 'item', buckets: 16 },
-    { name: 'coupon_discount', role: 'numeric', entity: 'coupon', transform: 'identity' },
-    { name: 'ad_advertiser', role: 'categorical', entity: 'ad', buckets: 16 },
-    { name: 'ad_bid', role: 'numeric', entity: 'ad', transform: 'log1p' },
-    { name: 'click', role: 'label', appliesTo: 'item' },
-    { name: 'redeem', role: 'label', appliesTo: 'coupon' },
-    { name: 'ad_click', role: 'label', appliesTo: 'ad' },
-    { name: 'ad_conversion', role: 'label', appliesTo: 'ad', parent: 'ad_click' },
-  ],
-};
-
-/** A seeded CSV of the three kinds, labels depending on the user and the candidate so that every task is learnable. */
-function writeCsv(path: string, n: number): void {
-  let s = 12345;
-  const r = () => ((s = (s * 1103515245 + 12345) % 2 ** 31) / 2 ** 31);
-  const lines = ['user_id,device,kind,item_category,coupon_discount,ad_advertiser,ad_bid,click,redeem,ad_click,ad_conversion'];
-  for (let i = 0; i < n; i++) {
-    const u = Math.floor(r() * 40);
-    const device = r() < 0.5 ? 'ios' : 'web';
-    const kind = i % 3 === 0 ? 'item' : i % 3 === 1 ? 'coupon' : 'ad';
-    const taste = (u % 4) / 4;
-    if (kind === 'item') {
-      const c = Math.floor(r() * 6);
-      lines.push(`u${u},${device},item,c${c},,,,${r() < 0.2 + 0.6 * Number(c % 4 === u % 4) ? 1 : 0},,,`);
-    } else if (kind === 'coupon') {
-      const d = Math.round(r() * 40) / 100;
-      lines.push(`u${u},${device},coupon,,${d},,,,${r() < 0.1 + d + 0.3 * taste ? 1 : 0},,`);
-    } else {
-      const a = Math.floor(r() * 5);
-      const bid = Math.round((0.1 + r() * 2) * 100) / 100;
-      const click = r() < 0.15 + 0.5 * Number(a === u % 5) ? 1 : 0;
-      lines.push(`u${u},${device},ad,,,a${a},${bid},,,${click},${click && r() < 0.4 + 0.3 * Number(device === 'ios') ? 1 : 0}`);
-    }
-  }
-  writeFileSync(path, lines.join('\n') + '\n');
-}
 
 type Scored = { id: string; score: number } & Record<string, number>;
 
-let dir: string;
+let model: KindsModel | undefined;
 let manifest: Manifest;
 let onnx: Uint8Array;
 let h: Harness;
 
 before(async () => {
-  dir = mkdtempSync(join(tmpdir(), 'edge-mtl-kinds-'));
-  const csv = join(dir, 'shop.csv');
-  writeCsv(csv, 1800);
-  const source = csvSource(csv, parseSchema(SCHEMA));
-  const out = join(dir, 'model');
-  await trainToDir(prepare(source), {
-    arch: 'mmoe',
-    cfg: { ...DEFAULT_ARCH_CONFIG, embeddingDim: 4, expertDims: [16], towerDims: [8], experts: 2 },
-    epochs: 2,
-    batchSize: 128,
-    lr: 0.01,
-    seed: 1,
-    threads: 1,
-    shards: 1,
-    weighting: 'fixed',
-    patience: 2,
-    kernels: 'js',
-    out,
-    dataInfo: source.describe(),
-  });
-  exportModelDir(out);
-  manifest = checkManifest(JSON.parse(readFileSync(join(out, 'manifest.json'), 'utf8')));
-  onnx = new Uint8Array(readFileSync(join(out, 'model.int8.onnx')));
+  model = await trainKindsModel();
+  ({ manifest, onnx } = model);
   const w = await testWorker();
   h = await startWorkers(w.built, [{ name: 'ads', onnx, manifestText: JSON.stringify(manifest) }]);
 });
 
 after(async () => {
   await h?.dispose();
-  if (dir) rmSync(dir, { recursive: true, force: true });
+  model?.remove();
 });
 
 const body = {
@@ -181,5 +116,51 @@ describe('a model of three kinds declared by its CSV schema', () => {
     const wrongPlace = await h.score('ads', { ads: [{ id: 'a1', features: { ad_bid: 1, item_category: 'c1' } }] });
     assert.equal(wrongPlace.status, 400);
     assert.match(((await wrongPlace.json()) as { error: { message: string } }).error.message, /item feature/);
+  });
+
+  test('the bench, bench:worker, load and npm start sample requests carry ads the worker accepts; encodeRequest rows are the worker\'s rows (1e-5)', async () => {
+    const info = (await (await h.fetch('ads', '/v1/model')).json()) as LoadModelInfo;
+    const bench = await scoreRequest(manifest, 60, 2);
+    const bodies: [string, Record<string, unknown>][] = [
+      ['bench', bench],
+      ['bench:worker', benchWorkerBody(manifest, 60, 2)],
+      ['load', loadBody(info, 60, 2)],
+    ];
+    for (const [name, b] of bodies) {
+      const res = await h.score('ads', b);
+      assert.equal(res.status, 200, `${name}: ${await res.clone().text()}`);
+      const json = (await res.json()) as Record<string, Scored[]>;
+      assert.equal(scoreContractViolation(json, b, manifest.tasks, kindsOf(manifest)), null, name);
+      assert.deepEqual(['items', 'coupons', 'ads'].map((f) => json[f].length), [42, 12, 6], name);
+    }
+    // npm start's sample request: three of the first kind, two of every other, ads with their bid.
+    const sample = sampleRequest(info as unknown as ModelDescription);
+    const res = await h.score('ads', sample);
+    assert.equal(res.status, 200, await res.clone().text());
+    const answered = (await res.json()) as Record<string, Scored[]>;
+    assert.equal(scoreContractViolation(answered, sample, manifest.tasks, kindsOf(manifest)), null);
+    assert.deepEqual(['items', 'coupons', 'ads'].map((f) => answered[f].length), [3, 2, 2]);
+    // The bench's Node-side rows must be the worker's: same order (kind by kind in the model's
+    // kind order), same encoding. Probabilities of row r belong to the r-th candidate of that order.
+    const layout = layoutOf(manifest.features);
+    const json = (await (await h.score('ads', bench)).json()) as Record<string, Scored[]>;
+    const runner = await createRunner(onnx, layout, { runtime: 'node' });
+    let ref: Record<string, Float32Array>;
+    try {
+      ref = await runner.run(encodeRequest(manifest, layout, bench));
+    } finally {
+      await runner.release();
+    }
+    let row = 0;
+    for (const k of kindsOf(manifest)) {
+      for (const c of listOf(bench, k.field)) {
+        const got = json[k.field].find((x) => x.id === c.id)!;
+        for (const t of manifest.tasks.filter((t) => t.appliesTo === k.name)) {
+          assert.ok(Math.abs(got[t.name] - ref[t.name][row]) <= 1e-5, `${k.field} ${c.id}.${t.name}: worker ${got[t.name]} vs row ${row} ${ref[t.name][row]}`);
+        }
+        row++;
+      }
+    }
+    assert.equal(row, 60);
   });
 });

@@ -7,6 +7,7 @@
 import assert from 'node:assert/strict';
 import { after, before, test } from 'node:test';
 import { numericExamples, type PlaygroundBoot } from '../functions/playground.ts';
+import { DEFAULT_KINDS } from '../model/features/kinds.ts';
 import type { NumericFeature } from '../model/features/spec.ts';
 import { startWorkers, testWorker, type Harness, type TestWorker } from './helpers/worker-harness.ts';
 
@@ -57,6 +58,8 @@ test('PLAYGROUND=1 serves the page at / and /playground, with example values fro
     // item_rating: identity, mean 4.1, std 0.6 -> 3.62, 4.1, 4.58.
     assert.deepEqual(boot.examples.item_rating, [3.62, 4.1, 4.58]);
     assert.deepEqual(Object.keys(boot.examples).sort(), w.model.manifest.features.filter((f) => f.kind === 'numeric').map((f) => f.name).sort());
+    // What the page falls back to when GET /v1/model lists no kinds (a worker from before them).
+    assert.deepEqual(boot.defaultKinds, DEFAULT_KINDS);
   }
   // The API is unchanged next to it.
   assert.equal((await h.fetch('on', '/v1/model')).status, 200);

@@ -74,7 +74,7 @@ interface Driver {
 async function nodeDriver(runtime: OrtRuntime, model: Uint8Array, bm: BenchModel, req: ScoreRequest): Promise<Driver> {
   const ort = await loadOrt(runtime);
   const session: Session = await ort.InferenceSession.create(model, sessionOptionsOf({ runtime, threads: 1 }) as never);
-  const feeds = feedsOf(ort, bm.layout, encodeRequest(bm.layout, req), 0, undefined, session.inputNames);
+  const feeds = feedsOf(ort, bm.layout, encodeRequest(bm.manifest, bm.layout, req), 0, undefined, session.inputNames);
   return {
     async batch(k) {
       const t0 = performance.now();

@@ -2,22 +2,29 @@
 // (plausible values: the synthetic shop's vocabularies where a feature has one, spread
 // numerics around the training mean, distinct candidate ids so embedding lookups hit
 // different rows), and the same rows encoded the way the worker encodes them, for
-// onnxruntime in Node. Deterministic for a given seed.
+// onnxruntime in Node. Deterministic for a given seed. Candidates split over the model's
+// kinds by the one rule of scripts/lib/candidate-mix.ts (80% items / 20% coupons for the
+// default two kinds), value features filled for expected-value kinds.
 
 import type { EncodedBatch } from '../../model/features/encode.ts';
 import type { FeatureLayout } from '../../model/features/layout.ts';
 import type { FeatureSpec } from '../../model/features/spec.ts';
+import { kindsOf } from '../../model/features/kinds.ts';
 import type { Manifest } from '../../model/manifest.ts';
 import { assembleBatch, type ServingCandidate } from '../../model/serving/assemble.ts';
+import { candidateLists, scoredKinds, type Candidate, type KindsDescription } from '../lib/candidate-mix.ts';
 
 type Raw = Record<string, unknown>;
 
+/** A request body: the user, the context, and one candidate list per scored kind (keyed by its field: items, coupons, ads, ...). */
 export interface ScoreRequest {
   user: { id: string; features: Raw };
   context: Raw;
-  items?: { id: string; features: Raw }[];
-  coupons?: { id: string; features: Raw }[];
+  [field: string]: unknown;
 }
+
+/** The request's list of a field (none: empty). */
+export const listOf = (req: ScoreRequest, field: string): Candidate[] => (req[field] as Candidate[] | undefined) ?? [];
 
 let vocabCache: Record<string, readonly string[]> | undefined;
 
@@ -42,8 +49,8 @@ function rng(seed: number): () => number {
   };
 }
 
-/** A /v1/score request of n candidates (80% items, 20% coupons when the model has both kinds). */
-export async function scoreRequest(manifest: Manifest, n: number, seed: number): Promise<ScoreRequest> {
+/** A /v1/score request of n candidates over the model's kinds (scripts/lib/candidate-mix.ts). */
+export async function scoreRequest(manifest: Pick<Manifest, 'features' | 'tasks' | 'kinds'>, n: number, seed: number): Promise<ScoreRequest> {
   const vocab = await vocabularies();
   const r = rng(seed * 7919 + n);
   const pick = (words: readonly string[]) => words[Math.floor(r() * words.length)];
@@ -70,26 +77,25 @@ export async function scoreRequest(manifest: Manifest, n: number, seed: number):
     }
     return out;
   };
-  const kinds = new Set(manifest.tasks.map((t) => t.appliesTo));
-  const nCoupons = kinds.has('coupon') ? (kinds.has('item') ? Math.round(n * 0.2) : n) : 0;
-  const nItems = n - nCoupons;
-  const req: ScoreRequest = { user: { id: `u${seed}`, features: feats('user') }, context: feats('context') };
-  if (nItems) req.items = Array.from({ length: nItems }, (_, i) => ({ id: `i${seed}-${i}`, features: feats('item') }));
-  if (nCoupons) req.coupons = Array.from({ length: nCoupons }, (_, i) => ({ id: `c${seed}-${i}`, features: feats('coupon') }));
-  return req;
+  const user = { id: `u${seed}`, features: feats('user') };
+  const context = feats('context');
+  return { user, context, ...candidateLists(manifest, n, (kind, i) => ({ id: `${kind.name[0]}${seed}-${i}`, features: feats(kind.name) })) };
 }
 
-/** The request's rows as the worker encodes them (items first, then coupons; score.ts). */
-export function encodeRequest(layout: FeatureLayout, req: ScoreRequest): EncodedBatch {
-  const candidates: ServingCandidate[] = [
-    ...(req.items ?? []).map((c) => ({ id: c.id, kind: 'item' as const, features: c.features as ServingCandidate['features'] })),
-    ...(req.coupons ?? []).map((c) => ({ id: c.id, kind: 'coupon' as const, features: c.features as ServingCandidate['features'] })),
-  ];
+/**
+ * The request's rows as the worker encodes them: list by list in the model's kind order, each
+ * in request order (functions/score.ts candidatesOf).
+ */
+export function encodeRequest(m: Pick<KindsDescription, 'kinds'>, layout: FeatureLayout, req: ScoreRequest): EncodedBatch {
+  const candidates: ServingCandidate[] = [];
+  for (const k of kindsOf(m)) for (const c of listOf(req, k.field)) candidates.push({ id: c.id, kind: k.name, features: c.features as ServingCandidate['features'] });
   return assembleBatch(layout, { userId: req.user.id, user: req.user.features as ServingCandidate['features'], context: req.context as ServingCandidate['features'], candidates });
 }
 
-/** The request with every 10th item (from the 6th on) overriding the context's device and hour. */
-export function withContextOverrides(req: ScoreRequest): ScoreRequest {
-  const items = (req.items ?? []).map((c, i) => (i % 10 === 5 ? { ...c, features: { ...c.features, device: i % 20 === 5 ? 'web' : 'android', hour: i % 24 } } : c));
-  return { ...req, items };
+/** The request with every 10th candidate of the bulk kind (items; from the 6th on) overriding the context's device and hour. */
+export function withContextOverrides(m: KindsDescription, req: ScoreRequest): ScoreRequest {
+  const bulk = scoredKinds(m)[0]?.field;
+  if (bulk === undefined) return req;
+  const list = listOf(req, bulk).map((c, i) => (i % 10 === 5 ? { ...c, features: { ...c.features, device: i % 20 === 5 ? 'web' : 'android', hour: i % 24 } } : c));
+  return { ...req, [bulk]: list };
 }

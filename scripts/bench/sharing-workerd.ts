@@ -51,7 +51,7 @@ await main(async () => {
     for (const n of [100, 1000]) {
       const req = await scoreRequest(manifest, n, n);
       bodies[`n${n}`] = JSON.stringify(req);
-      bodies[`n${n}+ovr`] = JSON.stringify(withContextOverrides(req));
+      bodies[`n${n}+ovr`] = JSON.stringify(withContextOverrides(manifest, req));
     }
     const mf = new Miniflare({ workers: opts });
     const stages = async (name: string, body: string, ms: number) => {

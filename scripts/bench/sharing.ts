@@ -43,7 +43,7 @@ await main(async () => {
       // The runtime's first session (wasm instantiation), then seconds of runs: a fresh wasm
       // instance runs slower until V8 has tiered its hot functions up (docs/performance.md).
       const first = await ort.InferenceSession.create(bytes['per-row'], opts);
-      const warm = feedsOf(ort, layout, encodeRequest(layout, await scoreRequest(manifest, 1000, 1)), 0, 1000, first.inputNames);
+      const warm = feedsOf(ort, layout, encodeRequest(manifest, layout, await scoreRequest(manifest, 1000, 1)), 0, 1000, first.inputNames);
       await runFor(() => first.run(warm), 3000);
       await first.release();
       const sessions: Record<string, Awaited<ReturnType<typeof ort.InferenceSession.create>>> = {};
@@ -62,9 +62,9 @@ await main(async () => {
         const base = await scoreRequest(manifest, n, n);
         const fns: Record<string, () => Promise<unknown>> = {};
         let maxDiff = 0;
-        for (const [label, req] of [['', base], ['+ovr', withContextOverrides(base)]] as const) {
+        for (const [label, req] of [['', base], ['+ovr', withContextOverrides(manifest, base)]] as const) {
           if (label && n < 10) continue;
-          const batch = encodeRequest(layout, req);
+          const batch = encodeRequest(manifest, layout, req);
           const outs: Record<string, Record<string, Float32Array>> = {};
           for (const [k, s] of Object.entries(sessions)) {
             const feeds = feedsOf(ort, layout, batch, 0, batch.n, s.inputNames);

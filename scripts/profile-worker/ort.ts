@@ -114,7 +114,7 @@ function randomFeeds(ortLib: Ort, inputs: { name: string; type: string; dims: nu
 
 /** The model's input tensors for the POST /v1/score body of n candidates, in runtime `lib`. */
 export function requestFeeds(lib: Ort, run: ProfileRun, n: number): Record<string, unknown> {
-  return runFeeds(lib, run.bm.layout, encodeRequest(run.bm.layout, JSON.parse(run.bodies.get(n)!)));
+  return runFeeds(lib, run.bm.layout, encodeRequest(run.bm.manifest, run.bm.layout, JSON.parse(run.bodies.get(n)!)));
 }
 
 /** Largest absolute difference between two runs' outputs. */

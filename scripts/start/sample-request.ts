@@ -5,12 +5,14 @@
 // the request ids.
 
 import type { ClientFeature } from '../../functions/model-description.ts';
+import { kindsOf, type KindSpec } from '../../model/features/kinds.ts';
+import { withValueFeatures } from '../lib/candidate-mix.ts';
 
 export interface ModelDescription {
   features: ClientFeature[];
   tasks: { appliesTo: string }[];
   /** The candidate kinds (GET /v1/model lists them; absent from older workers: items and coupons). */
-  kinds?: { name: string; field: string; value?: { task: string; feature: string }[] }[];
+  kinds?: KindSpec[];
   limits: { maxAbsZScore: number };
 }
 
@@ -43,17 +45,12 @@ function featuresOf(m: ModelDescription, entity: string, k: number): Record<stri
 export function sampleRequest(m: ModelDescription): Record<string, unknown> {
   const has = (kind: string) => m.tasks.some((t) => t.appliesTo === kind);
   const body: Record<string, unknown> = { user: { id: 'u42', features: featuresOf(m, 'user', 1) }, context: featuresOf(m, 'context', 2) };
-  const kinds = m.kinds ?? [
-    { name: 'item', field: 'items' },
-    { name: 'coupon', field: 'coupons' },
-  ];
-  kinds.forEach((kind, n) => {
+  kindsOf(m).forEach((kind, n) => {
     if (!has(kind.name)) return;
     // Three of the first kind, two of every other; ids prefixed by the kind's initial.
     body[kind.field] = Array.from({ length: n === 0 ? 3 : 2 }, (_, k) => {
-      const features = featuresOf(m, kind.name, k);
       // Expected-value kinds need their value features (a bid, ...) even when the model does not use them.
-      for (const v of kind.value ?? []) if (features[v.feature] === undefined) features[v.feature] = 1 + k;
+      const features = withValueFeatures(kind, featuresOf(m, kind.name, k), 1 + k);
       return { id: n === 0 ? `${kind.name[0]}${101 + k * 7}` : `${kind.name[0]}${3 + k}`, features };
     });
   });

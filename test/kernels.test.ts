@@ -282,6 +282,109 @@ describe('gatherRows', () => {
   }
 });
 
+describe('adamRows', () => {
+  for (const v of variants) {
+    test(`${v.label}: lazy Adam on the listed rows only (with decay), 3 steps, against float64; refuses a row outside the table`, () => {
+      const r = rng(8);
+      const lr = 2e-3, b1 = 0.9, b2 = 0.999, eps = 1e-8, keep = 1 - 2e-3 * 0.1;
+      for (const d of [1, 3, 4, 16, 17]) {
+        const rows = 40;
+        const len = rows * d;
+        const w = randomFill(v.make(len), r), g = v.make(len), m = v.make(len), vv = v.make(len);
+        // Rows in memory for the in-memory variants; an ordinary array (copied to scratch) otherwise.
+        const list = v.k === wasm && v.label !== 'wasm-foreign' ? wasm.allocInt(rows) : new Int32Array(rows);
+        for (let step = 1; step <= 3; step++) {
+          randomFill(g, r, 0.2);
+          let count = 0;
+          for (let row = step % 2; row < rows; row += 2) list[count++] = row; // every other row, alternating
+          list[count++] = rows - 1 - (step % 2); // and one of the others, last
+          const corr = (lr * Math.sqrt(1 - b2 ** step)) / (1 - b1 ** step);
+          const wantW = Float64Array.from(w), wantM = Float64Array.from(m), wantV = Float64Array.from(vv);
+          const scaleW = Float64Array.from(w, Math.abs), scaleM = Float64Array.from(m, Math.abs);
+          const listed = new Set(Array.from(list.subarray(0, count)));
+          for (const row of listed) {
+            for (let i = row * d; i < (row + 1) * d; i++) {
+              wantM[i] = b1 * m[i] + (1 - b1) * g[i];
+              scaleM[i] = Math.abs(b1 * m[i]) + Math.abs((1 - b1) * g[i]);
+              wantV[i] = b2 * vv[i] + (1 - b2) * g[i] * g[i];
+              const upd = (corr * wantM[i]) / (Math.sqrt(wantV[i]) + eps);
+              wantW[i] = keep * w[i] - upd;
+              scaleW[i] = Math.abs(w[i]) + Math.abs(upd);
+            }
+          }
+          const g0 = Array.from(g);
+          v.k.adamRows(w, g, m, vv, list, count, d, corr, b1, b2, eps, keep);
+          const tag = `${v.label} adamRows d=${d} step=${step}`;
+          assertClose(`${tag} m`, m, wantM, scaleM);
+          assertClose(`${tag} v`, vv, wantV, Array.from(wantV, Math.abs));
+          assertClose(`${tag} w`, w, wantW, scaleW);
+          // Unlisted rows keep their exact bits (checked against the float64 copies of their float32 values), g is not zeroed.
+          for (let row = 0; row < rows; row++) if (!listed.has(row)) for (let i = row * d; i < (row + 1) * d; i++) assert.ok(w[i] === wantW[i] && m[i] === wantM[i], `${tag}: row ${row} untouched`);
+          assert.deepEqual(Array.from(g), g0, `${tag}: g unchanged`);
+        }
+        list[1] = rows;
+        assert.throws(() => v.k.adamRows(w, g, m, vv, list, 3, d, lr, b1, b2, eps, 1), /adamRows: row 40 outside a table of 40 rows/);
+        list[1] = -1;
+        assert.throws(() => v.k.adamRows(w, g, m, vv, list, 3, d, lr, b1, b2, eps, 1), /outside a table/);
+      }
+    });
+  }
+});
+
+describe('scatterAddRows', () => {
+  for (const v of variants) {
+    test(`${v.label}: sets a row on its first touch of the step, adds after, skips row 0, lists new rows in order; refuses bad ids and a full list`, () => {
+      const r = rng(9);
+      const inMemory = v.k === wasm && v.label !== 'wasm-foreign';
+      const ints = (n: number) => (inMemory ? wasm.allocInt(n) : new Int32Array(n));
+      for (const d of [1, 3, 4, 16, 17]) {
+        const rows = 30;
+        const count = 25;
+        const grad = randomFill(v.make(rows * d), r); // stale values of an earlier step
+        const stamp = ints(rows), touched = ints(count + 5), state = ints(2);
+        state[1] = 7; // step stamp
+        stamp[5] = 7; // row 5 already touched this step, with a gradient of 1s
+        state[0] = 1;
+        touched[0] = 5;
+        for (let j = 0; j < d; j++) grad[5 * d + j] = 1;
+        const ids = ints(count);
+        for (let i = 0; i < count; i++) ids[i] = Math.floor(r() * 8); // many repeats, some 0
+        ids[0] = 0;
+        ids[1] = 5;
+        const src = randomFill(v.make(count * d), r);
+        // float32 reference in the same order
+        const want = Float32Array.from(grad);
+        const seen = new Set([5]);
+        const order = [5];
+        for (let i = 0; i < count; i++) {
+          const row = ids[i];
+          if (row === 0) continue;
+          for (let j = 0; j < d; j++) want[row * d + j] = seen.has(row) ? want[row * d + j] + src[i * d + j] : src[i * d + j];
+          if (!seen.has(row)) order.push(row);
+          seen.add(row);
+        }
+        v.k.scatterAddRows(grad, stamp, touched, state, ids, count, d, src);
+        const tag = `${v.label} d=${d}`;
+        for (let i = 0; i < rows * d; i++) assert.ok(Object.is(grad[i], want[i]), `${tag} grad[${i}] ${grad[i]} vs ${want[i]}`);
+        assert.deepEqual(Array.from(touched.subarray(0, state[0])), order, `${tag}: touched rows in order of first touch`);
+        for (const row of order) assert.equal(stamp[row], 7, `${tag}: row ${row} stamped`);
+        assert.equal(stamp[0], 0, `${tag}: the padding row is never touched`);
+        ids[3] = rows;
+        assert.throws(() => v.k.scatterAddRows(grad, stamp, touched, state, ids, count, d, src), /scatterAddRows: row 30 outside a table of 30 rows/);
+        ids[3] = 1;
+        // The same ids again add to rows already touched: no new row, so a list with no room left is fine.
+        const full = touched.subarray(0, state[0]);
+        v.k.scatterAddRows(grad, stamp, full, state, ids, count, d, src);
+        assert.equal(state[0], order.length, `${tag}: repeats add no row`);
+        // A new row with no room left: an error, with state[0] still the rows listed.
+        ids[4] = 9;
+        assert.throws(() => v.k.scatterAddRows(grad, stamp, full, state, ids, count, d, src), /a step touched more than the \d+ rows its list holds/);
+        assert.equal(state[0], order.length, `${tag}: the count stays right`);
+      }
+    });
+  }
+});
+
 // ---- implementations agree ------------------------------------------------------------------
 
 test('js and wasm-simd agree on a layer forward/backward sequence', () => {

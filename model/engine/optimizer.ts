@@ -1,7 +1,8 @@
 // Adam over the gradients of one or more shards. Shards are always summed in the same order
 // (shard 0, then 1, ...), so the update does not depend on how many threads computed them:
 // one thread and two threads give bit-identical weights.
-// Embedding tables use lazy Adam: only rows some shard touched are read or written.
+// Embedding tables use lazy Adam: only rows some shard touched are read or written (the
+// kernels' adamRows over a list of rows; the shards' gradients of a row are summed first).
 // An update can be split into parts (by parameter and by row) that threads apply at once.
 
 import type { Kernels } from './kernels/types.ts';
@@ -29,7 +30,8 @@ export class Adam {
   readonly embeddingDecay: number;
   /** Multiplier of the learning rate for the next step: the trainer's warm-up / decay schedule. */
   scale = 1;
-  private rowBuf = new Float32Array(0);
+  /** The rows of one shard this part updates (per Adam instance, so per thread). */
+  private rowList = new Int32Array(0);
 
   constructor(
     private readonly k: Kernels,
@@ -78,39 +80,33 @@ export class Adam {
 
   private applySparse(t: EmbeddingTable, shards: readonly Workspace[], lrT: number, part: number, parts: number): void {
     const d = t.dim;
-    if (this.rowBuf.length < d) this.rowBuf = new Float32Array(d);
-    const g = this.rowBuf;
-    const { b1, b2, eps } = this;
-    const w = t.data;
-    const m = t.m;
-    const v = t.v;
     const keep = 1 - this.lr * this.embeddingDecay;
     const grads = shards.map((s) => s.sparseGrad(t));
     for (let s = 0; s < grads.length; s++) {
       const gs = grads[s];
-      const rows = gs.touched;
-      const src = gs.grad;
-      for (let r = 0, n = gs.count; r < n; r++) {
-        const row = rows[r];
+      const touched = gs.touched;
+      const n = gs.count;
+      if (this.rowList.length < n) this.rowList = new Int32Array(Math.max(n, 2 * this.rowList.length));
+      const list = this.rowList;
+      let count = 0;
+      for (let r = 0; r < n; r++) {
+        const row = touched[r];
         if (row % parts !== part) continue;
         let seen = false;
         for (let q = 0; q < s; q++) if (grads[q].has(row)) seen = true;
         if (seen) continue; // updated with the earlier shard that touched it
+        // The later shards' gradients of the row are summed into this shard's, in shard order
+        // (the row belongs to this part only, so no other thread writes it).
         const base = row * d;
-        for (let j = 0; j < d; j++) g[j] = src[base + j];
+        const g = gs.grad;
         for (let q = s + 1; q < grads.length; q++) {
           if (!grads[q].has(row)) continue;
           const o = grads[q].grad;
-          for (let j = 0; j < d; j++) g[j] += o[base + j];
+          for (let j = 0; j < d; j++) g[base + j] += o[base + j];
         }
-        for (let j = 0; j < d; j++) {
-          const i = base + j;
-          const gi = g[j];
-          const mi = (m[i] = b1 * m[i] + (1 - b1) * gi);
-          const vi = (v[i] = b2 * v[i] + (1 - b2) * gi * gi);
-          w[i] = keep * w[i] - (lrT * mi) / (Math.sqrt(vi) + eps);
-        }
+        list[count++] = row;
       }
+      this.k.adamRows(t.data, gs.grad, t.m, t.v, list, count, d, lrT, this.b1, this.b2, this.eps, keep);
     }
   }
 }

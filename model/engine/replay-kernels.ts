@@ -23,6 +23,8 @@ function delegate(inner: Kernels, alloc: (len: number) => Float32Array, allocInt
     relu: inner.relu.bind(inner),
     reluBackward: inner.reluBackward.bind(inner),
     adam: inner.adam.bind(inner),
+    adamRows: inner.adamRows.bind(inner),
+    scatterAddRows: inner.scatterAddRows.bind(inner),
     gatherRows: inner.gatherRows.bind(inner),
   };
 }

@@ -58,6 +58,11 @@ export class SparseGrad {
     for (let j = 0; j < d; j++) this.grad[row * d + j] = src[off + j];
   }
 
+  /** grad[ids[i]] += src row i ([count, dim]) for i < count, in one kernel call (row 0 skipped). */
+  addRows(k: Kernels, ids: Int32Array, count: number, src: Float32Array): void {
+    k.scatterAddRows(this.grad, this.stamp, this.touched, this.state, ids, count, this.dim, src);
+  }
+
   /** grad[row] += scale * src[off .. off + dim). The padding row 0 is never trained. */
   add(row: number, src: Float32Array, off: number, scale: number): void {
     if (row === 0) return;

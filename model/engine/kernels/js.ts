@@ -15,6 +15,8 @@ export function createJsKernels(): Kernels {
     relu,
     reluBackward,
     adam,
+    adamRows,
+    scatterAddRows,
     gatherRows,
   };
 }
@@ -123,6 +125,64 @@ function adam(w: Float32Array, g: Float32Array, m: Float32Array, v: Float32Array
     w[i] -= (lr * m[i]) / (Math.sqrt(v[i]) + eps);
     g[i] = 0;
   }
+}
+
+export function adamRows(w: Float32Array, g: Float32Array, m: Float32Array, v: Float32Array, rows: Int32Array, count: number, d: number, lr: number, b1: number, b2: number, eps: number, keep: number): void {
+  checkLen('rows', rows, count);
+  checkRows('adamRows', rows, count, d, Math.min(w.length, g.length, m.length, v.length));
+  const c1 = 1 - b1, c2 = 1 - b2;
+  for (let r = 0; r < count; r++) {
+    const base = rows[r] * d;
+    for (let i = base; i < base + d; i++) {
+      const gi = g[i];
+      m[i] = b1 * m[i] + c1 * gi;
+      v[i] = b2 * v[i] + c2 * gi * gi;
+      w[i] = keep * w[i] - (lr * m[i]) / (Math.sqrt(v[i]) + eps);
+    }
+  }
+}
+
+export function scatterAddRows(grad: Float32Array, stamp: Int32Array, touched: Int32Array, state: Int32Array, ids: Int32Array, count: number, d: number, src: Float32Array): void {
+  checkScatter(grad, stamp, state, ids, count, d, src);
+  const step = state[1];
+  let n = state[0];
+  for (let i = 0; i < count; i++) {
+    const row = ids[i];
+    if (row === 0) continue;
+    const base = row * d;
+    const off = i * d;
+    if (stamp[row] !== step) {
+      if (n >= touched.length) {
+        state[0] = n;
+        throw touchedFull(touched.length);
+      }
+      stamp[row] = step;
+      touched[n++] = row;
+      for (let j = 0; j < d; j++) grad[base + j] = src[off + j];
+    } else {
+      for (let j = 0; j < d; j++) grad[base + j] += src[off + j];
+    }
+  }
+  state[0] = n;
+}
+
+/** The operand checks of scatterAddRows (both implementations): lengths and ids. */
+export function checkScatter(grad: Float32Array, stamp: Int32Array, state: Int32Array, ids: Int32Array, count: number, d: number, src: Float32Array): void {
+  checkLen('ids', ids, count);
+  checkLen('src', src, count * d);
+  checkLen('state', state, 2);
+  checkRows('scatterAddRows', ids, count, d, Math.min(grad.length, stamp.length * d));
+}
+
+/** More distinct rows in a step than the sparse gradient's list holds (the workspace sizes it for every id of a step). */
+export function touchedFull(cap: number): RangeError {
+  return new RangeError(`scatterAddRows: a step touched more than the ${cap} rows its list holds`);
+}
+
+/** Throws a RangeError naming the kernel when a row index lies outside a [length / d, d] table. */
+export function checkRows(kernel: string, rows: Int32Array, count: number, d: number, length: number): void {
+  const n = Math.floor(length / d);
+  for (let i = 0; i < count; i++) if (!(rows[i] >= 0 && rows[i] < n)) throw new RangeError(`${kernel}: row ${rows[i]} outside a table of ${n} rows`);
 }
 
 export function gatherRows(table: Float32Array, ids: Int32Array, count: number, d: number, out: Float32Array): void {

@@ -21,6 +21,20 @@ export interface Kernels {
   reluBackward(dy: Float32Array, y: Float32Array, dx: Float32Array, len: number): void;
   /** Dense Adam step over len elements: m = b1 m + (1-b1) g; v = b2 v + (1-b2) g^2; w -= lr * m / (sqrt(v) + eps) where lr already includes bias correction; g is then zeroed. */
   adam(w: Float32Array, g: Float32Array, m: Float32Array, v: Float32Array, len: number, lr: number, b1: number, b2: number, eps: number): void;
+  /**
+   * Lazy Adam over the rows rows[0 .. count) of [*, d] tables: per listed row, m = b1 m + (1-b1) g;
+   * v = b2 v + (1-b2) g^2; w = keep w - lr m / (sqrt(v) + eps), in float32 (lr includes bias
+   * correction, keep the decoupled weight decay). g is read, not zeroed. A row outside the table is a RangeError.
+   */
+  adamRows(w: Float32Array, g: Float32Array, m: Float32Array, v: Float32Array, rows: Int32Array, count: number, d: number, lr: number, b1: number, b2: number, eps: number, keep: number): void;
+  /**
+   * The embedding gradient scatter into a lazily zeroed sparse gradient (engine/sparse-grad.ts):
+   * for i < count with ids[i] != 0, row ids[i] of grad gets src row i ([count, d]) added, or set
+   * when the row is first touched this step (stamp[row] != state[1]: the row is then stamped and
+   * appended to touched, state[0] counting them). An id outside the table, or a new row when
+   * touched is full, is a RangeError.
+   */
+  scatterAddRows(grad: Float32Array, stamp: Int32Array, touched: Int32Array, state: Int32Array, ids: Int32Array, count: number, d: number, src: Float32Array): void;
   /** out[i*d .. (i+1)*d) = table row ids[i], for i < count (the embedding gather: an exact copy). */
   gatherRows(table: Float32Array, ids: Int32Array, count: number, d: number, out: Float32Array): void;
 }

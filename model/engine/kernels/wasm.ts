@@ -16,7 +16,7 @@
 //   from a posted byte offset should be created with viewF32()/viewI32() so they are recognised.
 
 import { SIMD_WASM_BASE64 } from './simd-wasm.generated.ts';
-import { gatherRows as gatherRowsJs } from './js.ts';
+import { adamRows as adamRowsJs, checkRows, checkScatter, gatherRows as gatherRowsJs, scatterAddRows as scatterAddRowsJs, touchedFull } from './js.ts';
 import { checkLen, type Kernels } from './types.ts';
 
 // Minimal typing of the WebAssembly JS API: the project's lib (ES2022, no DOM) and @types/node 20
@@ -80,6 +80,8 @@ interface Exports {
   relu(x: number, y: number, len: number): void;
   reluBackward(dy: number, y: number, dx: number, len: number): void;
   adam(w: number, g: number, m: number, v: number, len: number, lr: number, b1: number, c1: number, b2: number, c2: number, eps: number): void;
+  adamRows(w: number, g: number, m: number, v: number, rows: number, count: number, d: number, lr: number, b1: number, c1: number, b2: number, c2: number, eps: number, keep: number): void;
+  scatterAddRows(grad: number, stamp: number, touched: number, state: number, cap: number, ids: number, count: number, d: number, src: number): number;
   gatherRows(table: number, ids: number, count: number, d: number, out: number): void;
 }
 
@@ -363,13 +365,45 @@ class WasmKernelsImpl implements WasmKernels {
     this.chunked(len, [[w, 3], [g, 3], [m, 3], [v, 3]], (p, n) => this.ex.adam(p[0], p[1], p[2], p[3], n, lr, b1, 1 - b1, b2, 1 - b2, eps));
   }
 
+  adamRows(w: Float32Array, g: Float32Array, m: Float32Array, v: Float32Array, rows: Int32Array, count: number, d: number, lr: number, b1: number, b2: number, eps: number, keep: number): void {
+    checkLen('rows', rows, count);
+    // The wasm loop does not bounds-check rows: check them here (one compare per row of d updates).
+    checkRows('adamRows', rows, count, d, Math.min(w.length, g.length, m.length, v.length));
+    const pw = this.addressOf(w), pg = this.addressOf(g), pm = this.addressOf(m), pv = this.addressOf(v);
+    if (!(pw >= 0 && pg >= 0 && pm >= 0 && pv >= 0)) {
+      // A table outside the memory: the JS loop on the arrays themselves.
+      this.fallbackCopies++;
+      return adamRowsJs(w, g, m, v, rows, count, d, lr, b1, b2, eps, keep);
+    }
+    // The row list may be an ordinary array (the optimizer's, one per thread): copying count
+    // ints into this instance's scratch is small next to the 4 x d floats a row updates.
+    let pr = this.addressOf(rows);
+    if (pr < 0) {
+      pr = this.scratch(count * 4);
+      new Int32Array(this.buffer(), pr, count).set(rows.subarray(0, count));
+    }
+    this.ex.adamRows(pw, pg, pm, pv, pr, count, d, lr, b1, 1 - b1, b2, 1 - b2, eps, keep);
+  }
+
+  scatterAddRows(grad: Float32Array, stamp: Int32Array, touched: Int32Array, state: Int32Array, ids: Int32Array, count: number, d: number, src: Float32Array): void {
+    // The wasm loop does not check the ids: they are checked here (one compare per id).
+    checkScatter(grad, stamp, state, ids, count, d, src);
+    const ptrs = [grad, stamp, touched, state, ids, src].map((a) => this.addressOf(a));
+    if (ptrs.every((p) => p >= 0)) {
+      if (this.ex.scatterAddRows(ptrs[0], ptrs[1], ptrs[2], ptrs[3], touched.length, ptrs[4], count, d, ptrs[5]) !== 0) throw touchedFull(touched.length);
+      return;
+    }
+    // An operand outside the memory: the JS loop on the arrays themselves (the same float32 adds).
+    this.fallbackCopies++;
+    scatterAddRowsJs(grad, stamp, touched, state, ids, count, d, src);
+  }
+
   gatherRows(table: Float32Array, ids: Int32Array, count: number, d: number, out: Float32Array): void {
     checkLen('ids', ids, count);
     checkLen('out', out, count * d);
     const pt = this.addressOf(table), pi = this.addressOf(ids), po = this.addressOf(out);
     // The wasm loop does not bounds-check ids: check them here (cheap next to the copy).
-    const rows = table.length / d;
-    for (let i = 0; i < count; i++) if (!(ids[i] >= 0 && ids[i] < rows)) throw new RangeError(`gatherRows: row ${ids[i]} outside a table of ${rows} rows`);
+    checkRows('gatherRows', ids, count, d, table.length);
     if (pt >= 0 && pi >= 0 && po >= 0) return this.ex.gatherRows(pt, pi, count, d, po);
     // An operand outside the memory: the plain copy (exact too) instead of copying the table through.
     this.fallbackCopies++;

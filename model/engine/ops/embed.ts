@@ -21,10 +21,7 @@ export class EmbedFields implements Op {
   }
 
   backward(ctx: BackwardCtx, _ins: Float32Array[], _out: Float32Array, dOut: Float32Array): void {
-    const g = ctx.sparseGrad(this.table);
-    const d = this.table.dim;
-    const ids = ctx.batch.cat;
-    for (let i = 0; i < ctx.n * this.fields; i++) g.add(ids[i], dOut, i * d, 1);
+    ctx.sparseGrad(this.table).addRows(ctx.k, ctx.batch.cat, ctx.n * this.fields, dOut);
   }
 
   onnx(e: OnnxEmitter): string {

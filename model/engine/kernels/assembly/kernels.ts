@@ -157,6 +157,79 @@ export function adam(w: usize, g: usize, m: usize, v: usize, len: i32, lr: f32, 
   }
 }
 
+/**
+ * Lazy Adam over the rows rows[0 .. count) of a [*, d] embedding table: for each listed row,
+ * m = b1 m + c1 g; v = b2 v + c2 g^2; w = keep w - lr m / (sqrt(v) + eps). g is read, not
+ * zeroed (sparse gradients are reset by their step stamp). The caller checks the rows.
+ */
+export function adamRows(w: usize, g: usize, m: usize, v: usize, rows: usize, count: i32, d: i32, lr: f32, b1: f32, c1: f32, b2: f32, c2: f32, eps: f32, keep: f32): void {
+  const vb1 = f32x4.splat(b1), vb2 = f32x4.splat(b2), vc1 = f32x4.splat(c1), vc2 = f32x4.splat(c2);
+  const vlr = f32x4.splat(lr), veps = f32x4.splat(eps), vkeep = f32x4.splat(keep);
+  const rb: usize = <usize>d << 2;
+  const vb: usize = rb & ~15;
+  for (let r = 0; r < count; r++) {
+    const base = <usize>load<i32>(rows + (<usize>r << 2)) * rb;
+    let o: usize = base;
+    const end = base + vb;
+    for (; o < end; o += 16) {
+      const gv = v128.load(g + o);
+      const mv = f32x4.add(f32x4.mul(vb1, v128.load(m + o)), f32x4.mul(vc1, gv));
+      const vv = f32x4.add(f32x4.mul(vb2, v128.load(v + o)), f32x4.mul(vc2, f32x4.mul(gv, gv)));
+      v128.store(m + o, mv);
+      v128.store(v + o, vv);
+      v128.store(w + o, f32x4.sub(f32x4.mul(vkeep, v128.load(w + o)), f32x4.div(f32x4.mul(vlr, mv), f32x4.add(f32x4.sqrt(vv), veps))));
+    }
+    for (; o < base + rb; o += 4) {
+      const gs = load<f32>(g + o);
+      const ms = b1 * load<f32>(m + o) + c1 * gs;
+      const vs = b2 * load<f32>(v + o) + c2 * (gs * gs);
+      store<f32>(m + o, ms);
+      store<f32>(v + o, vs);
+      store<f32>(w + o, keep * load<f32>(w + o) - (lr * ms) / (Mathf.sqrt(vs) + eps));
+    }
+  }
+}
+
+/**
+ * The embedding gradient scatter: for i < count, grad row ids[i] += src row i ([count, d]),
+ * where a row seen for the first time this step (stamp[row] != state[1]) is stamped, appended
+ * to touched (state[0] counts them, at most cap) and set instead of added. Row 0 (padding) is
+ * skipped. The caller checks the ids. Returns 0, or 1 when a new row found touched full (the
+ * rows before it are done, state[0] is kept right).
+ */
+export function scatterAddRows(grad: usize, stamp: usize, touched: usize, state: usize, cap: i32, ids: usize, count: i32, d: i32, src: usize): i32 {
+  const rb: usize = <usize>d << 2;
+  const vb: usize = rb & ~15;
+  const step = load<i32>(state, 4);
+  let n = load<i32>(state);
+  let from = src;
+  for (let i = 0; i < count; i++) {
+    const row = load<i32>(ids + (<usize>i << 2));
+    if (row != 0) {
+      const dst = grad + <usize>row * rb;
+      const sp = stamp + (<usize>row << 2);
+      let o: usize = 0;
+      if (load<i32>(sp) != step) {
+        if (n >= cap) {
+          store<i32>(state, n);
+          return 1;
+        }
+        store<i32>(sp, step);
+        store<i32>(touched + (<usize>n << 2), row);
+        n++;
+        for (; o < vb; o += 16) v128.store(dst + o, v128.load(from + o));
+        for (; o < rb; o += 4) store<f32>(dst + o, load<f32>(from + o));
+      } else {
+        for (; o < vb; o += 16) v128.store(dst + o, f32x4.add(v128.load(dst + o), v128.load(from + o)));
+        for (; o < rb; o += 4) store<f32>(dst + o, load<f32>(dst + o) + load<f32>(from + o));
+      }
+    }
+    from += rb;
+  }
+  store<i32>(state, n);
+  return 0;
+}
+
 /** out[i*d ..] = table row ids[i] for i < count (the caller checks the ids). */
 export function gatherRows(table: usize, ids: usize, count: i32, d: i32, out: usize): void {
   const rb: usize = <usize>d << 2;

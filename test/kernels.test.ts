@@ -385,6 +385,41 @@ describe('scatterAddRows', () => {
   }
 });
 
+describe('mixAdd / mixBackward', () => {
+  for (const v of variants) {
+    test(`${v.label}: one expert's gate-weighted share and its backward, against float64`, () => {
+      const r = rng(10);
+      for (const [n, K, d] of [[1, 1, 1], [5, 3, 4], [7, 4, 17], [33, 8, 64]]) {
+        const g = randomFill(v.make(n * K), r), e = randomFill(v.make(n * d), r), dy = randomFill(v.make(n * d), r);
+        for (let k = 0; k < K; k++) {
+          const y = randomFill(v.make(n * d), r), de = randomFill(v.make(n * d), r), dg = randomFill(v.make(n * K), r);
+          const wantY = Float64Array.from(y), scaleY = Float64Array.from(y, Math.abs);
+          const wantDe = Float64Array.from(de), scaleDe = Float64Array.from(de, Math.abs);
+          const wantDg = Float64Array.from(dg), scaleDg = Float64Array.from(dg, Math.abs);
+          for (let i = 0; i < n; i++) {
+            const gk = g[i * K + k];
+            for (let j = 0; j < d; j++) {
+              wantY[i * d + j] += gk * e[i * d + j];
+              scaleY[i * d + j] += Math.abs(gk * e[i * d + j]);
+              wantDe[i * d + j] += gk * dy[i * d + j];
+              scaleDe[i * d + j] += Math.abs(gk * dy[i * d + j]);
+              wantDg[i * K + k] += dy[i * d + j] * e[i * d + j];
+              scaleDg[i * K + k] += Math.abs(dy[i * d + j] * e[i * d + j]);
+            }
+          }
+          v.k.mixAdd(y, g, K, k, e, n, d);
+          v.k.mixBackward(dy, g, K, k, e, n, d, de, dg);
+          const tag = `${v.label} n=${n} K=${K} d=${d} k=${k}`;
+          assertClose(`${tag} y`, y, wantY, scaleY);
+          assertClose(`${tag} de`, de, wantDe, scaleDe);
+          assertClose(`${tag} dg`, dg, wantDg, scaleDg);
+        }
+        assert.throws(() => v.k.mixAdd(v.make(n * d), g, K, K, e, n, d), /mix: expert/);
+      }
+    });
+  }
+});
+
 // ---- implementations agree ------------------------------------------------------------------
 
 test('js and wasm-simd agree on a layer forward/backward sequence', () => {

@@ -25,6 +25,8 @@ function delegate(inner: Kernels, alloc: (len: number) => Float32Array, allocInt
     adam: inner.adam.bind(inner),
     adamRows: inner.adamRows.bind(inner),
     scatterAddRows: inner.scatterAddRows.bind(inner),
+    mixAdd: inner.mixAdd.bind(inner),
+    mixBackward: inner.mixBackward.bind(inner),
     gatherRows: inner.gatherRows.bind(inner),
   };
 }

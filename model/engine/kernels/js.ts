@@ -17,6 +17,8 @@ export function createJsKernels(): Kernels {
     adam,
     adamRows,
     scatterAddRows,
+    mixAdd,
+    mixBackward,
     gatherRows,
   };
 }
@@ -177,6 +179,39 @@ export function checkScatter(grad: Float32Array, stamp: Int32Array, state: Int32
 /** More distinct rows in a step than the sparse gradient's list holds (the workspace sizes it for every id of a step). */
 export function touchedFull(cap: number): RangeError {
   return new RangeError(`scatterAddRows: a step touched more than the ${cap} rows its list holds`);
+}
+
+function mixAdd(y: Float32Array, g: Float32Array, K: number, k: number, e: Float32Array, n: number, d: number): void {
+  checkMix(y, g, K, k, e, n, d);
+  for (let i = 0; i < n; i++) {
+    const gk = g[i * K + k];
+    const o = i * d;
+    for (let j = 0; j < d; j++) y[o + j] += gk * e[o + j];
+  }
+}
+
+function mixBackward(dy: Float32Array, g: Float32Array, K: number, k: number, e: Float32Array, n: number, d: number, de: Float32Array, dg: Float32Array): void {
+  checkMix(dy, g, K, k, e, n, d);
+  checkLen('de', de, n * d);
+  checkLen('dg', dg, n * K);
+  for (let i = 0; i < n; i++) {
+    const gk = g[i * K + k];
+    const o = i * d;
+    let dot = 0;
+    for (let j = 0; j < d; j++) {
+      dot += dy[o + j] * e[o + j];
+      de[o + j] += gk * dy[o + j];
+    }
+    dg[i * K + k] += dot;
+  }
+}
+
+/** The operand checks of mixAdd / mixBackward (both implementations). */
+export function checkMix(y: Float32Array, g: Float32Array, K: number, k: number, e: Float32Array, n: number, d: number): void {
+  if (!(Number.isInteger(k) && k >= 0 && k < K)) throw new RangeError(`mix: expert ${k} of ${K}`);
+  checkLen('y', y, n * d);
+  checkLen('g', g, n * K);
+  checkLen('e', e, n * d);
 }
 
 /** Throws a RangeError naming the kernel when a row index lies outside a [length / d, d] table. */

@@ -35,6 +35,10 @@ export interface Kernels {
    * touched is full, is a RangeError.
    */
   scatterAddRows(grad: Float32Array, stamp: Int32Array, touched: Int32Array, state: Int32Array, ids: Int32Array, count: number, d: number, src: Float32Array): void;
+  /** One expert's share of a gate-weighted mixture: y[i,:] += g[i*K + k] * e[i,:] for rows i < n of [n, d] (g is [n, K]). */
+  mixAdd(y: Float32Array, g: Float32Array, K: number, k: number, e: Float32Array, n: number, d: number): void;
+  /** Backward of mixAdd: de[i,:] += g[i*K + k] * dy[i,:]; dg[i*K + k] += dy[i,:] . e[i,:]. */
+  mixBackward(dy: Float32Array, g: Float32Array, K: number, k: number, e: Float32Array, n: number, d: number, de: Float32Array, dg: Float32Array): void;
   /** out[i*d .. (i+1)*d) = table row ids[i], for i < count (the embedding gather: an exact copy). */
   gatherRows(table: Float32Array, ids: Int32Array, count: number, d: number, out: Float32Array): void;
 }

@@ -16,7 +16,7 @@
 //   from a posted byte offset should be created with viewF32()/viewI32() so they are recognised.
 
 import { SIMD_WASM_BASE64 } from './simd-wasm.generated.ts';
-import { adamRows as adamRowsJs, checkRows, checkScatter, gatherRows as gatherRowsJs, scatterAddRows as scatterAddRowsJs, touchedFull } from './js.ts';
+import { adamRows as adamRowsJs, checkMix, checkRows, checkScatter, gatherRows as gatherRowsJs, scatterAddRows as scatterAddRowsJs, touchedFull } from './js.ts';
 import { checkLen, type Kernels } from './types.ts';
 
 // Minimal typing of the WebAssembly JS API: the project's lib (ES2022, no DOM) and @types/node 20
@@ -82,6 +82,8 @@ interface Exports {
   adam(w: number, g: number, m: number, v: number, len: number, lr: number, b1: number, c1: number, b2: number, c2: number, eps: number): void;
   adamRows(w: number, g: number, m: number, v: number, rows: number, count: number, d: number, lr: number, b1: number, c1: number, b2: number, c2: number, eps: number, keep: number): void;
   scatterAddRows(grad: number, stamp: number, touched: number, state: number, cap: number, ids: number, count: number, d: number, src: number): number;
+  mixAdd(y: number, g: number, K: number, k: number, e: number, n: number, d: number): void;
+  mixBackward(dy: number, g: number, K: number, k: number, e: number, n: number, d: number, de: number, dg: number): void;
   gatherRows(table: number, ids: number, count: number, d: number, out: number): void;
 }
 
@@ -396,6 +398,22 @@ class WasmKernelsImpl implements WasmKernels {
     // An operand outside the memory: the JS loop on the arrays themselves (the same float32 adds).
     this.fallbackCopies++;
     scatterAddRowsJs(grad, stamp, touched, state, ids, count, d, src);
+  }
+
+  mixAdd(y: Float32Array, g: Float32Array, K: number, k: number, e: Float32Array, n: number, d: number): void {
+    checkMix(y, g, K, k, e, n, d);
+    const py = this.addressOf(y), pg = this.addressOf(g), pe = this.addressOf(e);
+    if (py >= 0 && pg >= 0 && pe >= 0) return this.ex.mixAdd(py, pg, K, k, pe, n, d);
+    this.withCopies([[y, n * d, 3], [g, n * K, 1], [e, n * d, 1]], 0, (p) => this.ex.mixAdd(p[0], p[1], K, k, p[2], n, d));
+  }
+
+  mixBackward(dy: Float32Array, g: Float32Array, K: number, k: number, e: Float32Array, n: number, d: number, de: Float32Array, dg: Float32Array): void {
+    checkMix(dy, g, K, k, e, n, d);
+    checkLen('de', de, n * d);
+    checkLen('dg', dg, n * K);
+    const ptrs = [dy, g, e, de, dg].map((a) => this.addressOf(a));
+    if (ptrs.every((p) => p >= 0)) return this.ex.mixBackward(ptrs[0], ptrs[1], K, k, ptrs[2], n, d, ptrs[3], ptrs[4]);
+    this.withCopies([[dy, n * d, 1], [g, n * K, 1], [e, n * d, 1], [de, n * d, 3], [dg, n * K, 3]], 0, (p) => this.ex.mixBackward(p[0], p[1], K, k, p[2], n, d, p[3], p[4]));
   }
 
   gatherRows(table: Float32Array, ids: Int32Array, count: number, d: number, out: Float32Array): void {

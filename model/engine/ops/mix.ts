@@ -14,38 +14,13 @@ export class MixExperts implements Op {
 
   forward(ctx: ForwardCtx, ins: Float32Array[], out: Float32Array): void {
     const K = this.experts;
-    const d = this.width;
-    const g = ins[0];
-    out.fill(0, 0, ctx.n * d);
-    for (let k = 0; k < K; k++) {
-      const e = ins[k + 1];
-      for (let i = 0; i < ctx.n; i++) {
-        const gk = g[i * K + k];
-        const o = i * d;
-        for (let j = 0; j < d; j++) out[o + j] += gk * e[o + j];
-      }
-    }
+    out.fill(0, 0, ctx.n * this.width);
+    for (let k = 0; k < K; k++) ctx.k.mixAdd(out, ins[0], K, k, ins[k + 1], ctx.n, this.width);
   }
 
   backward(ctx: BackwardCtx, ins: Float32Array[], _out: Float32Array, dy: Float32Array, dIns: Float32Array[]): void {
     const K = this.experts;
-    const d = this.width;
-    const g = ins[0];
-    const dg = dIns[0];
-    for (let k = 0; k < K; k++) {
-      const e = ins[k + 1];
-      const de = dIns[k + 1];
-      for (let i = 0; i < ctx.n; i++) {
-        const gk = g[i * K + k];
-        const o = i * d;
-        let dot = 0;
-        for (let j = 0; j < d; j++) {
-          dot += dy[o + j] * e[o + j];
-          de[o + j] += gk * dy[o + j];
-        }
-        dg[i * K + k] += dot;
-      }
-    }
+    for (let k = 0; k < K; k++) ctx.k.mixBackward(dy, ins[0], K, k, ins[k + 1], ctx.n, this.width, dIns[k + 1], dIns[0]);
   }
 
   onnx(e: OnnxEmitter, ins: string[]): string {

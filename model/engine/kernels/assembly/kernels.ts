@@ -230,6 +230,54 @@ export function scatterAddRows(grad: usize, stamp: usize, touched: usize, state:
   return 0;
 }
 
+/**
+ * One expert's share of a gate-weighted mixture, rows i < n of [n, d] matrices: y[i,:] +=
+ * g[i*K + k] * e[i,:] (g is the [n, K] gate).
+ */
+export function mixAdd(y: usize, g: usize, K: i32, k: i32, e: usize, n: i32, d: i32): void {
+  const rb: usize = <usize>d << 2;
+  const vb: usize = rb & ~15;
+  for (let i = 0; i < n; i++) {
+    const gk = load<f32>(g + ((<usize>i * <usize>K + <usize>k) << 2));
+    const vg = f32x4.splat(gk);
+    const base: usize = <usize>i * rb;
+    const yi = y + base, ei = e + base;
+    let o: usize = 0;
+    for (; o < vb; o += 16) v128.store(yi + o, f32x4.add(v128.load(yi + o), f32x4.mul(vg, v128.load(ei + o))));
+    for (; o < rb; o += 4) store<f32>(yi + o, load<f32>(yi + o) + gk * load<f32>(ei + o));
+  }
+}
+
+/**
+ * Backward of mixAdd for expert k: de[i,:] += g[i*K + k] * dy[i,:] and dg[i*K + k] +=
+ * dy[i,:] . e[i,:] (the dot in 4 lanes, summed at the end of the row).
+ */
+export function mixBackward(dy: usize, g: usize, K: i32, k: i32, e: usize, n: i32, d: i32, de: usize, dg: usize): void {
+  const rb: usize = <usize>d << 2;
+  const vb: usize = rb & ~15;
+  for (let i = 0; i < n; i++) {
+    const gi: usize = (<usize>i * <usize>K + <usize>k) << 2;
+    const gk = load<f32>(g + gi);
+    const vg = f32x4.splat(gk);
+    const base: usize = <usize>i * rb;
+    const dyi = dy + base, ei = e + base, dei = de + base;
+    let vdot = f32x4.splat(0);
+    let o: usize = 0;
+    for (; o < vb; o += 16) {
+      const vdy = v128.load(dyi + o);
+      vdot = f32x4.add(vdot, f32x4.mul(vdy, v128.load(ei + o)));
+      v128.store(dei + o, f32x4.add(v128.load(dei + o), f32x4.mul(vg, vdy)));
+    }
+    let dot: f32 = f32x4.extract_lane(vdot, 0) + f32x4.extract_lane(vdot, 1) + (f32x4.extract_lane(vdot, 2) + f32x4.extract_lane(vdot, 3));
+    for (; o < rb; o += 4) {
+      const s = load<f32>(dyi + o);
+      dot += s * load<f32>(ei + o);
+      store<f32>(dei + o, load<f32>(dei + o) + gk * s);
+    }
+    store<f32>(dg + gi, load<f32>(dg + gi) + dot);
+  }
+}
+
 /** out[i*d ..] = table row ids[i] for i < count (the caller checks the ids). */
 export function gatherRows(table: usize, ids: usize, count: i32, d: i32, out: usize): void {
   const rb: usize = <usize>d << 2;

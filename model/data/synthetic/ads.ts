@@ -5,7 +5,7 @@
 // advertiser's level and a latent creative quality; ads have a Zipf popularity, overall and
 // within their category.
 
-import { AliasTable, pickWeighted, Rng, roundTo, zipfWeights } from './rng.ts';
+import { AliasTable, groupedZipf, pickWeighted, Rng, roundTo, zipfWeights } from './rng.ts';
 import { N_CATEGORIES } from './vocabulary.ts';
 
 const FORMAT_WEIGHTS = [0.4, 0.2, 0.4];
@@ -78,14 +78,6 @@ export function buildAds(seed: number, nAdvertisers: number, nAds: number, catAl
   const mean = sum / nAds;
   const sd = Math.sqrt(Math.max(1e-9, sum2 / nAds - mean * mean));
   for (let j = 0; j < nAds; j++) adZBid[j] = (Math.log(adBid[j]) - mean) / sd;
-  // One popularity per ad (Zipf over a random order), used overall and within each category.
-  const order = Int32Array.from({ length: nAds }, (_, i) => i);
-  rng.shuffle(order);
-  const zw = zipfWeights(nAds, AD_ZIPF.s, AD_ZIPF.q);
-  const adW = new Float64Array(nAds);
-  for (let r = 0; r < nAds; r++) adW[order[r]] = zw[r];
-  const adAlias = new AliasTable(adW);
-  const adsByCat = byCat.map((l) => Int32Array.from(l));
-  const adAliasByCat = adsByCat.map((l) => (l.length ? new AliasTable(Array.from(l, (j) => adW[j])) : null));
-  return { advertiserName, advertiserQuality, adName, adAdvertiser, adCat, adFormat, adBid, adZBid, adQuality, adAlias, adsByCat, adAliasByCat };
+  const pop = groupedZipf(rng, nAds, AD_ZIPF, byCat);
+  return { advertiserName, advertiserQuality, adName, adAdvertiser, adCat, adFormat, adBid, adZBid, adQuality, adAlias: pop.alias, adsByCat: pop.byGroup, adAliasByCat: pop.aliasByGroup };
 }

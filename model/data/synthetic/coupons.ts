@@ -2,7 +2,7 @@
 // one category or sitewide scope, a small latent attractiveness, and Zipf popularity overall
 // and within each scope.
 
-import { AliasTable, pickWeighted, Rng, zipfWeights } from './rng.ts';
+import { type AliasTable, groupedZipf, pickWeighted, Rng } from './rng.ts';
 import { COUPON_AMOUNT, COUPON_PERCENT, N_CATEGORIES, SCOPE_ALL } from './vocabulary.ts';
 
 const COUPON_KIND_WEIGHTS = [0.45, 0.35, 0.2];
@@ -61,13 +61,6 @@ export function buildCoupons(seed: number, C: number, catAlias: AliasTable): Cou
     if (scope >= 0) byScope[scope].push(j);
     couponQuality[j] = COUPON_QUALITY_SD * rng.normal();
   }
-  const couponOrder = Int32Array.from({ length: C }, (_, i) => i);
-  rng.shuffle(couponOrder);
-  const cw = zipfWeights(C, COUPON_ZIPF.s, COUPON_ZIPF.q);
-  const couponW = new Float64Array(C);
-  for (let r = 0; r < C; r++) couponW[couponOrder[r]] = cw[r];
-  const couponAlias = new AliasTable(couponW);
-  const couponsByScope = byScope.map((l) => Int32Array.from(l));
-  const couponAliasByScope = couponsByScope.map((l) => (l.length ? new AliasTable(Array.from(l, (j) => couponW[j])) : null));
-  return { couponName, couponKind, couponDiscount, couponMinSpend, couponScope, couponQuality, couponAlias, couponsByScope, couponAliasByScope };
+  const pop = groupedZipf(rng, C, COUPON_ZIPF, byScope);
+  return { couponName, couponKind, couponDiscount, couponMinSpend, couponScope, couponQuality, couponAlias: pop.alias, couponsByScope: pop.byGroup, couponAliasByScope: pop.aliasByGroup };
 }

@@ -210,6 +210,28 @@ export function zipfWeights(n: number, s: number, q = 0): Float64Array {
   return w;
 }
 
+/** Popularity of n entities, overall and within groups of them (coupons by scope, ads by category). */
+export interface GroupedPopularity {
+  alias: AliasTable;
+  byGroup: Int32Array[];
+  /** null for an empty group. */
+  aliasByGroup: (AliasTable | null)[];
+}
+
+/**
+ * Zipf weights (s, q) over a random order of the n entities (rng shuffles it), sampled overall
+ * and within each group (lists of entity indices) by the same weights.
+ */
+export function groupedZipf(rng: Rng, n: number, zipf: { s: number; q: number }, groups: readonly number[][]): GroupedPopularity {
+  const order = Int32Array.from({ length: n }, (_, i) => i);
+  rng.shuffle(order);
+  const zw = zipfWeights(n, zipf.s, zipf.q);
+  const w = new Float64Array(n);
+  for (let r = 0; r < n; r++) w[order[r]] = zw[r];
+  const byGroup = groups.map((l) => Int32Array.from(l));
+  return { alias: new AliasTable(w), byGroup, aliasByGroup: byGroup.map((l) => (l.length ? new AliasTable(Array.from(l, (j) => w[j])) : null)) };
+}
+
 export function sigmoid(x: number): number {
   return x >= 0 ? 1 / (1 + Math.exp(-x)) : Math.exp(x) / (1 + Math.exp(x));
 }

@@ -67,7 +67,7 @@ import {
 } from './vocabulary.ts';
 import { KINDS, syntheticFeatures } from './features.ts';
 import { KIND_AD, KIND_COUPON, KIND_ITEM, newImpression, type Impression } from './impression.ts';
-import { Rng, sampleCdf, seed32, sigmoid, subSeed } from './rng.ts';
+import { type AliasTable, Rng, sampleCdf, seed32, sigmoid, subSeed } from './rng.ts';
 import { DAYS, T0, Timeline, WEEKDAYS } from './timeline.ts';
 
 // About 1M item rows for training: MMoE and PLE peak within the first epoch here (a second
@@ -169,6 +169,19 @@ export class SyntheticShop implements DataSource {
   }
 
   /**
+   * A coupon or an ad: with probability p, one of a category drawn from the user's taste (when
+   * that category has any), else one by overall popularity.
+   */
+  private targeted(rng: Rng, user: number, p: number, byCat: readonly Int32Array[], aliasByCat: readonly (AliasTable | null)[], overall: AliasTable): number {
+    if (rng.next() < p) {
+      const k = this.sampleTaste(rng, user);
+      const alias = aliasByCat[k];
+      if (alias) return byCat[k][alias.sample(rng)];
+    }
+    return overall.sample(rng);
+  }
+
+  /**
    * Simulate the impression at timeline fraction `f` with randomness from `rng`: context,
    * user, history, candidate and logits (no intercepts, no labels).
    */
@@ -210,25 +223,13 @@ export class SyntheticShop implements DataSource {
       };
       itemLogits(c, item, lat, imp.hour, weekend, imp.device, imp.x);
     } else if (imp.kind === KIND_AD) {
-      let ad = -1;
-      if (rng.next() < AD_TARGETED) {
-        const k = this.sampleTaste(rng, user);
-        const alias = c.adAliasByCat[k];
-        if (alias) ad = c.adsByCat[k][alias.sample(rng)];
-      }
-      if (ad < 0) ad = c.adAlias.sample(rng);
+      const ad = this.targeted(rng, user, AD_TARGETED, c.adsByCat, c.adAliasByCat, c.adAlias);
       imp.ad = ad;
       const cat = c.adCat[ad];
       const lat: AdLatents = { aff: c.userAff[base + cat], histShare: imp.histCount[cat] / HISTORY_LEN, sens: c.userSens[user], quality: c.adQuality[ad] };
       adLogits(c, ad, lat, imp.hour, weekend, imp.device, imp.x);
     } else {
-      let coupon = -1;
-      if (rng.next() < COUPON_TARGETED) {
-        const k = this.sampleTaste(rng, user);
-        const alias = c.couponAliasByScope[k];
-        if (alias) coupon = c.couponsByScope[k][alias.sample(rng)];
-      }
-      if (coupon < 0) coupon = c.couponAlias.sample(rng);
+      const coupon = this.targeted(rng, user, COUPON_TARGETED, c.couponsByScope, c.couponAliasByScope, c.couponAlias);
       imp.coupon = coupon;
       const scope = c.couponScope[coupon];
       const lat: CouponLatents = {

@@ -152,7 +152,7 @@ await main(async () => {
     let i = 0;
     for (const imp of shop.impressions(split)) {
       const o = oracleOf(imp);
-      for (let t = 0; t < 4; t++) {
+      for (let t = 0; t < TASKS.length; t++) {
         if (imp.y[t] < 0) continue;
         Y[t].push(imp.y[t]);
         bayes[t].push(imp.p[t]);
@@ -162,7 +162,7 @@ await main(async () => {
       }
       i++;
     }
-    for (let t = 0; t < 4; t++) {
+    for (let t = 0; t < TASKS.length; t++) {
       let best = 0;
       let bestName = '';
       for (let k = 0; k < C; k++) {
@@ -174,7 +174,7 @@ await main(async () => {
       }
       const pos = Y[t].reduce((s, y) => s + y, 0);
       console.log(
-        `${split} ${TASKS[t].padEnd(8)} rows ${Y[t].length} pos ${pos}: Bayes ${aucOf(bayes[t], Y[t]).toFixed(4)}` +
+        `${split} ${TASKS[t].padEnd(13)} rows ${Y[t].length} pos ${pos}: Bayes ${aucOf(bayes[t], Y[t]).toFixed(4)}` +
           `  observable-oracle ${aucOf(oracle[t], Y[t]).toFixed(4)}  LR(one-hot) ${aucOf(lrP[t], Y[t]).toFixed(4)}` +
           `  best single field ${best.toFixed(4)} (${bestName})`,
       );

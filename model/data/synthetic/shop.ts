@@ -24,10 +24,11 @@
 // (seed, user, day)), so any split can be streamed, re-streamed, or started in the middle
 // without holding rows in memory. Only the catalogue (a few MB) is built once per source,
 // together with the intercepts, calibrated on a fixed sample so the positive rates hit
-// TARGET_RATES for every seed.
+// TARGET_RATES for every seed (calibration.ts).
 //
 // Beside this file: features.ts (what a model sees), timeline.ts (the period and its traffic),
-// impression.ts (the reused per-row struct), catalog.ts, behaviour.ts, oracle.ts, rng.ts.
+// impression.ts (the reused per-row struct), catalog.ts (with users.ts, coupons.ts, ads.ts),
+// behaviour.ts, calibration.ts (the intercepts), oracle.ts, rng.ts.
 
 import type { KindSpec } from '../../features/kinds.ts';
 import type { FeatureSpec, RawRow, TaskSpec } from '../../features/spec.ts';
@@ -44,8 +45,6 @@ import {
   itemProbs,
   PURCHASE,
   REDEEM,
-  solveIntercept,
-  TARGET_RATES,
   TASK_COUNT,
   type AdLatents,
   type CouponLatents,
@@ -65,6 +64,7 @@ import {
   N_CATEGORIES,
   SCOPE_ALL,
 } from './vocabulary.ts';
+import { calibrate } from './calibration.ts';
 import { KINDS, syntheticFeatures } from './features.ts';
 import { KIND_AD, KIND_COUPON, KIND_ITEM, newImpression, type Impression } from './impression.ts';
 import { type AliasTable, Rng, sampleCdf, seed32, sigmoid, subSeed } from './rng.ts';
@@ -93,10 +93,9 @@ const AD_TARGETED = 0.6;
 // Recent-view history: drawn from taste, else from global category popularity.
 const HISTORY_FROM_TASTE = 0.9;
 
+// Stream tags of the rows and histories (calibration.ts uses 3).
 const TAG_ROW = 1;
 const TAG_HISTORY = 2;
-const TAG_CALIBRATION = 3;
-const CALIBRATION_ROWS = 60_000;
 
 /** In the order of the task indices CLICK, CART, PURCHASE, REDEEM, AD_CLICK, AD_CONVERSION (behaviour.ts). */
 export const TASKS: TaskSpec[] = [
@@ -137,7 +136,7 @@ export class SyntheticShop implements DataSource {
     this.s32 = seed32(this.seed);
     this.catalog = buildCatalog(this.s32, DEFAULT_SIZES);
     this.features = syntheticFeatures(DEFAULT_SIZES);
-    const cal = this.calibrate();
+    const cal = calibrate(this.s32, (rng, f, imp) => this.simulate(rng, f, imp));
     this.intercepts = cal.intercepts;
     this.expectedRates = cal.rates;
   }
@@ -240,57 +239,6 @@ export class SyntheticShop implements DataSource {
       };
       imp.x[REDEEM] = couponLogit(c, coupon, lat, imp.hour, weekend, imp.device);
     }
-  }
-
-  /** Intercepts from a fixed calibration sample (independent of `rows`). */
-  private calibrate() {
-    const rng = new Rng();
-    const imp = newImpression();
-    const x: number[][] = Array.from({ length: TASK_COUNT }, () => []);
-    let coupons = 0;
-    let ads = 0;
-    for (let i = 0; i < CALIBRATION_ROWS; i++) {
-      rng.reseed(subSeed(this.s32, TAG_CALIBRATION, i));
-      this.simulate(rng, rng.next(), imp);
-      const tasks = imp.kind === KIND_ITEM ? [CLICK, CART, PURCHASE] : imp.kind === KIND_COUPON ? [REDEEM] : [AD_CLICK, AD_CONVERSION];
-      for (const t of tasks) x[t].push(imp.x[t]);
-      if (imp.kind === KIND_COUPON) coupons++;
-      if (imp.kind === KIND_AD) ads++;
-    }
-    const T = TARGET_RATES;
-    // A funnel: the parent's intercept from its rate, the children's from their rate given it.
-    const funnel = (parent: number, parentRate: number, children: [number, number][]) => {
-      const b = solveIntercept(x[parent], null, parentRate);
-      const pp = x[parent].map((v) => sigmoid(b + v));
-      const bs = children.map(([t, rate]) => solveIntercept(x[t], pp, rate / parentRate));
-      const rates = [pp.reduce((a, v) => a + v, 0) / pp.length, ...children.map(([t], j) => pp.reduce((a, v, i) => a + v * sigmoid(bs[j] + x[t][i]), 0) / pp.length)];
-      return { b: [b, ...bs], rates };
-    };
-    const item = funnel(CLICK, T.click, [
-      [CART, T.cart],
-      [PURCHASE, T.purchase],
-    ]);
-    const ad = funnel(AD_CLICK, T.ad_click, [[AD_CONVERSION, T.ad_conversion]]);
-    const redeem = solveIntercept(x[REDEEM], null, T.redeem);
-    const intercepts: Intercepts = {
-      click: item.b[0],
-      cart: item.b[1],
-      purchase: item.b[2],
-      redeem,
-      ad_click: ad.b[0],
-      ad_conversion: ad.b[1],
-    };
-    const rates = {
-      click: item.rates[0],
-      cart: item.rates[1],
-      purchase: item.rates[2],
-      redeem: x[REDEEM].reduce((a, v) => a + sigmoid(redeem + v), 0) / x[REDEEM].length,
-      ad_click: ad.rates[0],
-      ad_conversion: ad.rates[1],
-      couponShare: coupons / CALIBRATION_ROWS,
-      adShare: ads / CALIBRATION_ROWS,
-    };
-    return { intercepts, rates };
   }
 
   /** Generate impression `index` (0 <= index < rows) into `imp`, labels included. */

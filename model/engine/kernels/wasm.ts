@@ -15,42 +15,17 @@
 //   copied through a per-instance scratch area (correct, slower). Views made in another thread
 //   from a posted byte offset should be created with viewF32()/viewI32() so they are recognised.
 
-import { SIMD_WASM_BASE64 } from './simd-wasm.generated.ts';
 import { adamRows as adamRowsJs, checkMix, checkRows, checkScatter, gatherRows as gatherRowsJs, scatterAddRows as scatterAddRowsJs, touchedFull } from './js.ts';
 import { checkLen, type Kernels } from './types.ts';
+import { instantiateKernels, newSharedMemory, type WasmMemory } from './wasm-module.ts';
 
-// Minimal typing of the WebAssembly JS API: the project's lib (ES2022, no DOM) and @types/node 20
-// do not declare it. Module-scoped and erased at compile time; the global object is used at runtime.
-// eslint-disable-next-line @typescript-eslint/no-namespace
-declare namespace WebAssembly {
-  interface MemoryDescriptor {
-    initial: number;
-    maximum?: number;
-    shared?: boolean;
-  }
-  class Memory {
-    constructor(descriptor: MemoryDescriptor);
-    readonly buffer: ArrayBuffer;
-    grow(deltaPages: number): number;
-  }
-  class Module {
-    constructor(bytes: Uint8Array);
-  }
-  class Instance {
-    constructor(module: Module, imports?: Record<string, Record<string, unknown>>);
-    readonly exports: Record<string, unknown>;
-  }
-  function validate(bytes: Uint8Array): boolean;
-  function compile(bytes: Uint8Array): Promise<Module>;
-  function instantiate(module: Module, imports?: Record<string, Record<string, unknown>>): Promise<Instance>;
-}
+export { wasmSimdSupported, type WasmMemory } from './wasm-module.ts';
 
-export type WasmMemory = WebAssembly.Memory;
 
 export interface WasmKernels extends Kernels {
   readonly name: 'wasm-simd';
   /** The shared memory every allocation lives in (post it to a worker and pass it back in). */
-  readonly memory: WebAssembly.Memory;
+  readonly memory: WasmMemory;
   /** Byte address of a view of this memory, or -1 if the array lives elsewhere. */
   addressOf(arr: Float32Array | Int32Array): number;
   /** A Float32Array over [byteOffset, byteOffset + 4*length) of this memory (e.g. an address received from another thread). */
@@ -66,7 +41,7 @@ export interface WasmKernels extends Kernels {
 
 export interface WasmKernelOptions {
   /** Share an existing memory (created by another instance, possibly in another thread). */
-  memory?: WebAssembly.Memory;
+  memory?: WasmMemory;
   /** Initial / maximum size in 64 KiB pages of a newly created memory (defaults 16 and 65536 = 4 GiB). */
   initialPages?: number;
   maximumPages?: number;
@@ -97,56 +72,13 @@ const ALIGN = 64;
 const CHUNK = 16384;
 const MIN_GROW_PAGES = 16;
 
-let wasmBytes: Uint8Array | undefined;
-let modulePromise: Promise<WebAssembly.Module> | undefined;
-
-function bytes(): Uint8Array {
-  if (!wasmBytes) {
-    const s = atob(SIMD_WASM_BASE64);
-    const u = new Uint8Array(s.length);
-    for (let i = 0; i < s.length; i++) u[i] = s.charCodeAt(i);
-    wasmBytes = u;
-  }
-  return wasmBytes;
-}
-
-/** True when this runtime can run the kernels: WebAssembly with SIMD, threads (shared memory). */
-export function wasmSimdSupported(): boolean {
-  try {
-    return typeof WebAssembly === 'object' && typeof SharedArrayBuffer === 'function' && WebAssembly.validate(bytes());
-  } catch {
-    return false;
-  }
-}
-
 /** Buffers (one per size the memory has had, per thread) known to belong to a memory. */
-const knownBuffers = new WeakMap<WebAssembly.Memory, WeakSet<ArrayBufferLike>>();
+const knownBuffers = new WeakMap<WasmMemory, WeakSet<ArrayBufferLike>>();
 
 export async function createWasmKernels(opts: WasmKernelOptions = {}): Promise<WasmKernels> {
-  modulePromise ??= WebAssembly.compile(bytes());
-  const module = await modulePromise;
   const memory = opts.memory ?? newSharedMemory(Math.max(1, opts.initialPages ?? 16), opts.maximumPages);
   if (!(memory.buffer instanceof SharedArrayBuffer)) throw new TypeError('createWasmKernels: memory must be shared');
-  const instance = await WebAssembly.instantiate(module, { env: { memory } });
-  return new WasmKernelsImpl(memory, instance.exports as unknown as Exports);
-}
-
-/**
- * A shared memory of `initial` pages. A shared memory reserves its maximum size of address space
- * up front; without an explicit maximum, 4 GiB is tried first, then smaller sizes where the
- * process cannot reserve that much.
- */
-function newSharedMemory(initial: number, maximum?: number): WebAssembly.Memory {
-  const tries = maximum !== undefined ? [maximum] : [65536, 16384, 4096];
-  let err: unknown;
-  for (const max of tries) {
-    try {
-      return new WebAssembly.Memory({ initial, maximum: Math.max(initial, max), shared: true });
-    } catch (e) {
-      err = e;
-    }
-  }
-  throw err;
+  return new WasmKernelsImpl(memory, (await instantiateKernels(memory)) as unknown as Exports);
 }
 
 class WasmKernelsImpl implements WasmKernels {
@@ -158,7 +90,7 @@ class WasmKernelsImpl implements WasmKernels {
   fallbackCopies = 0;
 
   constructor(
-    readonly memory: WebAssembly.Memory,
+    readonly memory: WasmMemory,
     private readonly ex: Exports,
   ) {
     if (ex.heapBase() > HEADER) throw new Error(`wasm kernels: module static data (${ex.heapBase()} bytes) overlaps the allocator header`);

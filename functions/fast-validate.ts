@@ -14,11 +14,12 @@
 // generic parsers (and in workerd without its JIT fast path, as eval is not allowed there):
 // about 1 ms for 1,000 candidates, where this takes a tenth of that (docs/performance.md).
 
-import { CANDIDATE_KIND_FEATURE, type FeatureSpec } from '../model/features/spec.ts';
+import type { FeatureSpec } from '../model/features/spec.ts';
 import { MAX_RANK_WEIGHT } from '../model/serving/rank.ts';
 import type { Config } from './config.ts';
 import type { ModelInfo } from './model-info.ts';
 import { entitiesOf, MAX_ID, MAX_MULTI_VALUES, MAX_STRING, MAX_USER_ID, NUMERIC_STRING, rankingOnlyFeatures } from './schemas.ts';
+import { isClientInput } from '../model/features/match.ts';
 
 type Check = (v: unknown) => boolean;
 
@@ -109,7 +110,7 @@ function candidateList(features: Check, maxCandidates: number): Check {
  */
 export function fastValidator(info: ModelInfo | null, cfg: Config): ((body: unknown) => boolean) | null {
   if (!info) return null;
-  const specs = info.layout.specs.filter((s) => s.name !== CANDIDATE_KIND_FEATURE.name);
+  const specs = info.layout.specs.filter(isClientInput);
   const checksOf = (place: string) => {
     const m = new Map<string, Check>();
     for (const s of specs) if (entitiesOf(place).includes(s.entity)) m.set(s.name, valueCheck(s, cfg));

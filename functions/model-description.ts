@@ -1,10 +1,11 @@
 // What GET /v1/model says about the features: only those a client may send (not the
-// server-set candidate_kind), each numeric one with the raw range the z-score rule accepts
+// server-set candidate_kind, nor the derived match features), each numeric one with the raw range the z-score rule accepts
 // (schemas.ts numericValue), each categorical one with a few of its most frequent training
 // values (the fitted vocabulary of the manifest, most frequent first), so a client built from
 // this list sends valid, varied rows.
 
-import { CANDIDATE_KIND_FEATURE, type FeatureSpec } from '../model/features/spec.ts';
+import { isClientInput } from '../model/features/match.ts';
+import type { FeatureSpec } from '../model/features/spec.ts';
 
 export const FREQUENT_VALUES = 5;
 
@@ -24,7 +25,7 @@ const round = (x: number) => Number(x.toPrecision(6));
 
 export function clientFeatures(features: readonly FeatureSpec[], maxAbsZ: number): ClientFeature[] {
   return features
-    .filter((f) => f.name !== CANDIDATE_KIND_FEATURE.name)
+    .filter(isClientInput)
     .map((f): ClientFeature => {
       const out: ClientFeature = { name: f.name, entity: f.entity, kind: f.kind };
       if (f.kind === 'numeric') {

@@ -14,10 +14,11 @@
 
 import { z } from '@hono/zod-openapi';
 import { DEFAULT_KINDS, type KindSpec } from '../model/features/kinds.ts';
-import { CANDIDATE_KIND_FEATURE, type Entity, type FeatureSpec, type MultiFeature, type NumericFeature } from '../model/features/spec.ts';
+import type { Entity, FeatureSpec, MultiFeature, NumericFeature } from '../model/features/spec.ts';
 import { MAX_RANK_WEIGHT } from '../model/serving/rank.ts';
 import type { Config } from './config.ts';
 import type { ModelInfo } from './model-info.ts';
+import { isClientInput } from '../model/features/match.ts';
 
 export const MAX_STRING = 1024;
 export const MAX_MULTI_VALUES = 1000;
@@ -110,7 +111,7 @@ export function rankingOnlyFeatures(kind: KindSpec, cfg: Config): string[] {
 const componentName = (kind: string) => kind.replace(/(^|_)([a-z0-9])/g, (_, _u: string, c: string) => c.toUpperCase());
 
 export function buildSchemas(info: ModelInfo | null, cfg: Config) {
-  const specs = info ? info.layout.specs.filter((s) => s.name !== CANDIDATE_KIND_FEATURE.name) : null;
+  const specs = info ? info.layout.specs.filter(isClientInput) : null;
 
   const kinds = info ? info.kinds : DEFAULT_KINDS;
   const featureObject = (place: string, extra: Record<string, z.ZodType> = {}) => {

@@ -48,6 +48,7 @@ function unknownFeatureMessage(info: ModelInfo | null, place: string, name: stri
   if (name === CANDIDATE_KIND_FEATURE.name) return `"${name}" is set by the server from the list a candidate is in`;
   const spec = info?.layout.specs.find((s) => s.name === name);
   const where = place === 'user' ? 'user features' : place === 'context' ? 'the context' : `${place} features`;
+  if (spec?.kind === 'numeric' && spec.match) return `"${name}" is computed by the server from "${spec.match.key}" and "${spec.match.list}"`;
   if (spec) return `"${name}" is a ${spec.entity} feature; it does not belong in ${where}`;
   return `unknown feature "${clip(name)}": the model has no such feature`;
 }

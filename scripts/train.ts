@@ -62,7 +62,8 @@ await main(async () => {
   }
   const budgetBytes = memoryBudget(args['memory-budget']);
   process.stderr.write(`memory budget of the training split: ${formatBytes(budgetBytes.bytes)} (${budgetBytes.note})\n`);
-  const data = prepareReported(source, numericBins, parent ? warmFeatures(source, parent, args['refit-stats']) : undefined, budgetBytes.bytes);
+  const features = parent ? warmFeatures(source, parent, args['refit-stats']) : undefined;
+  const data = prepareReported(source, { numericBins, features, memoryBudget: budgetBytes.bytes, matchFeatures: !args['no-match-features'] });
   const parentAuc = parent ? parentTestAuc(await createKernels(args.kernels as KernelKind), data, parent) : null;
   const budget = chooseBudget(data.splits.train.n, overrides);
   const given = Object.entries(overrides).filter(([, v]) => v !== undefined).map(([k]) => k);

@@ -33,6 +33,7 @@ const FLAGS: readonly Flag[] = [
   { name: 'shards', value: 'N', help: 'shards per batch, as for npm run train (default from each trial\'s batch size)' },
   { name: 'threads', value: 'N', help: "threads computing the shards (default the machine's cores, at most one per shard); results do not depend on it" },
   { name: 'kernels', value: 'K', parseDefault: 'auto', help: 'auto | wasm-simd | js (default auto)' },
+  { name: 'no-match-features', help: 'as for npm run train: do not derive the match features' },
   { name: 'no-export', help: 'skip the ONNX export of DIR/best' },
   { name: 'help', help: 'this text' },
 ];
@@ -55,7 +56,7 @@ await main(async () => {
   const prepared = new Map<number, PreparedData>();
   const dataFor = (bins: number) => {
     let d = prepared.get(bins);
-    if (!d) prepared.set(bins, (d = prepareReported(source, bins, undefined, budgetBytes.bytes)));
+    if (!d) prepared.set(bins, (d = prepareReported(source, { numericBins: bins, memoryBudget: budgetBytes.bytes, matchFeatures: !args['no-match-features'] })));
     return d;
   };
   const rows = dataFor(DEFAULT_NUMERIC_BINS).splits.train.n;

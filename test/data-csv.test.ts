@@ -188,6 +188,23 @@ test('a schema-driven CSV prepares into finite inputs (numeric stats fitted on t
   assert.ok(price?.kind === 'numeric' && price.std > 1, 'price statistics were fitted');
 });
 
+test('columns that declare one vocabulary share it, and get their match feature', () => {
+  const schema = parseSchema({
+    columns: [
+      { name: 'recent', role: 'multi', entity: 'user', buckets: 16, maxLen: 3, vocabulary: 'cat' },
+      { name: 'category', role: 'categorical', entity: 'item', buckets: 16, vocabulary: 'cat' },
+      { name: 'clicked', role: 'label', task: 'click' },
+    ],
+  });
+  const rows = Array.from({ length: 300 }, (_, i) => `c${i % 3}|c${i % 5},c${i % 4},${i % 3 === i % 4 ? 1 : 0}`);
+  const data = prepare(csvSource(file(`recent,category,clicked\n${rows.join('\n')}\n`), schema));
+  assert.deepEqual(
+    data.features.map((f) => [f.name, f.kind === 'numeric' ? 'numeric' : f.vocabulary]),
+    [['recent', 'cat'], ['category', 'cat'], ['candidate_kind', undefined], ['category_in_recent', 'numeric']],
+  );
+  assert.equal(data.layout.offsets.recent, data.layout.offsets.category, 'one embedding row range');
+});
+
 test('schema errors are one clear message naming the column', () => {
   const cases: [unknown, RegExp][] = [
     [{}, /"columns" must be a non-empty array/],
@@ -201,6 +218,12 @@ test('schema errors are one clear message naming the column', () => {
     [{ columns: [{ name: 'a', role: 'numeric', entity: 'user' }, { name: 'a', role: 'label' }] }, /column "a" is declared twice/],
     [{ columns: [{ name: 'a', role: 'numeric', entity: 'user' }, { name: 'y', role: 'label', parent: 'click' }] }, /parent "click" is not a task/],
     [{ columns: [{ name: 'a', role: 'numeric', entity: 'user' }, { name: 'y', role: 'label' }], split: { valid: 0.5, test: 0.5 } }, /leave at least 10%/],
+    [{ columns: [{ name: 'a', role: 'categorical', entity: 'item', buckets: 8, vocabulary: 3 }, { name: 'y', role: 'label' }] }, /columns\[0\] \("a"\): "vocabulary" must be a non-empty string/],
+    [{ columns: [{ name: 'a', role: 'numeric', entity: 'item', vocabulary: 'v' }, { name: 'y', role: 'label' }] }, /unknown key "vocabulary"/],
+    [
+      { columns: [{ name: 'h', role: 'multi', entity: 'user', buckets: 16, maxLen: 3, vocabulary: 'cat' }, { name: 'c', role: 'categorical', entity: 'item', buckets: 8, vocabulary: 'cat' }, { name: 'y', role: 'label' }] },
+      /columns "h" and "c" share vocabulary "cat" but not "buckets" \(16 vs 8\)/,
+    ],
   ];
   for (const [json, re] of cases) assert.throws(() => parseSchema(json, 'my.json'), (e: Error) => e.message.startsWith('my.json: ') && re.test(e.message), JSON.stringify(json));
 });

@@ -299,6 +299,9 @@ describe('feature values', () => {
     assert.match(e.message, /finite/);
     e = await expectError(await post('main', JSON.stringify({ items: [item('a', { item_rating: 1e12 })] })), 400, 'invalid_feature_value');
     assert.match(e.message, /standard deviations from the training data \(limit 100\)/);
+    // A derived match feature is the server's to compute, never an input.
+    e = await expectError(await post('main', JSON.stringify({ items: [item('a', { item_category_in_user_recent_categories: 0.5 })] })), 400, 'unknown_feature', 'items[0].features.item_category_in_user_recent_categories');
+    assert.match(e.message, /"item_category_in_user_recent_categories" is computed by the server from "item_category" and "user_recent_categories"/);
   });
 
   test('accepted value forms score (numeric strings, booleans, nulls, multi as string or list)', async () => {

@@ -35,7 +35,8 @@ test('only client-sendable features, with numeric ranges and frequent categorica
   const m = await describeModel();
   assert.deepEqual(
     m.features.map((f) => f.name),
-    w.model.manifest.features.map((f) => f.name).filter((n) => n !== 'candidate_kind'),
+    w.model.manifest.features.map((f) => f.name).filter((n) => n !== 'candidate_kind' && n !== 'item_category_in_user_recent_categories'),
+    'neither the server-set candidate_kind nor the derived match feature',
   );
   const byName = new Map(m.features.map((f) => [f.name, f]));
   assert.deepEqual(byName.get('item_category')!.values, CATEGORIES.slice(0, 5));

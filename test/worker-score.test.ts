@@ -381,7 +381,7 @@ describe('metadata endpoints', () => {
     // Only what a client may send (candidate_kind is the server's); ranges etc.: worker-model-description.test.ts.
     assert.deepEqual(
       j.features.map((f) => ({ name: f.name, entity: f.entity, kind: f.kind })),
-      w.model.manifest.features.filter((f) => f.name !== 'candidate_kind').map((f) => ({ name: f.name, entity: f.entity, kind: f.kind })),
+      w.model.manifest.features.filter((f) => f.name !== 'candidate_kind' && !('match' in f)).map((f) => ({ name: f.name, entity: f.entity, kind: f.kind })),
     );
     assert.deepEqual(j.metrics, w.model.manifest.metrics);
   });
@@ -406,6 +406,7 @@ describe('metadata endpoints', () => {
     const item = doc.components.schemas.Item;
     const itemFeatures = Object.keys(item.properties!.features.properties!);
     assert.ok(itemFeatures.includes('item_price') && itemFeatures.includes('hour') && !itemFeatures.includes('user_gender'));
+    assert.ok(!itemFeatures.includes('item_category_in_user_recent_categories'), 'a derived feature is not an input');
     for (const [path, ops] of Object.entries(doc.paths)) {
       for (const [method, op] of Object.entries(ops)) {
         for (const [code, r] of Object.entries(op.responses)) assert.equal(typeof (r as { description?: unknown }).description, 'string', `${method} ${path} ${code}`);

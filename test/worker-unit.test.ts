@@ -137,12 +137,13 @@ describe('ranking formulas', () => {
 describe('request -> batch', () => {
   const req: ServingRequest = {
     userId: 'u1',
-    user: { user_age_band: '25-34', hour: 'user-level-hour-is-ignored-if-context-has-it' },
+    user: { user_age_band: '25-34', hour: 'user-level-hour-is-ignored-if-context-has-it', user_recent_categories: ['c3', 'c9', 'c3', 'c1'] },
     context: { hour: 9, device: 'ios' },
     candidates: [
-      { id: 'i1', kind: 'item', features: { item_price: 10, device: 'android' } },
+      { id: 'i1', kind: 'item', features: { item_price: 10, device: 'android', item_category: 'c3' } },
       { id: 'i2', kind: 'item', features: { item_id: 'explicit', item_rating: null } },
       { id: 'c1', kind: 'coupon', features: { coupon_discount: 0.1, hour: null } },
+      { id: 'i3', kind: 'item', features: { item_category: 'c1' } },
     ],
   };
 
@@ -166,12 +167,20 @@ describe('request -> batch', () => {
   });
 
   test('assembleBatch equals encodeRows on the rows written out by hand', () => {
+    const recent = 'c3|c9|c3|c1';
     const rows = [
-      { user_id: 'u1', user_age_band: '25-34', hour: 9, device: 'android', candidate_kind: 'item', item_id: 'i1', item_price: 10 },
-      { user_id: 'u1', user_age_band: '25-34', hour: 9, device: 'ios', candidate_kind: 'item', item_id: 'explicit', item_rating: null },
-      { user_id: 'u1', user_age_band: '25-34', hour: null, device: 'ios', candidate_kind: 'coupon', coupon_id: 'c1', coupon_discount: 0.1 },
+      { user_id: 'u1', user_age_band: '25-34', user_recent_categories: recent, hour: 9, device: 'android', candidate_kind: 'item', item_id: 'i1', item_price: 10, item_category: 'c3' },
+      { user_id: 'u1', user_age_band: '25-34', user_recent_categories: recent, hour: 9, device: 'ios', candidate_kind: 'item', item_id: 'explicit', item_rating: null },
+      { user_id: 'u1', user_age_band: '25-34', user_recent_categories: recent, hour: null, device: 'ios', candidate_kind: 'coupon', coupon_id: 'c1', coupon_discount: 0.1 },
+      { user_id: 'u1', user_age_band: '25-34', user_recent_categories: recent, hour: 9, device: 'ios', candidate_kind: 'item', item_id: 'i3', item_category: 'c1' },
     ];
-    assert.deepEqual(assembleBatch(testLayout, req), encodeRows(testLayout, rows));
+    const batch = assembleBatch(testLayout, req);
+    assert.deepEqual(batch, encodeRows(testLayout, rows));
+    // The match feature by hand: c3 is 2 of the 4 recent categories, c1 one; no category is missing.
+    const d = testLayout.numeric.findIndex((s) => s.match);
+    const D = testLayout.numeric.length;
+    const z = (share: number) => Math.fround((share - 0.2) / 0.3);
+    assert.deepEqual([0, 1, 2, 3].map((i) => batch.num[i * D + d]), [z(0.5), 0, 0, z(0.25)]);
   });
 });
 

@@ -16,6 +16,8 @@ export interface CategoricalColumn {
   buckets: number;
   /** Also the grouping key for GAUC (e.g. the user id). */
   group?: boolean;
+  /** Shared with other columns of the same values (CategoricalFeature.vocabulary): one embedding per value, and match features. */
+  vocabulary?: string;
 }
 export interface NumericColumn {
   name: string;
@@ -30,6 +32,7 @@ export interface MultiColumn {
   buckets: number;
   separator: string;
   maxLen: number;
+  vocabulary?: string;
 }
 export interface LabelColumn {
   name: string;
@@ -138,6 +141,13 @@ function intIn(v: unknown, lo: number, hi: number, where: string): number {
   return v;
 }
 
+/** The optional "vocabulary" of a categorical or multi column, as a spread. */
+function vocabularyOf(c: Record<string, unknown>, where: string): { vocabulary?: string } {
+  if (c.vocabulary === undefined) return {};
+  if (typeof c.vocabulary !== 'string' || c.vocabulary.trim() === '') bad(`${where}: "vocabulary" must be a non-empty string`);
+  return { vocabulary: c.vocabulary };
+}
+
 function parse(json: unknown): TableSchema {
   if (!isObject(json)) bad('must be a JSON object with a "columns" array');
   onlyKeys(json, ['delimiter', 'header', 'missing', 'columns', 'candidateKind', 'kinds', 'split', 'description'], 'top level');
@@ -161,6 +171,13 @@ function parse(json: unknown): TableSchema {
   if (labels.length === 0) bad(`no column has role "label": a model needs at least one task`);
   if (features.length === 0) bad(`no feature column (role categorical, numeric or multi)`);
   if (features.some((f) => f.name === CANDIDATE_KIND_FEATURE.name)) bad(`"${CANDIDATE_KIND_FEATURE.name}" is reserved (use role "candidate_kind" for that column)`);
+  const byVocabulary = new Map<string, CategoricalColumn | MultiColumn>();
+  for (const c of features) {
+    if (c.role === 'numeric' || c.vocabulary === undefined) continue;
+    const first = byVocabulary.get(c.vocabulary);
+    if (!first) byVocabulary.set(c.vocabulary, c);
+    else if (first.buckets !== c.buckets) bad(`columns "${first.name}" and "${c.name}" share vocabulary "${c.vocabulary}" but not "buckets" (${first.buckets} vs ${c.buckets})`);
+  }
   const tasks = new Set<string>();
   for (const l of labels) {
     if (tasks.has(l.task)) bad(`task "${l.task}" is labelled by two columns`);
@@ -233,14 +250,14 @@ function parseColumn(c: unknown, where: string, kinds: readonly CandidateKind[])
   const entity = () => oneOf(c.entity, ENTITIES, `${where}: "entity"`);
   switch (role) {
     case 'categorical':
-      onlyKeys(c, ['name', 'role', 'entity', 'buckets', 'group'], where);
+      onlyKeys(c, ['name', 'role', 'entity', 'buckets', 'group', 'vocabulary'], where);
       if (c.group !== undefined && typeof c.group !== 'boolean') bad(`${where}: "group" must be true or false`);
-      return { name, role, entity: entity(), buckets: intIn(c.buckets, 2, MAX_BUCKETS, `${where}: "buckets"`), group: c.group === true };
+      return { name, role, entity: entity(), buckets: intIn(c.buckets, 2, MAX_BUCKETS, `${where}: "buckets"`), group: c.group === true, ...vocabularyOf(c, where) };
     case 'numeric':
       onlyKeys(c, ['name', 'role', 'entity', 'transform'], where);
       return { name, role, entity: entity(), transform: oneOf(c.transform, ['log1p', 'identity'] as const, `${where}: "transform"`, 'identity') };
     case 'multi': {
-      onlyKeys(c, ['name', 'role', 'entity', 'buckets', 'separator', 'maxLen'], where);
+      onlyKeys(c, ['name', 'role', 'entity', 'buckets', 'separator', 'maxLen', 'vocabulary'], where);
       const separator = c.separator ?? '|';
       if (typeof separator !== 'string' || separator === '') bad(`${where}: "separator" must be a non-empty string`);
       return {
@@ -250,6 +267,7 @@ function parseColumn(c: unknown, where: string, kinds: readonly CandidateKind[])
         buckets: intIn(c.buckets, 2, MAX_BUCKETS, `${where}: "buckets"`),
         separator,
         maxLen: intIn(c.maxLen, 1, 1024, `${where}: "maxLen"`),
+        ...vocabularyOf(c, where),
       };
     }
     case 'label': {
@@ -299,9 +317,10 @@ function splitValues(v: unknown, where: string): Record<string, Split> {
 export function schemaFeatures(s: TableSchema): FeatureSpec[] {
   const out: FeatureSpec[] = [];
   for (const c of s.columns) {
-    if (c.role === 'categorical') out.push({ name: c.name, entity: c.entity, kind: 'categorical', buckets: c.buckets });
+    const vocabulary = 'vocabulary' in c && c.vocabulary !== undefined ? { vocabulary: c.vocabulary } : {};
+    if (c.role === 'categorical') out.push({ name: c.name, entity: c.entity, kind: 'categorical', buckets: c.buckets, ...vocabulary });
     else if (c.role === 'numeric') out.push({ name: c.name, entity: c.entity, kind: 'numeric', transform: c.transform, mean: 0, std: 1 });
-    else if (c.role === 'multi') out.push({ name: c.name, entity: c.entity, kind: 'multi', buckets: c.buckets, maxLen: c.maxLen, separator: c.separator });
+    else if (c.role === 'multi') out.push({ name: c.name, entity: c.entity, kind: 'multi', buckets: c.buckets, maxLen: c.maxLen, separator: c.separator, ...vocabulary });
   }
   out.push(candidateKindFeature(s.kinds));
   return out;

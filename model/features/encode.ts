@@ -69,6 +69,30 @@ export function multiValues(spec: MultiFeature, raw: RawValue): string[] {
   return out;
 }
 
+/**
+ * The value of a match feature (match.ts): the share of the list's values, the most recent
+ * maxLen as encoded, equal to the key's value; NaN (missing) when either is missing. Values
+ * are compared as canonical strings, so two fields of one vocabulary match exactly as their
+ * raw values do, hashing collisions aside.
+ */
+export function matchShare(list: MultiFeature, listRaw: RawValue, keyRaw: RawValue): number {
+  const key = categoricalString(keyRaw);
+  if (key === '') return NaN;
+  const values = multiValues(list, listRaw);
+  const start = Math.max(0, values.length - list.maxLen);
+  if (values.length === start) return NaN;
+  let hits = 0;
+  for (let v = start; v < values.length; v++) if (values[v] === key) hits++;
+  return hits / (values.length - start);
+}
+
+/** The raw value numeric feature d encodes: read by name, or derived for a match feature. */
+export function numericRaw(layout: FeatureLayout, d: number, get: (name: string) => RawValue): RawValue {
+  const list = layout.matchLists[d];
+  const spec = layout.numeric[d];
+  return list ? matchShare(list, get(list.name), get(spec.match!.key)) : get(spec.name);
+}
+
 export type FieldKind = 'categorical' | 'multi' | 'numeric';
 
 /**
@@ -110,7 +134,7 @@ export function encodeRowInto(
 ): void {
   for (let c = 0; c < layout.categorical.length; c++) encodeFieldInto(layout, batch, i, 'categorical', c, get(layout.categorical[c].name));
   for (let m = 0; m < layout.multi.length; m++) encodeFieldInto(layout, batch, i, 'multi', m, get(layout.multi[m].name));
-  for (let d = 0; d < layout.numeric.length; d++) encodeFieldInto(layout, batch, i, 'numeric', d, get(layout.numeric[d].name));
+  for (let d = 0; d < layout.numeric.length; d++) encodeFieldInto(layout, batch, i, 'numeric', d, numericRaw(layout, d, get));
 }
 
 export function encodeRows(layout: FeatureLayout, rows: readonly RawRow[]): EncodedBatch {

@@ -27,6 +27,8 @@ export interface FeatureLayout {
   readonly numeric: readonly NumericFeature[];
   /** Per numeric feature (same index as `numeric`): its bin field, or null without edges. */
   readonly numericBins: readonly (NumericBins | null)[];
+  /** Per numeric feature: the list field of a match feature (NumericFeature.match), else null. */
+  readonly matchLists: readonly (MultiFeature | null)[];
   /** Columns of a row of the `cat` input: categorical fields, then numeric bin fields. */
   readonly catWidth: number;
   /** First embedding row of each categorical / multi field, by name. */
@@ -87,7 +89,15 @@ export function layoutOf(specs: readonly FeatureSpec[]): FeatureLayout {
     next += bins.buckets;
     return bins;
   });
-  return { specs, categorical, multi, numeric, numericBins, catWidth: column, offsets, seeds, vocab: vocabs, tableRows: next };
+  const matchLists = numeric.map((s): MultiFeature | null => {
+    if (!s.match) return null;
+    const list = multi.find((m) => m.name === s.match!.list);
+    const key = categorical.find((c) => c.name === s.match!.key);
+    if (!list) throw new Error(`feature "${s.name}": its list "${s.match.list}" is not a multi-valued feature`);
+    if (!key) throw new Error(`feature "${s.name}": its key "${s.match.key}" is not a categorical feature`);
+    return list;
+  });
+  return { specs, categorical, multi, numeric, numericBins, matchLists, catWidth: column, offsets, seeds, vocab: vocabs, tableRows: next };
 }
 
 /**

@@ -69,6 +69,14 @@ export interface NumericFeature {
    * set, learned per bin and crossed with every other field by the dot interactions.
    */
   edges?: number[];
+  /**
+   * A derived feature (model/features/match.ts): never read from a row or a request, but
+   * computed from two of them, the share of the values of multi-valued field `list` equal to
+   * the value of categorical field `key` ("the candidate's category is 3 of the user's 10
+   * recent categories"). A dot product of embeddings can only approximate that count when a
+   * vocabulary has more values than the embedding has dimensions.
+   */
+  match?: { list: string; key: string };
 }
 
 export type FeatureSpec = CategoricalFeature | MultiFeature | NumericFeature;

@@ -2,7 +2,7 @@
 // (items and coupons together), encoded by the shared feature module exactly as in training.
 // No node: imports (the worker runs this inside workerd).
 
-import { allocBatch, encodeFieldInto, encodeRowInto, type EncodedBatch } from '../features/encode.ts';
+import { allocBatch, encodeFieldInto, encodeRowInto, numericRaw, type EncodedBatch } from '../features/encode.ts';
 import type { FeatureLayout } from '../features/layout.ts';
 import {
   CANDIDATE_KIND_FEATURE,
@@ -81,15 +81,33 @@ type Slot =
   | { kind: 'multi'; spec: MultiFeature; index: number }
   | { kind: 'numeric'; spec: NumericFeature; index: number };
 
-const slotsByLayout = new WeakMap<FeatureLayout, Map<string, Slot>>();
+/**
+ * The slots of a layout's input features by name, and per feature the match features
+ * (features/match.ts) computed from it: those are not inputs, they are recomputed when a
+ * candidate sets one of their two fields.
+ */
+interface Slots {
+  byName: Map<string, Slot>;
+  dependents: Map<string, number[]>;
+}
 
-function slotsOf(layout: FeatureLayout): Map<string, Slot> {
+const slotsByLayout = new WeakMap<FeatureLayout, Slots>();
+
+function slotsOf(layout: FeatureLayout): Slots {
   let slots = slotsByLayout.get(layout);
   if (!slots) {
-    slots = new Map();
-    layout.categorical.forEach((spec, index) => slots!.set(spec.name, { kind: 'categorical', spec, index }));
-    layout.multi.forEach((spec, index) => slots!.set(spec.name, { kind: 'multi', spec, index }));
-    layout.numeric.forEach((spec, index) => slots!.set(spec.name, { kind: 'numeric', spec, index }));
+    const byName = new Map<string, Slot>();
+    const dependents = new Map<string, number[]>();
+    const depend = (name: string, d: number) => dependents.set(name, [...(dependents.get(name) ?? []), d]);
+    layout.categorical.forEach((spec, index) => byName.set(spec.name, { kind: 'categorical', spec, index }));
+    layout.multi.forEach((spec, index) => byName.set(spec.name, { kind: 'multi', spec, index }));
+    layout.numeric.forEach((spec, index) => {
+      if (spec.match) {
+        depend(spec.match.list, index);
+        depend(spec.match.key, index);
+      } else byName.set(spec.name, { kind: 'numeric', spec, index });
+    });
+    slots = { byName, dependents };
     slotsByLayout.set(layout, slots);
   }
   return slots;
@@ -118,7 +136,7 @@ export function assembleBatch(layout: FeatureLayout, req: ServingRequest): Encod
   const n = req.candidates.length;
   const batch = allocBatch(layout, n);
   const ids = idFeatures(layout);
-  const slots = slotsOf(layout);
+  const { byName: slots, dependents } = slotsOf(layout);
   const C = layout.catWidth;
   const D = layout.numeric.length;
   const templates: Partial<Record<CandidateKind, { row: EncodedBatch; idSlot: Slot | null }>> = {};
@@ -136,21 +154,38 @@ export function assembleBatch(layout: FeatureLayout, req: ServingRequest): Encod
     }
     return t;
   };
+  // Match features whose fields a candidate sets (its own value, or its id as the
+  // `<kind>_id`) differ from its template's: recomputed from the row's resolved values.
+  const rematch: number[] = [];
+  const touch = (name: string) => {
+    const deps = dependents.get(name);
+    if (deps) rematch.push(...deps);
+  };
   for (let i = 0; i < n; i++) {
     const cand = req.candidates[i];
     const t = templateOf(cand.kind);
     copyRow(t.row.cat, batch.cat, C, i);
     for (let m = 0; m < layout.multi.length; m++) copyRow(t.row.multi[m], batch.multi[m], layout.multi[m].maxLen, i);
     copyRow(t.row.num, batch.num, D, i);
-    if (t.idSlot) encodeSlot(layout, batch, i, t.idSlot, cand.id);
+    rematch.length = 0;
+    if (t.idSlot) {
+      encodeSlot(layout, batch, i, t.idSlot, cand.id);
+      touch(t.idSlot.spec.name);
+    }
     const f = cand.features;
-    if (f === undefined) continue;
-    for (const name in f) {
-      if (name === CANDIDATE_KIND_FEATURE.name || !Object.prototype.hasOwnProperty.call(f, name)) continue;
-      const v = f[name];
-      if (v === undefined) continue;
-      const slot = slots.get(name);
-      if (slot) encodeSlot(layout, batch, i, slot, v);
+    if (f !== undefined) {
+      for (const name in f) {
+        if (name === CANDIDATE_KIND_FEATURE.name || !Object.prototype.hasOwnProperty.call(f, name)) continue;
+        const v = f[name];
+        if (v === undefined) continue;
+        const slot = slots.get(name);
+        if (slot) encodeSlot(layout, batch, i, slot, v);
+        touch(name);
+      }
+    }
+    if (rematch.length) {
+      const get = (name: string) => rawValueOf(req, cand, name, ids);
+      for (const d of new Set(rematch)) encodeFieldInto(layout, batch, i, 'numeric', d, numericRaw(layout, d, get));
     }
   }
   return batch;

@@ -4,8 +4,9 @@
 
 import type { KindSpec } from '../features/kinds.ts';
 import type { DataSource } from '../data/source.ts';
-import type { CategoricalFeature, FeatureSpec, MultiFeature, TaskSpec } from '../features/spec.ts';
-import { multiValues } from '../features/encode.ts';
+import type { CategoricalFeature, FeatureSpec, MultiFeature, RawRow, RawValue, TaskSpec } from '../features/spec.ts';
+import { matchShare, multiValues } from '../features/encode.ts';
+import { matchFeatures } from '../features/match.ts';
 import { categoricalString, layoutOf, type FeatureLayout } from '../features/layout.ts';
 import { NumericStats, QuantileSketch, VocabularyCounter } from '../features/stats.ts';
 import { checkLearnable } from './checks.ts';
@@ -27,6 +28,8 @@ export interface PrepareOptions {
   numericBins: number;
   /** Fit a vocabulary per hashed field (CategoricalFeature.values); default true. */
   vocabularies?: boolean;
+  /** Add the match features of fields that share a vocabulary (features/match.ts); default true. */
+  matchFeatures?: boolean;
   /** Use these fitted specs instead of fitting (a warm start keeps its parent's: warm-start.ts). */
   features?: FeatureSpec[];
   /**
@@ -39,23 +42,31 @@ export interface PrepareOptions {
 
 export const DEFAULT_NUMERIC_BINS = 32;
 
-/** One pass over the training split: numeric statistics and bin edges, categorical vocabularies. */
+/**
+ * One pass over the training split: numeric statistics and bin edges, categorical
+ * vocabularies. The result is the source's features, then the derived match features.
+ */
 export function fitFeatures(source: DataSource, o: PrepareOptions = { numericBins: DEFAULT_NUMERIC_BINS }): FeatureSpec[] {
-  const stats = new Map<string, { norm: NumericStats; bins: QuantileSketch }>();
+  const declared = o.matchFeatures === false ? source.features : [...source.features, ...matchFeatures(source.features)];
+  const stats = new Map<string, { norm: NumericStats; bins: QuantileSketch; raw: (row: RawRow) => RawValue }>();
   const vocabs = new Map<string, VocabularyCounter>();
   const keyOf = (f: CategoricalFeature | MultiFeature) => f.vocabulary ?? f.name;
   const counted: (CategoricalFeature | MultiFeature)[] = [];
-  for (const f of source.features) {
-    if (f.kind === 'numeric') stats.set(f.name, { norm: new NumericStats(f.transform), bins: new QuantileSketch() });
-    else if (o.vocabularies !== false) {
+  const listOf = (name: string) => declared.find((l): l is MultiFeature => l.kind === 'multi' && l.name === name)!;
+  for (const f of declared) {
+    if (f.kind === 'numeric') {
+      const m = f.match;
+      const raw = m ? ((list: MultiFeature) => (row: RawRow) => matchShare(list, row[m.list], row[m.key]))(listOf(m.list)) : (row: RawRow) => row[f.name];
+      stats.set(f.name, { norm: new NumericStats(f.transform), bins: new QuantileSketch(), raw });
+    } else if (o.vocabularies !== false) {
       counted.push(f);
       if (!vocabs.has(keyOf(f))) vocabs.set(keyOf(f), new VocabularyCounter());
     }
   }
   if (stats.size || counted.length) {
     for (const ex of source.examples('train')) {
-      for (const [name, s] of stats) {
-        const v = ex.features[name];
+      for (const s of stats.values()) {
+        const v = s.raw(ex.features);
         s.norm.add(v);
         if (o.numericBins) s.bins.add(v);
       }
@@ -67,7 +78,7 @@ export function fitFeatures(source: DataSource, o: PrepareOptions = { numericBin
       }
     }
   }
-  return source.features.map((f): FeatureSpec => {
+  return declared.map((f): FeatureSpec => {
     if (f.kind !== 'numeric') {
       const { values: _old, ...rest } = f;
       const values = o.vocabularies === false ? [] : vocabs.get(keyOf(f))!.values(f.buckets);

@@ -13,6 +13,7 @@ import { buildGraph, type ArchName } from '../arch/index.ts';
 import { DEFAULT_ARCH_CONFIG, type ArchConfig } from '../arch/builder.ts';
 import type { Kernels } from '../engine/kernels/types.ts';
 import { loadWeights } from '../engine/weights-file.ts';
+import { isDerived } from '../features/match.ts';
 import type { FeatureSpec, TaskSpec } from '../features/spec.ts';
 import { checkManifest, type Manifest } from '../manifest.ts';
 import type { DataSource } from '../data/source.ts';
@@ -79,7 +80,8 @@ function archDifference(arch: ArchName, cfg: ArchConfig, parent: Manifest['archi
 
 /** Throws a one-line error naming the first difference between this run and the parent. */
 export function checkWarmStart(source: DataSource, arch: ArchName, cfg: ArchConfig, parent: Parent): void {
-  const diff = featureDifference(source.features, parent.manifest.features) ?? taskDifference(source.tasks, parent.manifest.tasks) ?? archDifference(arch, cfg, parent.manifest.architecture);
+  // The parent's derived match features come from its declared ones (features/match.ts).
+  const diff = featureDifference(source.features, parent.manifest.features.filter((f) => !isDerived(f))) ?? taskDifference(source.tasks, parent.manifest.tasks) ?? archDifference(arch, cfg, parent.manifest.architecture);
   if (diff) throw new Error(`--init-from ${parent.dir} does not fit this run: ${diff}`);
 }
 

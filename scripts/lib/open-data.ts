@@ -4,8 +4,8 @@
 import { checkBadShare, describeBadRows, isAudited } from '../../model/data/bad-rows.ts';
 import { openDataSource } from '../../model/data/index.ts';
 import type { DataSource } from '../../model/data/source.ts';
-import type { FeatureSpec } from '../../model/features/spec.ts';
-import { prepare, type PreparedData } from '../../model/train/prepare.ts';
+import { isDerived } from '../../model/features/match.ts';
+import { prepare, type PrepareOptions, type PreparedData } from '../../model/train/prepare.ts';
 import { fail, int } from './cli.ts';
 import { isStreamed, SHUFFLE_WINDOW_ROWS } from '../../model/train/row-store.ts';
 import { formatBytes } from './memory-budget.ts';
@@ -33,18 +33,25 @@ export function openData(args: DataArgs, seed: number): DataSource {
 
 /**
  * Encodes the splits (numeric bins fitted on train, or the given fitted specs) and says what
- * came out, and whether the training split went to chunk files (past `memoryBudget` bytes).
+ * came out: the derived match features, and whether the training split went to chunk files
+ * (past `o.memoryBudget` bytes).
  */
-export function prepareReported(source: DataSource, numericBins: number, features?: FeatureSpec[], memoryBudget?: number): PreparedData {
+export function prepareReported(source: DataSource, o: PrepareOptions): PreparedData {
   const t0 = performance.now();
-  const data = prepare(source, { numericBins, features, memoryBudget });
+  const data = prepare(source, o);
+  const matches = data.features.filter(isDerived);
+  if (matches.length) {
+    const what = matches.map((m) => (m.kind === 'numeric' && m.match ? `${m.match.key} in ${m.match.list}` : m.name)).join(', ');
+    process.stderr.write(`match features (the share of a list's values equal to the candidate's, for fields that share a vocabulary; --no-match-features to leave them out): ${what}
+`);
+  }
   const bad = Object.entries(source.badRows ?? {});
   if (bad.length && !isAudited(source)) process.stderr.write(`skipped bad rows: ${bad.map(([k, v]) => `${k} ${v}`).join(', ')}\n`);
   const binned = data.layout.numericBins.filter((b) => b !== null).length;
   const n = (x: number) => x.toLocaleString('en-US');
   process.stderr.write(
     `data ${source.name}: train ${n(data.splits.train.n)}, valid ${n(data.splits.valid.n)}, test ${n(data.splits.test.n)} rows (${((performance.now() - t0) / 1000).toFixed(1)} s)` +
-      (data.layout.numeric.length ? `; ${binned} of ${data.layout.numeric.length} numeric features binned (up to ${numericBins} quantile bins)` : '') +
+      (data.layout.numeric.length ? `; ${binned} of ${data.layout.numeric.length} numeric features binned (up to ${o.numericBins} quantile bins)` : '') +
       '\n',
   );
   const train = data.splits.train;

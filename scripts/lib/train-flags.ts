@@ -40,6 +40,7 @@ export const TRAIN_FLAGS: readonly Flag[] = [
   { name: 'emb-decay', value: 'X', help: 'decoupled weight decay of embedding rows (default 0)' },
   { name: 'emb-dim', value: 'N', help: `embedding width (default ${DEFAULT_ARCH_CONFIG.embeddingDim})` },
   { name: 'numeric-bins', value: 'N', help: 'quantile bins per numeric feature, each with its own embedding next to the standardised value; 0 = off (default 32)' },
+  { name: 'no-match-features', help: "do not derive the match features (for a user / context list and a candidate field that share a vocabulary: the share of the list's values equal to the candidate's; default: derived, listed at the start)" },
   { name: 'weighting', value: 'W', parseDefault: 'fixed', help: `${WEIGHTINGS.join(' | ')} (default fixed)` },
   { name: 'gradnorm-alpha', value: 'X', help: `GradNorm's asymmetry (default ${DEFAULT_GRADNORM_ALPHA})` },
   { name: 'aitm-calibration', value: 'X', help: `weight of AITM's penalty on p(child) > p(parent) (default ${DEFAULT_ARCH_CONFIG.aitmCalibration}; 0 = off)` },
@@ -55,7 +56,7 @@ export const TRAIN_FLAGS: readonly Flag[] = [
 ];
 
 /** String flags as given (or their parse default); switches (no value in the table) are booleans. */
-export type ParsedFlags = Record<string, string | undefined> & { 'no-export': boolean; 'refit-stats': boolean; help: boolean };
+export type ParsedFlags = Record<string, string | undefined> & { 'no-export': boolean; 'no-match-features': boolean; 'refit-stats': boolean; help: boolean };
 
 /**
  * The command line parsed against a flag table; a wrong flag is a one-line usage error.

@@ -6,6 +6,7 @@
 
 import { deflateSync, gzipSync } from 'node:zlib';
 import { Rng } from '../../model/engine/rng.ts';
+import { isClientInput } from '../../model/features/match.ts';
 import type { FeatureSpec, TaskSpec } from '../../model/features/spec.ts';
 
 type Json = null | boolean | number | string | Json[] | { [k: string]: Json };
@@ -23,7 +24,7 @@ export class RequestFuzzer {
     private readonly maxCandidates = 1000,
   ) {
     this.rng = new Rng(seed);
-    this.specs = features.filter((f) => f.name !== 'candidate_kind');
+    this.specs = features.filter(isClientInput);
   }
 
   private int(n: number): number {

@@ -30,6 +30,8 @@ export const testFeatures: FeatureSpec[] = [
   { name: 'item_category', entity: 'item', kind: 'categorical', buckets: 65, values: ['c3', 'c7', 'c1', 'c12'] },
   { name: 'item_price', entity: 'item', kind: 'numeric', transform: 'log1p', mean: 3.2, std: 1.1, edges: [5, 12, 25, 60, 150] },
   { name: 'item_rating', entity: 'item', kind: 'numeric', transform: 'identity', mean: 4.1, std: 0.6 },
+  // A derived match feature (model/features/match.ts), so that the worker computes one.
+  { name: 'item_category_in_user_recent_categories', entity: 'item', kind: 'numeric', transform: 'identity', mean: 0.2, std: 0.3, edges: [0.1, 0.3, 0.6], match: { list: 'user_recent_categories', key: 'item_category' } },
   { name: 'coupon_id', entity: 'coupon', kind: 'categorical', buckets: 64 },
   { name: 'coupon_kind', entity: 'coupon', kind: 'categorical', buckets: 10 },
   { name: 'coupon_discount', entity: 'coupon', kind: 'numeric', transform: 'identity', mean: 0.15, std: 0.08 },

@@ -15,6 +15,7 @@ import { scoreRequest, withContextOverrides } from '../scripts/bench/requests.ts
 import { candidateCounts, withValueFeatures, type Candidate, type KindsDescription } from '../scripts/lib/candidate-mix.ts';
 import { requestBody as loadBody } from '../scripts/load/request-body.ts';
 import { testFeatures, testTasks } from './helpers/worker-model.ts';
+import { isClientInput } from '../model/features/match.ts';
 
 const ADS: KindSpec = { name: 'ad', field: 'ads', value: [{ task: 'ad_click', feature: 'ad_bid' }, { task: 'ad_conversion', feature: 'ad_value' }] };
 const THREE: KindSpec[] = [{ name: 'item', field: 'items' }, { name: 'coupon', field: 'coupons' }, ADS];
@@ -82,7 +83,8 @@ type Model = { features: FeatureSpec[]; tasks: TaskSpec[]; kinds?: KindSpec[] };
 const builders: [string, (m: Model, n: number, seed: number) => Promise<Body> | Body][] = [
   ['bench (scripts/bench/requests.ts)', (m, n, seed) => scoreRequest(m, n, seed)],
   ['bench:worker', (m, n, seed) => benchWorkerBody(m, n, seed)],
-  ['load', (m, n, seed) => loadBody({ ...m, limits: { maxCandidates: 1000 } }, n, seed)],
+  // npm run load reads the features from GET /v1/model, which lists only the client inputs.
+  ['load', (m, n, seed) => loadBody({ ...m, features: m.features.filter(isClientInput), limits: { maxCandidates: 1000 } }, n, seed)],
 ];
 const listsOf = (b: Body) => Object.keys(b).filter((k) => k !== 'user' && k !== 'context');
 
@@ -115,6 +117,7 @@ for (const [name, build] of builders) {
     assert.deepEqual([lists.items.length, lists.coupons.length], [80, 20]);
     assert.match(lists.items[0].id, /^i/);
     assert.match(lists.coupons[0].id, /^c/);
+    assert.ok(lists.items.every((c) => !('item_category_in_user_recent_categories' in c.features)), 'no derived match feature in a request');
   });
 }
 

@@ -9,7 +9,7 @@ import { candidateLists } from '../lib/candidate-mix.ts';
 
 /** The part of manifest.json the bodies read. */
 export interface BenchWorkerModel {
-  features: { name: string; entity: string; kind: string; transform?: string; mean?: number }[];
+  features: { name: string; entity: string; kind: string; transform?: string; mean?: number; match?: unknown }[];
   tasks: { appliesTo: string }[];
   kinds?: KindSpec[];
 }
@@ -20,7 +20,8 @@ export function requestBody(m: BenchWorkerModel, n: number, seed: number) {
   const feats = (entity: string) => {
     const f: Record<string, unknown> = {};
     for (const x of m.features) {
-      if (x.entity !== entity || x.name === 'candidate_kind' || x.name.endsWith('_id')) continue;
+      // Not the server-set kind, nor a derived match feature (the worker computes those).
+      if (x.entity !== entity || x.name === 'candidate_kind' || x.match !== undefined || x.name.endsWith('_id')) continue;
       if (x.kind === 'numeric') f[x.name] = Math.round((x.transform === 'log1p' ? Math.expm1(x.mean ?? 0) : (x.mean ?? 0)) * (0.5 + r()) * 100) / 100;
       else if (x.kind === 'multi') f[x.name] = [`v${Math.floor(r() * 20)}`, `v${Math.floor(r() * 20)}`];
       else f[x.name] = `v${Math.floor(r() * 30)}`;

@@ -10,6 +10,7 @@ import type { EncodedBatch } from '../../model/features/encode.ts';
 import type { FeatureLayout } from '../../model/features/layout.ts';
 import type { FeatureSpec } from '../../model/features/spec.ts';
 import { kindsOf } from '../../model/features/kinds.ts';
+import { isClientInput } from '../../model/features/match.ts';
 import type { Manifest } from '../../model/manifest.ts';
 import { assembleBatch, type ServingCandidate } from '../../model/serving/assemble.ts';
 import { candidateLists, scoredKinds, type Candidate, type KindsDescription } from '../lib/candidate-mix.ts';
@@ -72,7 +73,7 @@ export async function scoreRequest(manifest: Pick<Manifest, 'features' | 'tasks'
   const feats = (entity: FeatureSpec['entity']): Raw => {
     const out: Raw = {};
     for (const s of manifest.features) {
-      if (s.entity !== entity || s.name === 'candidate_kind' || s.name === `${entity}_id`) continue;
+      if (s.entity !== entity || !isClientInput(s) || s.name === `${entity}_id`) continue;
       out[s.name] = value(s);
     }
     return out;

@@ -42,6 +42,7 @@ await main(async () => {
     evalEvery: optInt('eval-every', args['eval-every'], 1),
     patience: optInt('patience', args.patience, 1),
     warmupSteps: optInt('warmup', args.warmup, 0),
+    averageSteps: optInt('average-steps', args['average-steps'], 0),
   };
   const source = openData({ data: args.data, schema: args.schema, rows: args.rows, 'max-bad-share': args['max-bad-share'] }, seed);
   let taskWeights: number[] | undefined;

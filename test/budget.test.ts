@@ -10,7 +10,7 @@ import { pairedDiff, tCritical95 } from '../model/train/seeds.ts';
 
 test('budget: small data gets small batches, many epochs and patience in evaluations; large data keeps batch 512', () => {
   const uci = chooseBudget(10_136);
-  assert.deepEqual(uci, { batchSize: 128, epochs: 38, evalEvery: 80, patience: 10, warmupSteps: 61, minLrFactor: 0.1, decaySteps: 2939 });
+  assert.deepEqual(uci, { batchSize: 128, epochs: 38, evalEvery: 80, patience: 10, warmupSteps: 61, minLrFactor: 0.1, decaySteps: 2939, averageSteps: 80 });
   assert.equal(stepsPerEpoch(10_136, 128), 80);
   const big = chooseBudget(1_200_000);
   assert.equal(big.batchSize, 512);
@@ -37,6 +37,11 @@ test('budget: explicit settings win, and are the only ones changed', () => {
   assert.equal(b.epochs, 3);
   assert.equal(b.evalEvery, 20); // min(one epoch of 20 steps, 100)
   assert.equal(chooseBudget(10_136, { patience: 1, evalEvery: 7, warmupSteps: 0 }).patience, 1);
+  // The weight average spans one validation interval unless given; 0 turns it off.
+  assert.equal(chooseBudget(10_136, { evalEvery: 7 }).averageSteps, 7);
+  assert.equal(chooseBudget(10_136, { averageSteps: 0 }).averageSteps, 0);
+  assert.match(describeBudget(10_136, chooseBudget(10_136)), /weights averaged over 80 steps$/);
+  assert.match(describeBudget(10_136, chooseBudget(10_136, { averageSteps: 0 })), /no weight average$/);
   assert.match(describeBudget(10_136, chooseBudget(10_136)), /^10,136 training rows: batch 128, up to 38 epochs \(3,040 steps\), validation every 80 steps, patience 10 evaluations/);
   assert.equal(fewStepsWarning(10_136, chooseBudget(10_136)), null);
   assert.match(fewStepsWarning(100, chooseBudget(100, { batchSize: 512, epochs: 3 }))!, /only 3 optimizer steps/);

@@ -84,13 +84,14 @@ function source(): DataSource {
   } as DataSource;
 }
 
-test('prepare adds the match features after the declared ones and fits them like any numeric', () => {
+test('prepare adds the match features after the declared ones and fits their mean and std (no bins)', () => {
   const d = prepare(source());
   assert.deepEqual(d.features.map((f) => f.name), ['recent', 'cat', 'cat_in_recent']);
   const m = d.features[2];
   assert.ok(m.kind === 'numeric' && m.match);
-  // Shares of 3 values take 4 distinct values (0, 1/3, 2/3, 1): too few to bin, like a flag.
+  // Standardised, never binned (a bin field would widen every dot interaction).
   assert.equal(m.edges, undefined);
+  assert.ok(d.layout.numericBins.every((b) => b === null));
   // Mean and std over the rows with a category (the share is missing without one).
   const shares: number[] = [];
   for (const ex of source().examples('train')) if (ex.features.cat !== null) shares.push(matchShare(recent, ex.features.recent, ex.features.cat));

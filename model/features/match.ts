@@ -31,7 +31,7 @@ export function matchFeatureName(key: string, list: string): string {
  * vocabulary, where `list` is a multi-valued field of the user or the context and `key` a
  * categorical field of a candidate kind. A pair whose name is already declared is skipped.
  * The feature belongs to the key's kind (it travels with the candidate) and is a numeric in
- * [0, 1] that gets quantile bins like any other.
+ * [0, 1], standardised like any other but without quantile bins (prepare.ts says why).
  */
 export function matchFeatures(specs: readonly FeatureSpec[]): NumericFeature[] {
   const names = new Set(specs.map((s) => s.name));

@@ -19,6 +19,8 @@ export interface Budget {
   minLrFactor: number;
   /** ... over this many steps after the warm-up (then stays there). */
   decaySteps: number;
+  /** Validation scores a moving average of the weights over about this many steps; 0 = off (weight-average.ts). */
+  averageSteps: number;
 }
 
 export type BudgetOverrides = Partial<Budget>;
@@ -52,7 +54,10 @@ const clamp = (x: number, lo: number, hi: number) => Math.min(hi, Math.max(lo, x
  *   warm-up    2% of the possible steps, at most 200; then a cosine decay to 10% that ends
  *              after TARGET_STEPS steps or with the budget, whichever is first: large ID-heavy
  *              data peaks late in its first epoch and overfits on the second pass (the
- *              "one-epoch phenomenon" of CTR models), so the rate must be low by then.
+ *              "one-epoch phenomenon" of CTR models), so the rate must be low by then;
+ *   average    the weights validated are their moving average over one validation interval
+ *              (evalEvery steps): each pass scores what the last interval learned, with less
+ *              of its last batches' noise.
  */
 export function chooseBudget(rows: number, o: BudgetOverrides = {}): Budget {
   const batchSize = o.batchSize ?? clamp(pow2Floor(rows / 64), MIN_BATCH, MAX_BATCH);
@@ -64,7 +69,8 @@ export function chooseBudget(rows: number, o: BudgetOverrides = {}): Budget {
   const warmupSteps = o.warmupSteps ?? Math.min(200, Math.ceil(0.02 * maxSteps));
   const minLrFactor = o.minLrFactor ?? 0.1;
   const decaySteps = o.decaySteps ?? Math.max(1, Math.min(maxSteps, TARGET_STEPS) - warmupSteps);
-  return { batchSize, epochs, evalEvery, patience, warmupSteps, minLrFactor, decaySteps };
+  const averageSteps = o.averageSteps ?? evalEvery;
+  return { batchSize, epochs, evalEvery, patience, warmupSteps, minLrFactor, decaySteps, averageSteps };
 }
 
 /** The line a training command prints before it starts. */
@@ -72,7 +78,8 @@ export function describeBudget(rows: number, b: Budget): string {
   const steps = stepsPerEpoch(rows, b.batchSize) * b.epochs;
   return (
     `${rows.toLocaleString('en-US')} training rows: batch ${b.batchSize}, up to ${b.epochs} epochs (${steps.toLocaleString('en-US')} steps), ` +
-    `validation every ${b.evalEvery} steps, patience ${b.patience} evaluations, warm-up ${b.warmupSteps} steps, cosine decay to ${b.minLrFactor} x lr over ${b.decaySteps} steps`
+    `validation every ${b.evalEvery} steps, patience ${b.patience} evaluations, warm-up ${b.warmupSteps} steps, cosine decay to ${b.minLrFactor} x lr over ${b.decaySteps} steps, ` +
+    (b.averageSteps ? `weights averaged over ${b.averageSteps} steps` : 'no weight average')
   );
 }
 

@@ -75,6 +75,7 @@ export async function trainToDir(data: PreparedData, o: RunOptions): Promise<Run
       warmupSteps: o.warmupSteps,
       minLrFactor: o.minLrFactor,
       decaySteps: o.decaySteps,
+      averageSteps: o.averageSteps ?? 0,
       budget: o.budgetNote,
       numericBins: o.numericBins,
       lr: o.lr,

@@ -14,6 +14,7 @@ import { Workspace } from '../engine/workspace.ts';
 import type { FeatureLayout } from '../features/layout.ts';
 import type { TaskSpec } from '../features/spec.ts';
 import { restore, snapshot } from './checkpoint.ts';
+import { WeightAverage } from './weight-average.ts';
 import { mean } from '../metrics/index.ts';
 import { lrFactor } from './budget.ts';
 import type { EncodedSplit } from './dataset.ts';
@@ -59,6 +60,11 @@ export interface TrainOptions {
   minLrFactor?: number;
   /** Steps of the cosine decay after the warm-up (default: to the last possible step). */
   decaySteps?: number;
+  /**
+   * Validate (and keep as the best checkpoint) an exponential moving average of the weights
+   * over about this many steps (weight-average.ts); 0 or unset = the raw weights.
+   */
+  averageSteps?: number;
   /** Stop after this many optimizer steps (a tuning trial's budget); default: epochs allow. */
   maxSteps?: number;
   /**
@@ -156,6 +162,7 @@ export async function train(k: Kernels, data: TrainData, o: TrainOptions): Promi
   const history: EpochLog[] = [];
   let bestEpoch = -1;
   let bestSnap = snapshot(params);
+  const average = o.averageSteps ? new WeightAverage(o.averageSteps) : null;
   let trainSeconds = 0;
   let trained = 0;
   let step = 0;
@@ -183,6 +190,7 @@ export async function train(k: Kernels, data: TrainData, o: TrainOptions): Promi
         for (let t = 0; t < T; t++) if (ctx.counts[t]) stepLoss += taskLoss[t];
         if (!Number.isFinite(stepLoss)) throw new Error(`training diverged at epoch ${epoch}, step ${step}: loss is ${stepLoss}; try a lower --lr`);
         weights.update(taskLoss);
+        average?.observe(params, step);
         lossSum += stepLoss;
         lossN++;
         const now = performance.now();
@@ -197,19 +205,24 @@ export async function train(k: Kernels, data: TrainData, o: TrainOptions): Promi
           trainSeconds += seconds;
           trained += to - trainedMark;
           const position = Math.round((epoch - 1 + to / n) * 1000) / 1000;
-          const validAuc = validationAuc(shards[0], data.valid, layout, T);
-          history.push({ epoch: position, step, lr: adam.scale * o.lr, trainLoss: lossSum / lossN, validAuc, seconds, rows: to - trainedMark, taskWeights: weights.values() });
+          // The averaged weights (when on) are what is scored and kept; training goes on from the raw ones.
+          const evaluate = () => {
+            const validAuc = validationAuc(shards[0], data.valid, layout, T);
+            history.push({ epoch: position, step, lr: adam.scale * o.lr, trainLoss: lossSum / lossN, validAuc, seconds, rows: to - trainedMark, taskWeights: weights.values() });
+            // The early-stopping score: mean validation AUC over tasks (prepare checked that
+            // every task can be scored).
+            if (stopper.observe(mean(validAuc))) {
+              bestEpoch = position;
+              bestSnap = snapshot(params);
+            } else if (stopper.shouldStop) {
+              stop = true;
+            }
+          };
+          if (average) average.withAverage(params, evaluate);
+          else evaluate();
           trainedMark = to;
           lossSum = 0;
           lossN = 0;
-          // The early-stopping score: mean validation AUC over tasks (prepare checked that
-          // every task can be scored).
-          if (stopper.observe(mean(validAuc))) {
-            bestEpoch = position;
-            bestSnap = snapshot(params);
-          } else if (stopper.shouldStop) {
-            stop = true;
-          }
           tMark = performance.now();
           evalMs += tMark - e0;
         }

@@ -1,6 +1,6 @@
 // One training measurement in its own process (so its peak memory is its own):
 // node --import tsx scripts/bench/train-child.ts --data reference|synthetic --threads N --rows N --epochs N
-//   [--shards N] [--memory-budget BYTES --max-steps N]
+//   [--shards N] [--memory-budget BYTES --max-steps N] [--average-steps N]
 // Prints one JSON line: samples/s of each stretch between validation passes, peak RSS (with a
 // memory budget: of encoding, streaming the training split and validating, as rows grow).
 
@@ -14,7 +14,7 @@ import { isStreamed } from '../../model/train/row-store.ts';
 import { defaultShards } from '../../model/train/shards.ts';
 import { train } from '../../model/train/trainer.ts';
 
-const a = parseArgs({ options: { data: { type: 'string' }, threads: { type: 'string' }, rows: { type: 'string' }, epochs: { type: 'string' }, shards: { type: 'string' }, 'memory-budget': { type: 'string' }, 'max-steps': { type: 'string' }, kernels: { type: 'string', default: 'auto' } } }).values;
+const a = parseArgs({ options: { data: { type: 'string' }, threads: { type: 'string' }, rows: { type: 'string' }, epochs: { type: 'string' }, shards: { type: 'string' }, 'memory-budget': { type: 'string' }, 'max-steps': { type: 'string' }, 'average-steps': { type: 'string' }, kernels: { type: 'string', default: 'auto' } } }).values;
 // The reference task is the note's network as specified: its 4 dense inputs stay plain numbers
 // (no quantile-bin fields), so the figure compares with the note's PyTorch one. The synthetic
 // shop is the default model as `npm run train` builds it (bins on).
@@ -22,6 +22,9 @@ const memoryBudget = a['memory-budget'] === undefined ? undefined : Number(a['me
 const data = prepare(openDataSource(a.data!, { rows: Number(a.rows) }), { numericBins: a.data === 'reference' ? 0 : DEFAULT_NUMERIC_BINS, memoryBudget });
 const maxSteps = a['max-steps'] === undefined ? undefined : Number(a['max-steps']);
 const k = await createKernels(a.kernels as 'auto');
+// The synthetic shop trains with the weight average as npm run train does (over a quarter
+// epoch, the default validation interval); the reference task is the note's bare loop.
+const averageSteps = a['average-steps'] !== undefined ? Number(a['average-steps']) : a.data === 'reference' ? 0 : Math.ceil(Math.ceil(data.splits.train.n / 512) / 4);
 const r = await train(k, { layout: data.layout, tasks: data.tasks, train: data.splits.train, valid: data.splits.valid }, {
   arch: 'mmoe',
   // The note's network: 8 x 16 embeddings + 4 dense = 132 inputs, no interaction features.
@@ -34,6 +37,7 @@ const r = await train(k, { layout: data.layout, tasks: data.tasks, train: data.s
   weighting: 'fixed',
   patience: 1_000,
   threads: Number(a.threads),
+  averageSteps,
   ...(maxSteps ? { maxSteps, evalEvery: Math.max(1, Math.floor(maxSteps / 4)) } : {}),
 });
 // Throughput of each stretch between validation passes (validation time excluded).

@@ -12,7 +12,7 @@
 import { CANDIDATE_KIND_FEATURE, type FeatureSpec, type NumericFeature } from './spec.ts';
 
 /** A derived feature: computed from other fields, never read from a row or a request. */
-export function isDerived(s: FeatureSpec): boolean {
+export function isDerived(s: FeatureSpec): s is NumericFeature & { match: NonNullable<NumericFeature['match']> } {
   return s.kind === 'numeric' && s.match !== undefined;
 }
 

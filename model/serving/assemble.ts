@@ -185,7 +185,8 @@ export function assembleBatch(layout: FeatureLayout, req: ServingRequest): Encod
     }
     if (rematch.length) {
       const get = (name: string) => rawValueOf(req, cand, name, ids);
-      for (const d of new Set(rematch)) encodeFieldInto(layout, batch, i, 'numeric', d, numericRaw(layout, d, get));
+      // A feature touched through both of its fields is recomputed twice, to the same value.
+      for (const d of rematch) encodeFieldInto(layout, batch, i, 'numeric', d, numericRaw(layout, d, get));
     }
   }
   return batch;

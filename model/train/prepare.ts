@@ -4,8 +4,8 @@
 
 import type { KindSpec } from '../features/kinds.ts';
 import type { DataSource } from '../data/source.ts';
-import type { CategoricalFeature, FeatureSpec, MultiFeature, RawRow, RawValue, TaskSpec } from '../features/spec.ts';
-import { matchShare, multiValues } from '../features/encode.ts';
+import type { CategoricalFeature, FeatureSpec, MultiFeature, TaskSpec } from '../features/spec.ts';
+import { multiValues, numericRaw } from '../features/encode.ts';
 import { matchFeatures } from '../features/match.ts';
 import { categoricalString, layoutOf, type FeatureLayout } from '../features/layout.ts';
 import { NumericStats, QuantileSketch, VocabularyCounter } from '../features/stats.ts';
@@ -48,16 +48,15 @@ export const DEFAULT_NUMERIC_BINS = 32;
  */
 export function fitFeatures(source: DataSource, o: PrepareOptions = { numericBins: DEFAULT_NUMERIC_BINS }): FeatureSpec[] {
   const declared = o.matchFeatures === false ? source.features : [...source.features, ...matchFeatures(source.features)];
-  const stats = new Map<string, { norm: NumericStats; bins: QuantileSketch; raw: (row: RawRow) => RawValue }>();
+  // The numeric raw values as the encoder reads them (a match feature's share included).
+  const unfitted = layoutOf(declared);
+  const stats = new Map<string, { norm: NumericStats; bins: QuantileSketch; d: number }>();
   const vocabs = new Map<string, VocabularyCounter>();
   const keyOf = (f: CategoricalFeature | MultiFeature) => f.vocabulary ?? f.name;
   const counted: (CategoricalFeature | MultiFeature)[] = [];
-  const listOf = (name: string) => declared.find((l): l is MultiFeature => l.kind === 'multi' && l.name === name)!;
   for (const f of declared) {
     if (f.kind === 'numeric') {
-      const m = f.match;
-      const raw = m ? ((list: MultiFeature) => (row: RawRow) => matchShare(list, row[m.list], row[m.key]))(listOf(m.list)) : (row: RawRow) => row[f.name];
-      stats.set(f.name, { norm: new NumericStats(f.transform), bins: new QuantileSketch(), raw });
+      stats.set(f.name, { norm: new NumericStats(f.transform), bins: new QuantileSketch(), d: unfitted.numeric.indexOf(f) });
     } else if (o.vocabularies !== false) {
       counted.push(f);
       if (!vocabs.has(keyOf(f))) vocabs.set(keyOf(f), new VocabularyCounter());
@@ -65,8 +64,9 @@ export function fitFeatures(source: DataSource, o: PrepareOptions = { numericBin
   }
   if (stats.size || counted.length) {
     for (const ex of source.examples('train')) {
+      const get = (name: string) => ex.features[name];
       for (const s of stats.values()) {
-        const v = s.raw(ex.features);
+        const v = numericRaw(unfitted, s.d, get);
         s.norm.add(v);
         if (o.numericBins) s.bins.add(v);
       }

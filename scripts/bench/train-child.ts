@@ -9,6 +9,7 @@ import { resourceUsage } from 'node:process';
 import { DEFAULT_ARCH_CONFIG } from '../../model/arch/builder.ts';
 import { openDataSource } from '../../model/data/index.ts';
 import { createKernels } from '../../model/engine/kernels/index.ts';
+import { chooseBudget } from '../../model/train/budget.ts';
 import { DEFAULT_NUMERIC_BINS, prepare } from '../../model/train/prepare.ts';
 import { isStreamed } from '../../model/train/row-store.ts';
 import { defaultShards } from '../../model/train/shards.ts';
@@ -22,9 +23,9 @@ const memoryBudget = a['memory-budget'] === undefined ? undefined : Number(a['me
 const data = prepare(openDataSource(a.data!, { rows: Number(a.rows) }), { numericBins: a.data === 'reference' ? 0 : DEFAULT_NUMERIC_BINS, memoryBudget });
 const maxSteps = a['max-steps'] === undefined ? undefined : Number(a['max-steps']);
 const k = await createKernels(a.kernels as 'auto');
-// The synthetic shop trains with the weight average as npm run train does (over a quarter
-// epoch, the default validation interval); the reference task is the note's bare loop.
-const averageSteps = a['average-steps'] !== undefined ? Number(a['average-steps']) : a.data === 'reference' ? 0 : Math.ceil(Math.ceil(data.splits.train.n / 512) / 4);
+// The synthetic shop trains with the weight average as npm run train does (the budget's
+// default window); the reference task is the note's bare loop.
+const averageSteps = a['average-steps'] !== undefined ? Number(a['average-steps']) : a.data === 'reference' ? 0 : chooseBudget(data.splits.train.n, { batchSize: 512 }).averageSteps;
 const r = await train(k, { layout: data.layout, tasks: data.tasks, train: data.splits.train, valid: data.splits.valid }, {
   arch: 'mmoe',
   // The note's network: 8 x 16 embeddings + 4 dense = 132 inputs, no interaction features.

@@ -41,9 +41,8 @@ export function prepareReported(source: DataSource, o: PrepareOptions): Prepared
   const data = prepare(source, o);
   const matches = data.features.filter(isDerived);
   if (matches.length) {
-    const what = matches.map((m) => (m.kind === 'numeric' && m.match ? `${m.match.key} in ${m.match.list}` : m.name)).join(', ');
-    process.stderr.write(`match features (the share of a list's values equal to the candidate's, for fields that share a vocabulary; --no-match-features to leave them out): ${what}
-`);
+    const what = matches.map((m) => `${m.match.key} in ${m.match.list}`).join(', ');
+    process.stderr.write(`match features (the share of a list's values equal to the candidate's, for fields that share a vocabulary; --no-match-features to leave them out): ${what}\n`);
   }
   const bad = Object.entries(source.badRows ?? {});
   if (bad.length && !isAudited(source)) process.stderr.write(`skipped bad rows: ${bad.map(([k, v]) => `${k} ${v}`).join(', ')}\n`);

@@ -86,8 +86,6 @@ function requestShared(e: LayerWriter, layout: FeatureLayout, parts: readonly We
   // Per request row: the whole features row of the R request rows (cheap: a few rows), of
   // which each group uses its shared columns.
   const reqInputs = { cat: REQUEST_PREFIX + inputs.cat, multi: inputs.multi.map((m) => REQUEST_PREFIX + m), num: REQUEST_PREFIX + inputs.num };
-  let xReq: string | null = null;
-  const requestRow = () => (xReq ??= emitSubgraph(e.withInputs(reqInputs), cols.nodes));
   // One group: the weight rows are cut in the file. Several: each group needs every row in
   // another arrangement, so the file holds the fused matrix once and the session cuts it.
   let whole: string | null = null;
@@ -99,10 +97,11 @@ function requestShared(e: LayerWriter, layout: FeatureLayout, parts: readonly We
     whole ??= e.weightRows(parts, [range(0, parts[0].inDim)])[0];
     return sets.map((c) => (c.length ? e.node('Gather', [whole!, e.int64Const(c)], { axis: 0 }) : null));
   };
-  if (groups.length === 1) {
-    const g = groups[0];
-    return groupProduct(e, rowsOf, requestRow, bias, O, cols, g.shares, inputs, groupInputNames(g.name));
-  }
+  const split = groups.map((g) => groupColumns(cols, g.shares));
+  if (split.every((g) => g.colsReq.length === 0)) return null;
+  const xReq = emitSubgraph(e.withInputs(reqInputs), cols.nodes);
+  const reqParts = sharedParts(e, rowsOf, xReq, split);
+  if (groups.length === 1) return groupProduct(e, rowsOf, xReq, reqParts[0]!, bias, O, cols, split[0], inputs, groupInputNames(groups[0].name));
   // Rows of each kind gathered, scored by its group, scattered back (every row is in one
   // group). The inputs get one extra row (a copy of row 0) and z one extra row: a group
   // without rows is given that row, so it writes nowhere that matters.
@@ -111,59 +110,109 @@ function requestShared(e: LayerWriter, layout: FeatureLayout, parts: readonly We
   const src = { cat: padded(inputs.cat), multi: inputs.multi.map(padded), num: padded(inputs.num) };
   const rowCount = (t: string) => first(e.node('Shape', [t]));
   let z = e.node('Expand', [bias, e.node('Concat', [rowCount(src.cat), e.int64Const([O])], { axis: 0 })]);
-  for (const g of groups) {
+  for (const [k, g] of groups.entries()) {
     const names = groupInputNames(g.name);
     const rows = (t: string) => e.node('Gather', [t, names.rows], { axis: 0 });
     const gi = { cat: rows(src.cat), multi: src.multi.map(rows), num: rows(src.num) };
-    const zg =
-      groupProduct(e, rowsOf, requestRow, bias, O, cols, g.shares, gi, names) ??
-      e.node('Add', [e.node('MatMul', [emitSubgraph(e.withInputs(gi), cols.nodes), rowsOf([range(0, parts[0].inDim)])[0]!]), bias]);
+    const reqPart = reqParts[k];
+    const zg = reqPart
+      ? groupProduct(e, rowsOf, xReq, reqPart, bias, O, cols, split[k], gi, names)
+      : e.node('Add', [e.node('MatMul', [emitSubgraph(e.withInputs(gi), cols.nodes), rowsOf([range(0, parts[0].inDim)])[0]!]), bias]);
     const at = e.node('Unsqueeze', [e.node('Cast', [names.rows], { to: DataType.INT64 }), e.int64Const([1])]);
     z = e.node('ScatterND', [z, at, zg]);
   }
   return e.node('Slice', [z, e.int64Const([0]), rowCount(inputs.cat), e.int64Const([0])]);
 }
 
-/**
- * z = x W + bias for the rows of one group (inputs `gi`), whose fields split into shared ones
- * (`shares`: the same for every row of the group unless a row is listed in the overrides) and
- * the rows' own; null when the group shares nothing.
- */
-function groupProduct(
-  e: LayerWriter,
-  rowsOf: (sets: number[][]) => (string | null)[],
-  requestRow: () => string,
-  bias: string,
-  O: number,
-  cols: FeatureColumns,
-  shares: (spec: FeatureSpec) => boolean,
-  gi: OnnxEmitter['inputs'],
-  names: GroupInputNames,
-): string | null {
-  const { dim: d, fields, pairColumn } = cols;
+/** How one group's fields split a features row's columns (`shares`: the group's shared fields). */
+interface GroupColumns {
+  req: number[];
+  cand: number[];
+  numCand: FeatureColumns['numerics'];
+  /** Columns of the shared part: shared embeddings, their dots, shared numerics. */
+  colsReq: number[];
+  /** The row's own dots and numerics (its embeddings are embOf(cand)). */
+  colsCandRest: number[];
+  /** Dots of a shared field with a row's own, candidate-major ([Fc, Fr]). */
+  colsCross: number[];
+}
+
+function groupColumns(cols: FeatureColumns, shares: (spec: FeatureSpec) => boolean): GroupColumns {
+  const { fields, pairColumn } = cols;
   const req = fields.map((f, i) => (shares(f.spec) ? i : -1)).filter((i) => i >= 0);
   const cand = fields.map((f, i) => (shares(f.spec) ? -1 : i)).filter((i) => i >= 0);
   const numReq = cols.numerics.filter((n) => shares(n.spec));
   const numCand = cols.numerics.filter((n) => !numReq.includes(n));
-  if (!req.length && !numReq.length) return null;
   const pairs = (as: number[], bs: number[], upper: boolean) => {
     const out: number[] = [];
     if (!pairColumn) return out;
     for (const a of as) for (const b of bs) if (!upper || b > a) out.push(pairColumn(Math.min(a, b), Math.max(a, b)));
     return out;
   };
-  const embOf = (fs: number[]) => fs.flatMap((f) => range(fields[f].start, d));
-  const colsReq = [...embOf(req), ...pairs(req, req, true), ...numReq.map((n) => n.column)];
-  const colsCandRest = [...pairs(cand, cand, true), ...numCand.map((n) => n.column)];
-  const colsCross = pairs(req, cand, false);
-  const [wReq, wCandEmb, wCandRest, wCross] = rowsOf([colsReq, embOf(cand), colsCandRest, colsCross]);
+  return {
+    req,
+    cand,
+    numCand,
+    colsReq: [...embOf(cols, req), ...pairs(req, req, true), ...numReq.map((n) => n.column)],
+    colsCandRest: [...pairs(cand, cand, true), ...numCand.map((n) => n.column)],
+    // Candidate-major, so M comes out of one broadcast MatMul in the order the candidate's
+    // weight rows need, with no transpose of the [Fc, d, O] product.
+    colsCross: cand.flatMap((b) => pairs(req, [b], false)),
+  };
+}
+
+/** The embedding columns of fields `fs`. */
+const embOf = (cols: FeatureColumns, fs: number[]) => fs.flatMap((f) => range(cols.fields[f].start, cols.dim));
+
+/**
+ * Each group's shared part x_req W_req of the request rows, [R, O]. With R = 1 these products
+ * are matrix-vector ones, bound by reading the weights; groups share most of their columns
+ * (user and context), so each column's weight rows are read once: one product per set of
+ * groups sharing a column, and each group sums the products of the sets it is in.
+ */
+function sharedParts(e: LayerWriter, rowsOf: (sets: number[][]) => (string | null)[], xReq: string, split: readonly GroupColumns[]): (string | null)[] {
+  const byGroups = new Map<string, number[]>();
+  const all = [...new Set(split.flatMap((g) => g.colsReq))].sort((a, b) => a - b);
+  for (const c of all) {
+    const key = split.map((g) => (g.colsReq.includes(c) ? 1 : 0)).join('');
+    let cs = byGroups.get(key);
+    if (!cs) byGroups.set(key, (cs = []));
+    cs.push(c);
+  }
+  const sets = [...byGroups.entries()];
+  const weights = rowsOf(sets.map(([, cs]) => cs));
+  const products = sets.map(([, cs], k) => e.node('MatMul', [e.node('Gather', [xReq, e.int64Const(cs)], { axis: 1 }), weights[k]!]));
+  return split.map((_, g) => {
+    const mine = products.filter((_, k) => sets[k][0][g] === '1');
+    return mine.length ? mine.reduce((acc, p) => e.node('Add', [acc, p])) : null;
+  });
+}
+
+/**
+ * z = x W + bias for the rows of one group (inputs `gi`), whose fields split into shared ones
+ * (`split`: the same for every row of the group unless a row is listed in the overrides) and
+ * the rows' own; `reqPart` is its shared part of the request rows (sharedParts).
+ */
+function groupProduct(
+  e: LayerWriter,
+  rowsOf: (sets: number[][]) => (string | null)[],
+  xReq: string,
+  reqPart: string,
+  bias: string,
+  O: number,
+  cols: FeatureColumns,
+  split: GroupColumns,
+  gi: OnnxEmitter['inputs'],
+  names: GroupInputNames,
+): string {
+  const { dim: d, fields, pairColumn } = cols;
+  const { req, cand, numCand, colsCandRest, colsCross } = split;
+  const [wCandEmb, wCandRest, wCross] = rowsOf([embOf(cols, cand), colsCandRest, colsCross]);
   const columns = (t: string, c: number[]) => e.node('Gather', [t, e.int64Const(c)], { axis: 1 });
   const base = names.base;
 
-  const xReq = requestRow();
-  const reqPart = e.node('MatMul', [columns(xReq, colsReq), wReq!]); // [R, O]
   const reqPart0 = e.node('Gather', [reqPart, base], { axis: 0 }); // [1, O]
-  const vReq = req.length ? columns(xReq, embOf(req)) : null; // [R, Fr * d]
+  const vReq = req.length ? columns(xReq, embOf(cols, req)) : null; // [R, Fr * d]
 
   // Per row: its own embeddings (the embedding ops of the graph, on its columns only), their
   // dots and its numerics.
@@ -190,12 +239,12 @@ function groupProduct(
     const xCand = xParts.length === 1 ? xParts[0] : e.node('Concat', xParts, { axis: 1 });
     let wEmb = wCandEmb;
     if (cross) {
-      // M = v_0^T W_cross, rearranged to [Fc * d, O]: the row embeddings' extra weights.
-      const wCrossByReq = e.node('Reshape', [wCross!, e.int64Const([Fr, Fc * O])]);
+      // M_j = v_0^T W_(., j) for every candidate field j at once: [d, Fr] x [Fc, Fr, O] ->
+      // [Fc, d, O], i.e. [Fc * d, O]: the row embeddings' extra weights.
+      const wCrossByCand = e.node('Reshape', [wCross!, e.int64Const([Fc, Fr, O])]);
       const v0 = e.node('Reshape', [e.node('Gather', [vReq, base], { axis: 0 }), e.int64Const([Fr, d])]);
-      const m = e.node('MatMul', [e.node('Transpose', [v0], { perm: [1, 0] }), wCrossByReq]); // [d, Fc * O]
-      const mj = e.node('Transpose', [e.node('Reshape', [m, e.int64Const([d, Fc, O])])], { perm: [1, 0, 2] });
-      wEmb = e.node('Add', [wEmb!, e.node('Reshape', [mj, e.int64Const([Fc * d, O])])]);
+      const m = e.node('MatMul', [e.node('Transpose', [v0], { perm: [1, 0] }), wCrossByCand]);
+      wEmb = e.node('Add', [wEmb!, e.node('Reshape', [m, e.int64Const([Fc * d, O])])]);
     }
     const wParts = [wEmb, wCandRest].filter((w): w is string => w !== null);
     const wCand = wParts.length === 1 ? wParts[0] : e.node('Concat', wParts, { axis: 0 });
@@ -209,9 +258,9 @@ function groupProduct(
   ]);
   if (cross) {
     const delta = e.node('Sub', [e.node('Gather', [vReq, names.ovrReq], { axis: 0 }), e.node('Gather', [vReq, base], { axis: 0 })]);
-    const dv = e.node('Reshape', [delta, e.int64Const([-1, Fr, d])]);
-    const vc = e.node('Transpose', [e.node('Reshape', [e.node('Gather', [vCand!, names.ovrRows], { axis: 0 }), e.int64Const([-1, Fc, d])])], { perm: [0, 2, 1] });
-    const dots = e.node('Reshape', [e.node('MatMul', [dv, vc]), e.int64Const([-1, Fr * Fc])]);
+    const dvT = e.node('Transpose', [e.node('Reshape', [delta, e.int64Const([-1, Fr, d])])], { perm: [0, 2, 1] });
+    const vc = e.node('Reshape', [e.node('Gather', [vCand!, names.ovrRows], { axis: 0 }), e.int64Const([-1, Fc, d])]);
+    const dots = e.node('Reshape', [e.node('MatMul', [vc, dvT]), e.int64Const([-1, Fc * Fr])]); // candidate-major, as wCross
     upd = e.node('Add', [upd, e.node('MatMul', [dots, wCross!])]);
   }
   const at = e.node('Unsqueeze', [e.node('Cast', [names.ovrRows], { to: DataType.INT64 }), e.int64Const([1])]);

@@ -109,6 +109,8 @@ class Writer implements LayerWriter {
   private readonly consts = new Map<string, string>();
   private readonly tables = new Map<EmbeddingTable, { rows: string; scales?: string; rowsPerScale: number }>();
   private readonly quantizedInputs = new Map<string, string[]>();
+  /** Nodes by (op, inputs, attributes): a layer that asks for one already in the graph gets its outputs. */
+  private readonly emitted = new Map<string, string[]>();
   private nodeCount = 0;
   private initBytes = 0;
   readonly scheme: Int8Scheme;
@@ -181,9 +183,15 @@ class Writer implements LayerWriter {
   }
 
   nodeMulti(opType: string, inputs: string[], nOutputs: number, attrs?: Record<string, AttrValue>): string[] {
+    // Every op emitted is a pure function of its inputs, so equal nodes are one node: e.g. the
+    // experts stacked for MMoE's mix, which every task's gate would otherwise copy again.
+    const key = `${opType}|${nOutputs}|${inputs.join(',')}|${JSON.stringify(attrs ?? {})}`;
+    const seen = this.emitted.get(key);
+    if (seen) return seen;
     const id = this.nodeCount;
     const outs = Array.from({ length: nOutputs }, (_, k) => this.fresh(nOutputs === 1 ? `${opType}_${id}` : `${opType}_${id}_${k}`));
     this.emit(opType, inputs, outs, attrs);
+    this.emitted.set(key, outs);
     return outs;
   }
 

@@ -9,13 +9,15 @@
 // `request+ovr` is the same request with 10% of the items overriding the context. Medians over
 // the rounds and per-round ratios to per-row. Then cold starts, the forms interleaved: a new
 // Miniflare per start, the first POST /v1/score (wall) and the isolate's load timings.
+// `--onnx FILE` (repeatable) adds a worker serving that file as it is, labelled by its name:
+// e.g. the same weights exported by an earlier commit, to measure a change of the exporter.
 //
-//   node --import tsx scripts/bench/sharing-workerd.ts --model DIR [--rounds 7] [--ms 150] [--cold 3]
+//   node --import tsx scripts/bench/sharing-workerd.ts --model DIR [--rounds 7] [--ms 150] [--cold 3] [--onnx FILE ...]
 
 import { createHash } from 'node:crypto';
-import { mkdtempSync, rmSync } from 'node:fs';
+import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
-import { join } from 'node:path';
+import { basename, join } from 'node:path';
 import { parseArgs } from 'node:util';
 import { Miniflare } from 'miniflare';
 import { OPSET, exportOnnx, quantizationLabel, type ExportOptions } from '../../model/onnx/writer.ts';
@@ -33,20 +35,20 @@ const FORMS: Record<string, ExportOptions> = {
 };
 
 await main(async () => {
-  const a = parseArgs({ options: { model: { type: 'string' }, rounds: { type: 'string', default: '7' }, ms: { type: 'string', default: '150' }, cold: { type: 'string', default: '3' } } }).values;
+  const a = parseArgs({ options: { model: { type: 'string' }, rounds: { type: 'string', default: '7' }, ms: { type: 'string', default: '150' }, cold: { type: 'string', default: '3' }, onnx: { type: 'string', multiple: true, default: [] } } }).values;
   if (!a.model) throw new Error('--model DIR is required');
   const { manifest, layout, graph } = loadModelDir(a.model);
   const scratch = mkdtempSync(join(tmpdir(), 'edge-mtl-sharing-'));
   try {
     const built = await buildWorker({ modelDir: a.model, outDir: join(scratch, 'dist') });
-    const opts = await Promise.all(
-      Object.entries(FORMS).map(([name, o]) => {
-        const onnx = exportOnnx(graph, layout, { ...o, metadata: { manifest_version: manifest.version } });
-        const record = { path: 'model.int8.onnx', sha256: createHash('sha256').update(onnx).digest('hex'), bytes: onnx.length, opset: OPSET, quantization: quantizationLabel(o) };
-        return benchWorkerVariant(built, name, { manifest, onnx, record });
-      }),
-    );
-    const names = Object.keys(FORMS);
+    const variant = (name: string, onnx: Uint8Array, quantization: string) =>
+      benchWorkerVariant(built, name, { manifest, onnx, record: { path: 'model.int8.onnx', sha256: createHash('sha256').update(onnx).digest('hex'), bytes: onnx.length, opset: OPSET, quantization } });
+    const files = Object.fromEntries(a.onnx!.map((f) => [basename(f).replace(/\.onnx$/, '').replace(/[^A-Za-z0-9-]/g, '-'), f]));
+    const opts = await Promise.all([
+      ...Object.entries(FORMS).map(([name, o]) => variant(name, exportOnnx(graph, layout, { ...o, metadata: { manifest_version: manifest.version } }), quantizationLabel(o))),
+      ...Object.entries(files).map(([name, f]) => variant(name, new Uint8Array(readFileSync(f)), 'int8-weight-only')),
+    ]);
+    const names = [...Object.keys(FORMS), ...Object.keys(files)];
     const bodies: Record<string, string> = {};
     for (const n of [100, 1000]) {
       const req = await scoreRequest(manifest, n, n);
@@ -68,7 +70,7 @@ await main(async () => {
       for (let r = 0; r < Number(a.rounds); r++) {
         for (const [label, body] of Object.entries(bodies)) {
           for (const name of names) {
-            if (label.endsWith('+ovr') && name !== 'request') continue;
+            if (label.endsWith('+ovr') && name in FORMS && name !== 'request') continue;
             const s = await stages(name, body, Number(a.ms));
             const k = `${label} ${name}`;
             (xs[k] ??= { run: [], app: [] }).run.push(s.run);

@@ -102,26 +102,34 @@ function requestShared(e: LayerWriter, layout: FeatureLayout, parts: readonly We
   const xReq = emitSubgraph(e.withInputs(reqInputs), cols.nodes);
   const reqParts = sharedParts(e, rowsOf, xReq, split);
   if (groups.length === 1) return groupProduct(e, rowsOf, xReq, reqParts[0]!, bias, O, cols, split[0], inputs, groupInputNames(groups[0].name));
-  // Rows of each kind gathered, scored by its group, scattered back (every row is in one
-  // group). The inputs get one extra row (a copy of row 0) and z one extra row: a group
-  // without rows is given that row, so it writes nowhere that matters.
+  // Rows of each kind gathered, scored by its group, and put back in order (every row is in
+  // one group). The inputs get one extra row (a copy of row 0): a group without rows is given
+  // that row (index N), which the reordering drops.
   const first = (t: string) => e.node('Slice', [t, e.int64Const([0]), e.int64Const([1]), e.int64Const([0])]);
   const padded = (t: string) => e.node('Concat', [t, first(t)], { axis: 0 });
   const src = { cat: padded(inputs.cat), multi: inputs.multi.map(padded), num: padded(inputs.num) };
   const rowCount = (t: string) => first(e.node('Shape', [t]));
-  let z = e.node('Expand', [bias, e.node('Concat', [rowCount(src.cat), e.int64Const([O])], { axis: 0 })]);
+  const results: string[] = [];
   for (const [k, g] of groups.entries()) {
     const names = groupInputNames(g.name);
     const rows = (t: string) => e.node('Gather', [t, names.rows], { axis: 0 });
     const gi = { cat: rows(src.cat), multi: src.multi.map(rows), num: rows(src.num) };
     const reqPart = reqParts[k];
-    const zg = reqPart
-      ? groupProduct(e, rowsOf, xReq, reqPart, bias, O, cols, split[k], gi, names)
-      : e.node('Add', [e.node('MatMul', [emitSubgraph(e.withInputs(gi), cols.nodes), rowsOf([range(0, parts[0].inDim)])[0]!]), bias]);
-    const at = e.node('Unsqueeze', [e.node('Cast', [names.rows], { to: DataType.INT64 }), e.int64Const([1])]);
-    z = e.node('ScatterND', [z, at, zg]);
+    results.push(
+      reqPart
+        ? groupProduct(e, rowsOf, xReq, reqPart, bias, O, cols, split[k], gi, names)
+        : e.node('Add', [e.node('MatMul', [emitSubgraph(e.withInputs(gi), cols.nodes), rowsOf([range(0, parts[0].inDim)])[0]!]), bias]),
+    );
   }
-  return e.node('Slice', [z, e.int64Const([0]), rowCount(inputs.cat), e.int64Const([0])]);
+  // The groups' results side by side hold row rows_<kind>[j] at position j (plus the groups'
+  // offsets); `at` inverts that (at[row] = its position; the padding row N is cut off), and one
+  // Gather puts every row back: one copy of the [N, O] result rather than one per group.
+  const order = e.node('Concat', groups.map((g) => groupInputNames(g.name).rows), { axis: 0 });
+  const scalar = (t: string) => e.node('Squeeze', [t, e.int64Const([0])]);
+  const positions = e.node('Range', [scalar(e.int64Const([0])), scalar(e.node('Shape', [order])), scalar(e.int64Const([1]))]);
+  const at = e.node('ScatterElements', [e.node('Expand', [e.int64Const([0]), rowCount(src.cat)]), order, positions], { axis: 0 });
+  const atReal = e.node('Slice', [at, e.int64Const([0]), rowCount(inputs.cat), e.int64Const([0])]);
+  return e.node('Gather', [e.node('Concat', results, { axis: 0 }), atReal], { axis: 0 });
 }
 
 /** How one group's fields split a features row's columns (`shares`: the group's shared fields). */

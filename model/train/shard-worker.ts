@@ -9,7 +9,7 @@ import { replayKernels } from '../engine/replay-kernels.ts';
 import { Adam } from '../engine/optimizer.ts';
 import { Workspace } from '../engine/workspace.ts';
 import { layoutOf } from '../features/layout.ts';
-import { CTRL, type ShardWorkerInit } from './threads.ts';
+import { CTRL, pollSlot, type ShardWorkerInit } from './threads.ts';
 
 const init = workerData as ShardWorkerInit;
 const inner = await createWasmKernels({ memory: init.memory });
@@ -26,8 +26,10 @@ parentPort!.postMessage('ready');
 
 let seq = 0;
 let seq2 = 0;
+// Each wait polls first (threads.ts POLL_MS), then sleeps if the main thread is still busy.
+const changed = (slot: number, old: number) => pollSlot(ctrl, slot, (v) => v !== old, init.pollMs) !== old || Atomics.wait(ctrl, slot, old);
 for (;;) {
-  Atomics.wait(ctrl, CTRL.seq, seq);
+  changed(CTRL.seq, seq);
   seq = Atomics.load(ctrl, CTRL.seq);
   if (Atomics.load(ctrl, CTRL.stop)) break;
   for (const s of init.myShards) {
@@ -37,7 +39,7 @@ for (;;) {
   Atomics.add(ctrl, CTRL.done, 1);
   Atomics.notify(ctrl, CTRL.done);
   // Phase 2: once the main thread has every shard's gradient, apply this thread's part.
-  Atomics.wait(ctrl, CTRL.seq2, seq2);
+  changed(CTRL.seq2, seq2);
   seq2 = Atomics.load(ctrl, CTRL.seq2);
   if (Atomics.load(ctrl, CTRL.stop)) break;
   adam.applyPart(shards, params, lr[0], init.part, init.parts);

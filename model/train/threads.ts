@@ -4,6 +4,7 @@
 // then sums in shard order. So N threads give the same bits as one.
 // Hand-off is through Atomics on a small control array: no message per step.
 
+import { availableParallelism } from 'node:os';
 import { Worker } from 'node:worker_threads';
 import type { ArchConfig } from '../arch/builder.ts';
 import type { ArchName } from '../arch/index.ts';
@@ -19,6 +20,24 @@ import type { BeforeUpdate, ShardRunner } from './shard-runner.ts';
 
 /** Slots of the control array. */
 export const CTRL = { seq: 0, done: 1, stop: 2, seq2: 3, done2: 4, rows: 5 } as const;
+
+/**
+ * How long a thread polls the control array before it sleeps. A futex wake-up (Atomics.wait
+ * in the workers) or an event-loop hop (Atomics.waitAsync on the main thread) took 35-150 µs
+ * here, four of them per step of ~3 ms; the hand-offs within a step come much sooner than
+ * this, so they are seen by polling, and only long pauses (validation, the end) sleep. Only
+ * with no more threads than cores (the default): then a poll takes no one's core.
+ */
+export const POLL_MS = 1;
+
+/** Polls ctrl[slot] for up to `ms` until `ready` accepts it; returns the last value read. */
+export function pollSlot(ctrl: Int32Array, slot: number, ready: (v: number) => boolean, ms: number): number {
+  let v = Atomics.load(ctrl, slot);
+  if (ready(v) || ms <= 0) return v;
+  const until = performance.now() + ms;
+  while (!ready((v = Atomics.load(ctrl, slot))) && performance.now() < until);
+  return v;
+}
 
 export interface ShardWorkerInit {
   memory: WasmKernels["memory"];
@@ -39,6 +58,8 @@ export interface ShardWorkerInit {
   ctrl: SharedArrayBuffer;
   /** Float64 slot: the bias-corrected learning rate of the current step. */
   lr: SharedArrayBuffer;
+  /** How long a wait polls before it sleeps (POLL_MS, or 0 with more threads than cores). */
+  pollMs: number;
 }
 
 export interface ThreadSpec {
@@ -68,6 +89,7 @@ export class ThreadRunner implements ShardRunner {
     ctrl: SharedArrayBuffer,
     lr: SharedArrayBuffer,
     private readonly mainShards: number[],
+    private readonly pollMs: number,
   ) {
     this.ctrl = new Int32Array(ctrl);
     this.lr = new Float64Array(lr);
@@ -87,6 +109,7 @@ export class ThreadRunner implements ShardRunner {
     const ctrl = new SharedArrayBuffer(4 * (CTRL.rows + shards.length));
     const lr = new SharedArrayBuffer(8);
     const parts = nWorkers + 1;
+    const pollMs = parts <= availableParallelism() ? POLL_MS : 0;
     const owned: number[][] = Array.from({ length: nWorkers + 1 }, () => []);
     shards.forEach((_, s) => owned[s % (nWorkers + 1)].push(s));
     const workers = owned.slice(1).map((myShards, i) => {
@@ -106,6 +129,7 @@ export class ThreadRunner implements ShardRunner {
         adam: spec.adam,
         ctrl,
         lr,
+        pollMs,
       };
       return new Worker(new URL('./shard-worker.mjs', import.meta.url), { workerData: init });
     });
@@ -121,7 +145,7 @@ export class ThreadRunner implements ShardRunner {
           }),
       ),
     );
-    return new ThreadRunner(shards, workers, ctrl, lr, owned[0]);
+    return new ThreadRunner(shards, workers, ctrl, lr, owned[0], pollMs);
   }
 
   async step(rows: readonly number[], adam: Adam, params: Params): Promise<void> {
@@ -147,9 +171,11 @@ export class ThreadRunner implements ShardRunner {
     await this.until(CTRL.done2);
   }
 
-  /** Waits (without blocking the event loop, so worker errors surface) until every worker has counted in. */
+  /** Waits until every worker has counted in: polls for up to pollMs, then without blocking the event loop (so worker errors surface). */
   private async until(slot: number): Promise<void> {
     const c = this.ctrl;
+    const all = this.workers.length;
+    if (pollSlot(c, slot, (v) => v === all, this.pollMs) === all) return;
     for (;;) {
       const done = Atomics.load(c, slot);
       if (done === this.workers.length) return;

@@ -13,8 +13,8 @@
 // fields (user, context, and the other kind's fields, constant on its rows); else the user and
 // context. Every row of a group is scored with the group's base request row; the rows listed
 // in its overrides then get the exact difference to their own request row added (both terms
-// that depend on it) and are written back with ScatterND; kind groups are gathered and
-// scattered back into one result. The weights are the same values as the per-row graph's
+// that depend on it) and are written back with ScatterND; kind groups are gathered, and their
+// results put back in row order by one Gather. The weights are the same values as the per-row graph's
 // (rows of the one fused matrix, int8 per-column scales untouched), so only float rounding
 // differs.
 

@@ -4,7 +4,7 @@
 
 import { exportModelDir } from '../model/onnx/export-dir.ts';
 import type { WeightGranularity } from '../model/onnx/quantize.ts';
-import type { Int8Scheme } from '../model/onnx/writer.ts';
+import type { Int8Scheme } from '../model/onnx/export-options.ts';
 
 const USAGE = 'usage: npm run export -- --model DIR [--scheme weight-only|dynamic] [--weights per-column|per-tensor]';
 

@@ -23,7 +23,8 @@ import { randomBatch, sliceBatch } from '../scripts/bench/random-batch.ts';
 import { assembleBatch, type ServingCandidate } from '../model/serving/assemble.ts';
 import { CANDIDATE_KIND_FEATURE } from '../model/features/spec.ts';
 import { createRunner, runOnnx, type OrtRuntime } from '../model/onnx/run.ts';
-import { DEFAULT_INT8_SCHEME, exportOnnx, OPSET, type Int8Scheme } from '../model/onnx/writer.ts';
+import { exportOnnx, OPSET } from '../model/onnx/writer.ts';
+import { DEFAULT_INT8_SCHEME, type Int8Scheme } from '../model/onnx/export-options.ts';
 
 const k = createJsKernels();
 const RUNTIMES: OrtRuntime[] = ['node', 'web'];

@@ -14,7 +14,8 @@ import { layoutOf, type FeatureLayout } from '../features/layout.ts';
 import { checkManifest, type Manifest, type OnnxFileRecord } from '../manifest.ts';
 import { loadWeights } from '../engine/weights-file.ts';
 import type { WeightGranularity } from './quantize.ts';
-import { DEFAULT_INT8_SCHEME, exportOnnx, OPSET, quantizationLabel, type ExportOptions, type Int8Scheme } from './writer.ts';
+import { exportOnnx, OPSET } from './writer.ts';
+import { DEFAULT_INT8_SCHEME, quantizationLabel, type ExportOptions, type Int8Scheme } from './export-options.ts';
 
 export const ONNX_FILE = 'model.onnx';
 export const INT8_FILE = 'model.int8.onnx';

@@ -179,19 +179,20 @@ const embOf = (cols: FeatureColumns, fs: number[]) => fs.flatMap((f) => range(co
  * groups sharing a column, and each group sums the products of the sets it is in.
  */
 function sharedParts(e: LayerWriter, rowsOf: (sets: number[][]) => (string | null)[], xReq: string, split: readonly GroupColumns[]): (string | null)[] {
-  const byGroups = new Map<string, number[]>();
-  const all = [...new Set(split.flatMap((g) => g.colsReq))].sort((a, b) => a - b);
-  for (const c of all) {
-    const key = split.map((g) => (g.colsReq.includes(c) ? 1 : 0)).join('');
-    let cs = byGroups.get(key);
-    if (!cs) byGroups.set(key, (cs = []));
-    cs.push(c);
+  const shared = split.map((g) => new Set(g.colsReq));
+  // Columns by the groups sharing them ("0,2": groups 0 and 2), in column order.
+  const byGroups = new Map<string, { groups: number[]; cols: number[] }>();
+  for (const c of [...new Set(split.flatMap((g) => g.colsReq))].sort((a, b) => a - b)) {
+    const groups = shared.flatMap((set, g) => (set.has(c) ? [g] : []));
+    const key = groups.join(',');
+    if (!byGroups.has(key)) byGroups.set(key, { groups, cols: [] });
+    byGroups.get(key)!.cols.push(c);
   }
-  const sets = [...byGroups.entries()];
-  const weights = rowsOf(sets.map(([, cs]) => cs));
-  const products = sets.map(([, cs], k) => e.node('MatMul', [e.node('Gather', [xReq, e.int64Const(cs)], { axis: 1 }), weights[k]!]));
+  const sets = [...byGroups.values()];
+  const weights = rowsOf(sets.map((s) => s.cols));
+  const products = sets.map((s, k) => e.node('MatMul', [e.node('Gather', [xReq, e.int64Const(s.cols)], { axis: 1 }), weights[k]!]));
   return split.map((_, g) => {
-    const mine = products.filter((_, k) => sets[k][0][g] === '1');
+    const mine = products.filter((_, k) => sets[k].groups.includes(g));
     return mine.length ? mine.reduce((acc, p) => e.node('Add', [acc, p])) : null;
   });
 }

@@ -10,7 +10,8 @@
 // the rounds and per-round ratios to per-row. Then cold starts, the forms interleaved: a new
 // Miniflare per start, the first POST /v1/score (wall) and the isolate's load timings.
 // `--onnx FILE` (repeatable) adds a worker serving that file as it is, labelled by its name:
-// e.g. the same weights exported by an earlier commit, to measure a change of the exporter.
+// e.g. the same weights exported by an earlier commit (an int8 weight-only model.int8.onnx of
+// the same manifest), to measure a change of the exporter.
 //
 //   node --import tsx scripts/bench/sharing-workerd.ts --model DIR [--rounds 7] [--ms 150] [--cold 3] [--onnx FILE ...]
 
@@ -20,7 +21,8 @@ import { tmpdir } from 'node:os';
 import { basename, join } from 'node:path';
 import { parseArgs } from 'node:util';
 import { Miniflare } from 'miniflare';
-import { OPSET, exportOnnx, quantizationLabel, type ExportOptions } from '../../model/onnx/writer.ts';
+import { OPSET, exportOnnx } from '../../model/onnx/writer.ts';
+import { quantizationLabel, type ExportOptions } from '../../model/onnx/export-options.ts';
 import { loadModelDir } from '../../model/onnx/export-dir.ts';
 import { buildWorker } from '../build-worker.ts';
 import { main } from '../lib/cli.ts';

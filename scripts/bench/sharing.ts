@@ -14,7 +14,8 @@
 import { parseArgs } from 'node:util';
 import { loadModelDir } from '../../model/onnx/export-dir.ts';
 import { feedsOf, loadOrt, sessionOptionsOf, type OrtRuntime } from '../../model/onnx/run.ts';
-import { exportOnnx, type ExportOptions } from '../../model/onnx/writer.ts';
+import { exportOnnx } from '../../model/onnx/writer.ts';
+import { type ExportOptions } from '../../model/onnx/export-options.ts';
 import { main } from '../lib/cli.ts';
 import { encodeRequest, scoreRequest, withContextOverrides } from './requests.ts';
 import { summarize } from './stats.ts';

@@ -14,7 +14,8 @@ import { Rng } from '../../model/engine/rng.ts';
 import { layoutOf, type FeatureLayout } from '../../model/features/layout.ts';
 import { CANDIDATE_KIND_FEATURE, type FeatureSpec, type TaskSpec } from '../../model/features/spec.ts';
 import { MANIFEST_FORMAT, type Manifest } from '../../model/manifest.ts';
-import { exportOnnx, OPSET, quantizationLabel, type ExportOptions } from '../../model/onnx/writer.ts';
+import { exportOnnx, OPSET } from '../../model/onnx/writer.ts';
+import { quantizationLabel, type ExportOptions } from '../../model/onnx/export-options.ts';
 
 export const testFeatures: FeatureSpec[] = [
   { name: 'user_id', entity: 'user', kind: 'categorical', buckets: 64 },

@@ -40,7 +40,7 @@ test('budget: explicit settings win, and are the only ones changed', () => {
   // The weight average spans one validation interval unless given; 0 turns it off.
   assert.equal(chooseBudget(10_136, { evalEvery: 7 }).averageSteps, 7);
   assert.equal(chooseBudget(10_136, { averageSteps: 0 }).averageSteps, 0);
-  assert.match(describeBudget(10_136, chooseBudget(10_136)), /weights averaged over 80 steps$/);
+  assert.match(describeBudget(10_136, chooseBudget(10_136)), /weights averaged over 80 steps \(at most a ninth of the steps so far\)$/);
   assert.match(describeBudget(10_136, chooseBudget(10_136, { averageSteps: 0 })), /no weight average$/);
   assert.match(describeBudget(10_136, chooseBudget(10_136)), /^10,136 training rows: batch 128, up to 38 epochs \(3,040 steps\), validation every 80 steps, patience 10 evaluations/);
   assert.equal(fewStepsWarning(10_136, chooseBudget(10_136)), null);

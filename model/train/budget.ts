@@ -19,7 +19,7 @@ export interface Budget {
   minLrFactor: number;
   /** ... over this many steps after the warm-up (then stays there). */
   decaySteps: number;
-  /** Validation scores a moving average of the weights over about this many steps; 0 = off (weight-average.ts). */
+  /** Validation scores a moving average of the weights over about this many steps (fewer early on: at most a ninth of the steps so far); 0 = off (weight-average.ts). */
   averageSteps: number;
 }
 
@@ -79,7 +79,7 @@ export function describeBudget(rows: number, b: Budget): string {
   return (
     `${rows.toLocaleString('en-US')} training rows: batch ${b.batchSize}, up to ${b.epochs} epochs (${steps.toLocaleString('en-US')} steps), ` +
     `validation every ${b.evalEvery} steps, patience ${b.patience} evaluations, warm-up ${b.warmupSteps} steps, cosine decay to ${b.minLrFactor} x lr over ${b.decaySteps} steps, ` +
-    (b.averageSteps ? `weights averaged over ${b.averageSteps} steps` : 'no weight average')
+    (b.averageSteps ? `weights averaged over ${b.averageSteps} steps (at most a ninth of the steps so far)` : 'no weight average')
   );
 }
 

@@ -37,7 +37,7 @@ export const TRAIN_FLAGS: readonly Flag[] = [
   { name: 'patience', value: 'N', help: 'validation passes without improvement before stopping (default about 1,000 steps, within 2..10)' },
   { name: 'lr', value: 'X', help: 'Adam learning rate (default 0.002)' },
   { name: 'warmup', value: 'N', help: 'steps of linear learning-rate warm-up (default 2% of the possible steps, at most 200); then cosine decay to 0.1 x lr' },
-  { name: 'average-steps', value: 'N', help: 'validate and keep a moving average of the weights over about N steps (default the validation interval; 0 = the raw weights)' },
+  { name: 'average-steps', value: 'N', help: 'validate and keep a moving average of the weights over about N steps, at most a ninth of the steps so far (default the validation interval; 0 = the raw weights)' },
   { name: 'emb-decay', value: 'X', help: 'decoupled weight decay of embedding rows (default 0)' },
   { name: 'emb-dim', value: 'N', help: `embedding width (default ${DEFAULT_ARCH_CONFIG.embeddingDim})` },
   { name: 'numeric-bins', value: 'N', help: 'quantile bins per numeric feature, each with its own embedding next to the standardised value; 0 = off (default 32)' },

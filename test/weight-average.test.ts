@@ -48,6 +48,22 @@ test('the average by hand: the first fold copies, then the decay ramps up to (1 
   assert.throws(() => new WeightAverage(0.5), /window of at least 1 step/);
 });
 
+test('the span the budget line promises: with a long window the average covers about a ninth of the steps so far', () => {
+  for (const steps of [4_000, 40_000]) {
+    const p = oneParam([0]);
+    const w = p.dense[0].data;
+    const avg = new WeightAverage(1e9);
+    for (let s = AVERAGE_EVERY; s < steps; s += AVERAGE_EVERY) avg.observe(p, s);
+    w[0] = 1;
+    avg.observe(p, steps);
+    // After zeros, one fold of 1 leaves its own weight 1 - b in the average: the span in steps
+    // (the e-folding length) is AVERAGE_EVERY / (1 - b).
+    const weight = avg.withAverage(p, () => w[0]);
+    const span = AVERAGE_EVERY / weight;
+    assert.ok(Math.abs(span / (steps / 9) - 1) < 0.05, `span ${span} steps after ${steps} steps`);
+  }
+});
+
 test('before its first fold the average is the current weights', () => {
   const p = oneParam([3, 4]);
   assert.deepEqual(new WeightAverage(100).withAverage(p, () => Array.from(p.dense[0].data)), [3, 4]);

@@ -54,7 +54,9 @@ await main(async () => {
   }
   const hasParents = source.tasks.some((t) => t.parent);
   if (arch === 'esmm' && !hasParents) fail(`--arch esmm needs tasks with a "parent" (a funnel such as purchase -> click); the tasks of ${source.name} have none`);
-  const cfg = { ...DEFAULT_ARCH_CONFIG, embeddingDim: int('emb-dim', args['emb-dim'], DEFAULT_ARCH_CONFIG.embeddingDim), aitmCalibration };
+  const dropout = nonNegative('dropout', args.dropout, DEFAULT_ARCH_CONFIG.dropout);
+  if (dropout >= 1) fail(`--dropout must be below 1, got ${dropout}`);
+  const cfg = { ...DEFAULT_ARCH_CONFIG, embeddingDim: int('emb-dim', args['emb-dim'], DEFAULT_ARCH_CONFIG.embeddingDim), aitmCalibration, dropout };
   if (args['refit-stats'] && !args['init-from']) fail('--refit-stats goes with --init-from');
   const parent = args['init-from'] ? readParent(args['init-from']) : null;
   if (parent) {

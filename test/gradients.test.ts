@@ -9,6 +9,7 @@ import type { BackwardCtx, Op } from '../model/engine/graph.ts';
 import { createJsKernels } from '../model/engine/kernels/js.ts';
 import { Concat } from '../model/engine/ops/concat.ts';
 import { Dense } from '../model/engine/ops/dense.ts';
+import { Dropout } from '../model/engine/ops/dropout.ts';
 import { Multiply, Sigmoid } from '../model/engine/ops/elementwise.ts';
 import { EmbedFields } from '../model/engine/ops/embed.ts';
 import { DotInteraction } from '../model/engine/ops/interaction.ts';
@@ -48,14 +49,14 @@ function randomFill(a: Float32Array, rng: Rng, scale = 1): Float32Array {
 }
 
 /** Checks one op: L = sum(r * out) for a random r; inputs, dense params and embedding rows. */
-function checkOp(op: Op, inDims: number[], outDim: number, n: number, seed: number, batch = tinyBatch(n, seed)) {
+function checkOp(op: Op, inDims: number[], outDim: number, n: number, seed: number, batch = tinyBatch(n, seed), noise: number | null = null) {
   const rng = new Rng(seed);
   const ins = inDims.map((d) => randomFill(new Float32Array(n * d), rng));
   const r = randomFill(new Float32Array(n * outDim), rng);
   const out = new Float32Array(n * outDim);
   const grads = new Map(op.dense.map((p) => [p, new Float32Array(p.size)]));
   const sparse = new Map(op.tables.map((t) => [t, new SparseGrad(t.rows, t.dim, 1000, k)]));
-  const ctx: BackwardCtx = { k, n, batch, denseGrad: (p) => grads.get(p)!, sparseGrad: (t) => sparse.get(t)! };
+  const ctx: BackwardCtx = { k, n, batch, noise, denseGrad: (p) => grads.get(p)!, sparseGrad: (t) => sparse.get(t)! };
   const loss = () => {
     op.forward(ctx, ins, out);
     let s = 0;
@@ -113,13 +114,41 @@ test('softmax, sigmoid, multiply, concat, mixture-of-experts, dot-interaction gr
   checkOp(new RowDot(3, 0.7), [3, 3], 1, 4, 18);
 });
 
+test('dropout: a training pass zeroes about rate of the activations and scales the rest by 1 / (1 - rate); prediction passes through; gradients checked', () => {
+  // With a fixed noise word the mask is fixed, so finite differences see a linear map.
+  checkOp(new Dropout(8, 0.3, 0), [8], 8, 6, 24, undefined, 0x1234abcd);
+  checkOp(new Dropout(8, 0.3, 0), [8], 8, 6, 25);
+  const n = 500;
+  const width = 40;
+  const x = new Float32Array(n * width).fill(2);
+  const run = (op: Dropout, noise: number | null) => {
+    const out = new Float32Array(n * width);
+    op.forward({ k, n, batch: tinyBatch(1, 1), noise }, [x], out);
+    return out;
+  };
+  const op = new Dropout(width, 0.3, 0);
+  const a = run(op, 7);
+  const dropped = a.filter((v) => v === 0).length / a.length;
+  // 20,000 draws: the share's sd is 0.0032.
+  assert.ok(Math.abs(dropped - 0.3) < 0.015, `dropped ${dropped}`);
+  assert.ok(a.every((v) => v === 0 || Math.abs(v - 2 / 0.7) < 1e-6), 'kept values are scaled by 1 / (1 - rate)');
+  const overlap = (b: Float32Array) => a.filter((v, i) => v === 0 && b[i] === 0).length / a.length;
+  // Another step's word, or another layer (salt), draws an independent mask: ~0.09 dropped in both.
+  for (const b of [run(op, 8), run(new Dropout(width, 0.3, 1), 7)]) assert.ok(Math.abs(overlap(b) - 0.09) < 0.015, `overlap ${overlap(b)}`);
+  assert.deepEqual(run(op, 7), a, 'the same word gives the same mask');
+  assert.deepEqual(run(op, null), x, 'prediction drops nothing');
+  assert.deepEqual(run(new Dropout(width, 0, 0), 7), x, 'rate 0 drops nothing');
+  assert.throws(() => new Dropout(4, 1, 0), /dropout rate must be in \[0, 1\)/);
+});
+
 test('embedding gather and mean-pool gradients reach exactly the touched rows', () => {
   checkOp(new EmbedFields(table(20), tinyLayout.categorical.length), [], tinyLayout.categorical.length * 3, 4, 21);
   checkOp(new MeanPool(table(22), 0, 3), [], 3, 5, 23);
 });
 
 /** Finite differences of the whole masked loss (with any order penalties) against backward. */
-function checkArch(arch: ArchName, cfg: ArchConfig = tinyConfig): Workspace {
+/** `step` >= 1: a training pass of that step (its dropout masks, the same in every pass of the check). */
+function checkArch(arch: ArchName, cfg: ArchConfig = tinyConfig, step = 0): Workspace {
   const graph = buildGraph(arch, k, tinyLayout, tinyTasks, cfg);
   const n = 6;
   const w = new Workspace(graph, k, tinyLayout, n);
@@ -131,7 +160,7 @@ function checkArch(arch: ArchName, cfg: ArchConfig = tinyConfig): Workspace {
   fillRandom(w, n, 7);
   const T = tinyTasks.length;
   const loss = () => {
-    w.forward(n);
+    w.forward(n, step);
     w.backward();
     let s = 0;
     for (let t = 0; t < T; t++) s += w.taskScale[t] * w.lossSum[t];
@@ -191,6 +220,31 @@ function checkArch(arch: ArchName, cfg: ArchConfig = tinyConfig): Workspace {
 for (const arch of Object.keys(ARCHITECTURES) as ArchName[]) {
   test(`${arch}: end-to-end gradient of the masked multi-task loss`, () => {
     checkArch(arch);
+  });
+}
+
+for (const arch of ['mmoe', 'aitm', 'shared-bottom'] as ArchName[]) {
+  test(`${arch} with dropout: gradient of a training pass; prediction is the plain graph's, training passes differ by step`, () => {
+    const cfg = { ...tinyConfig, dropout: 0.3 };
+    const w = checkArch(arch, cfg, 3);
+    const graph = w.graph;
+    assert.ok(graph.nodes.some((nd) => nd.op instanceof Dropout), 'no dropout layer in the graph');
+    const probs = (step: number) => {
+      w.forward(w.n, step);
+      return graph.outputs.map((_, t) => w.prob(t).slice());
+    };
+    const predicted = probs(0);
+    assert.notDeepEqual(probs(3), predicted, 'a training pass drops activations');
+    assert.notDeepEqual(probs(4), probs(3), 'each step draws its own masks');
+    // The same weights in the graph without dropout predict the same.
+    const plain = new Workspace(buildGraph(arch, k, tinyLayout, tinyTasks, tinyConfig), k, tinyLayout, w.n);
+    plain.graph.params().dense.forEach((p, i) => p.data.set(graph.params().dense[i].data));
+    plain.graph.params().tables.forEach((t, i) => t.data.set(graph.params().tables[i].data));
+    plain.batch.cat.set(w.batch.cat);
+    w.batch.multi.forEach((m, j) => plain.batch.multi[j].set(m));
+    plain.batch.num.set(w.batch.num);
+    plain.forward(w.n);
+    assert.deepEqual(graph.outputs.map((_, t) => plain.prob(t).slice()), predicted);
   });
 }
 

@@ -380,6 +380,14 @@ test('aitm exports only ONNX op types the other architectures (and so the served
   assert.deepEqual([...aitm].filter((t) => !others.has(t)), []);
 });
 
+test('dropout is training-only: a graph with it exports the bytes of the same weights without it', () => {
+  for (const arch of ['mmoe', 'aitm'] as ArchName[]) {
+    const plain = exportOnnx(randomModel(arch, 13), layout, { quantization: 'int8' });
+    const dropped = exportOnnx(randomModel(arch, 13, layout, { ...cfg, dropout: 0.25 }), layout, { quantization: 'int8' });
+    assert.deepEqual(dropped, plain, arch);
+  }
+});
+
 test('export is deterministic (same weights, same bytes)', () => {
   const g = randomModel('ple', 9);
   assert.deepEqual(exportOnnx(g, layout, { quantization: 'int8' }), exportOnnx(g, layout, { quantization: 'int8' }));

@@ -53,6 +53,19 @@ test('at a fixed shard count the thread count changes no bit (4 shards: 1, 3 and
   await assert.rejects(weightsOf({ shards: 300 }), /--shards 300 is more than the batch size 256/);
 });
 
+test('dropout: the masks depend on the seed, the shard and the step, not on the thread count; validation drops nothing', async () => {
+  const drop = { cfg: { ...cfg, dropout: 0.2 }, epochs: 1, shards: 4 };
+  const one = await weightsOf({ ...drop, threads: 1 });
+  const three = await weightsOf({ ...drop, threads: 3 });
+  assert.deepEqual(one.bytes, three.bytes);
+  const plain = await weightsOf({ epochs: 1, shards: 4 });
+  assert.notDeepEqual(one.bytes, plain.bytes);
+  // Validation predicts without dropout: the kept pass's AUCs are the kept weights' prediction.
+  const kept = one.r.history.find((h) => h.epoch === one.r.bestEpoch)!;
+  const m = evaluateGraph(one.k, one.r.graph, small.layout, small.tasks, small.splits.valid, small.splits.test).metrics;
+  small.tasks.forEach((t, i) => assert.ok(Math.abs(m[t.name].valid.auc - kept.validAuc[i]) < 1e-9, `${t.name}: ${m[t.name].valid.auc} vs ${kept.validAuc[i]}`));
+});
+
 for (const weighting of ['gradnorm', 'pcgrad'] as const) {
   for (const arch of ['mmoe', 'aitm'] as const) {
     test(`${weighting} on ${arch}: same seed gives byte-identical weights with 1 and 2 threads, and differs from fixed weights`, async () => {

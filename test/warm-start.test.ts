@@ -89,6 +89,8 @@ test('a mismatch is one line naming the first difference', () => {
   assert.throws(() => checkWarmStart(tasks, 'mmoe', cfg, parent), /tasks are \[/);
   assert.throws(() => checkWarmStart(newData, 'ple', cfg, parent), /architecture is ple, the parent's is mmoe \(pass --arch mmoe\)/);
   assert.throws(() => checkWarmStart(newData, 'mmoe', { ...cfg, embeddingDim: 16 }, parent), /architecture setting embeddingDim is 16, the parent's is 8/);
+  // Dropout shapes no weight: a warm start may train with another rate.
+  assert.doesNotThrow(() => checkWarmStart(newData, 'mmoe', { ...cfg, dropout: cfg.dropout + 0.3 }, parent));
 });
 
 test('a parent written before an architecture setting existed counts as trained with its default', () => {

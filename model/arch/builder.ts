@@ -5,6 +5,7 @@ import { Graph, type GraphNode } from '../engine/graph.ts';
 import type { Kernels } from '../engine/kernels/types.ts';
 import { Concat } from '../engine/ops/concat.ts';
 import { Dense, type Activation } from '../engine/ops/dense.ts';
+import { Dropout } from '../engine/ops/dropout.ts';
 import { Multiply, Sigmoid } from '../engine/ops/elementwise.ts';
 import { EmbedFields } from '../engine/ops/embed.ts';
 import { DotInteraction } from '../engine/ops/interaction.ts';
@@ -34,6 +35,8 @@ export interface ArchConfig {
   interactions: boolean;
   /** AITM: weight of the behavioural expectation calibrator, the penalty on p(child) > p(parent). */
   aitmCalibration: number;
+  /** Dropout rate after every hidden ReLU layer (experts, bottoms, towers) while training; 0 = none. */
+  dropout: number;
 }
 
 export const DEFAULT_ARCH_CONFIG: ArchConfig = {
@@ -46,11 +49,13 @@ export const DEFAULT_ARCH_CONFIG: ArchConfig = {
   interactions: true,
   // The value of the AITM paper's experiments (alpha = 0.6).
   aitmCalibration: 0.6,
+  dropout: 0,
 };
 
 export class NetBuilder {
   readonly graph = new Graph();
   private names = new Set<string>();
+  private dropouts = 0;
 
   constructor(
     readonly k: Kernels,
@@ -102,10 +107,15 @@ export class NetBuilder {
     return this.graph.add(new Dense(w, b, x.dim, out, act), [x], out);
   }
 
-  /** ReLU layers of the given widths. */
+  /** ReLU layers of the given widths, each followed by cfg.dropout's dropout. */
   mlp(x: GraphNode, dims: readonly number[], name: string): GraphNode {
-    dims.forEach((d, i) => (x = this.dense(x, d, 'relu', `${name}.${i}`)));
+    dims.forEach((d, i) => (x = this.dropout(this.dense(x, d, 'relu', `${name}.${i}`))));
     return x;
+  }
+
+  dropout(x: GraphNode): GraphNode {
+    const rate = this.cfg.dropout ?? 0;
+    return rate > 0 ? this.graph.add(new Dropout(x.dim, rate, this.dropouts++), [x], x.dim) : x;
   }
 
   /** Softmax gate over `k` choices, computed from `x`. */

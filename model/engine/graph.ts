@@ -12,6 +12,8 @@ export interface ForwardCtx {
   /** Rows in this (shard of the) batch. */
   readonly n: number;
   readonly batch: EncodedBatch;
+  /** A training pass's noise word (dropout masks), different per run seed, shard and step; null when predicting. */
+  readonly noise: number | null;
 }
 
 export interface BackwardCtx extends ForwardCtx {

@@ -7,14 +7,22 @@ import type { FeatureLayout } from '../features/layout.ts';
 import type { BackwardCtx, Graph } from './graph.ts';
 import type { Kernels } from './kernels/types.ts';
 import type { DenseParam, EmbeddingTable, Params } from './params.ts';
+import { fmix32 } from '../features/hash.ts';
 import { SparseGrad } from './sparse-grad.ts';
 import { taskPassPlan, type TaskGradientKind, type TaskPassPlan } from './task-passes.ts';
 
 /** Predictions are clipped here before the log-loss, as every metric does. */
 export const PROB_EPS = 1e-7;
 
+/** The training word of shard `shard` of a run with seed `seed` (Workspace's trainingSeed). */
+export function trainingSeed(seed: number, shard: number): number {
+  return fmix32((fmix32(seed >>> 0) + Math.imul(shard + 1, 0x27d4eb2f)) >>> 0);
+}
+
 export class Workspace implements BackwardCtx {
   n = 0;
+  /** This pass's noise word: set by a training forward, null for prediction. */
+  noise: number | null = null;
   readonly batch: EncodedBatch;
   /** [maxRows, tasks]; -1 = not labelled. */
   readonly labels: Float32Array;
@@ -48,6 +56,11 @@ export class Workspace implements BackwardCtx {
     readonly maxRows: number,
     /** Also keep each task's gradient of the shared parameters (GradNorm, PCGrad). */
     taskGradients?: TaskGradientKind,
+    /**
+     * A training shard's word (from the run's seed and the shard's index; see trainingSeed):
+     * its training passes draw their dropout masks from it and the step's number.
+     */
+    private readonly trainingSeed = 0,
   ) {
     const T = graph.outputs.length;
     this.batch = {
@@ -86,11 +99,16 @@ export class Workspace implements BackwardCtx {
     return this.sparseGrads.get(t)!;
   }
 
-  /** Forward pass over the first `n` rows of `batch`. */
-  forward(n: number): void {
+  /**
+   * Forward pass over the first `n` rows of `batch`. A training pass (`step` >= 1, the
+   * step's number, before its backward) applies dropout; any other (validation, prediction)
+   * does not.
+   */
+  forward(n: number, step = 0): void {
     if (n > this.maxRows) throw new Error(`shard of ${n} rows exceeds workspace capacity ${this.maxRows}`);
     this.n = n;
     this.batch.n = n;
+    this.noise = step > 0 ? fmix32((this.trainingSeed ^ fmix32(step)) >>> 0) : null;
     const nodes = this.graph.nodes;
     for (let i = 0; i < nodes.length; i++) nodes[i].op.forward(this, this.ins[i], this.outs[i]);
   }

@@ -7,7 +7,7 @@ import { buildGraph } from '../arch/index.ts';
 import { createWasmKernels } from '../engine/kernels/wasm.ts';
 import { replayKernels } from '../engine/replay-kernels.ts';
 import { Adam } from '../engine/optimizer.ts';
-import { Workspace } from '../engine/workspace.ts';
+import { trainingSeed, Workspace } from '../engine/workspace.ts';
 import { layoutOf } from '../features/layout.ts';
 import { CTRL, pollSlot, type ShardWorkerInit } from './threads.ts';
 
@@ -16,7 +16,7 @@ const inner = await createWasmKernels({ memory: init.memory });
 const { kernels, remaining } = replayKernels(inner, init.log);
 const layout = layoutOf(init.features);
 const graph = buildGraph(init.arch, kernels, layout, init.tasks, init.cfg);
-const shards = Array.from({ length: init.shards }, () => new Workspace(graph, kernels, layout, init.shardRows, init.taskGradients));
+const shards = Array.from({ length: init.shards }, (_, s) => new Workspace(graph, kernels, layout, init.shardRows, init.taskGradients, trainingSeed(init.seed, s)));
 if (remaining() !== 0) throw new Error(`shard worker: ${remaining()} recorded allocations were not replayed`);
 const params = graph.params();
 const adam = new Adam(kernels, init.adam);
@@ -33,7 +33,7 @@ for (;;) {
   seq = Atomics.load(ctrl, CTRL.seq);
   if (Atomics.load(ctrl, CTRL.stop)) break;
   for (const s of init.myShards) {
-    shards[s].forward(ctrl[CTRL.rows + s]);
+    shards[s].forward(ctrl[CTRL.rows + s], seq);
     shards[s].backward();
   }
   Atomics.add(ctrl, CTRL.done, 1);

@@ -51,6 +51,8 @@ export interface ShardWorkerInit {
   shards: number;
   shardRows: number;
   myShards: number[];
+  /** The run's seed (ThreadSpec.seed). */
+  seed: number;
   /** This worker's share of the Adam update: part `part` of `parts`. */
   part: number;
   parts: number;
@@ -70,6 +72,8 @@ export interface ThreadSpec {
   threads: number;
   adam: Required<AdamOptions>;
   taskGradients?: TaskGradientKind;
+  /** The run's seed: each worker's shard workspaces draw their dropout masks from it. */
+  seed: number;
 }
 
 export function isWasmKernels(k: Kernels): k is WasmKernels {
@@ -124,6 +128,7 @@ export class ThreadRunner implements ShardRunner {
         shards: shards.length,
         shardRows,
         myShards,
+        seed: spec.seed,
         part: i + 1,
         parts,
         adam: spec.adam,
@@ -154,10 +159,11 @@ export class ThreadRunner implements ShardRunner {
     rows.forEach((r, s) => (c[CTRL.rows + s] = r));
     Atomics.store(c, CTRL.done, 0);
     Atomics.store(c, CTRL.done2, 0);
-    Atomics.add(c, CTRL.seq, 1);
+    // The step's number (1, 2, ...), which the workers read back from the same slot.
+    const step = Atomics.add(c, CTRL.seq, 1) + 1;
     Atomics.notify(c, CTRL.seq);
     for (const s of this.mainShards) {
-      this.shards[s].forward(rows[s]);
+      this.shards[s].forward(rows[s], step);
       this.shards[s].backward();
     }
     await this.until(CTRL.done);

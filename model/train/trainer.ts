@@ -10,7 +10,7 @@ import { Adam } from '../engine/optimizer.ts';
 import { initParams, type Params } from '../engine/params.ts';
 import { loadWeights } from '../engine/weights-file.ts';
 import { Rng } from '../engine/rng.ts';
-import { Workspace } from '../engine/workspace.ts';
+import { trainingSeed, Workspace } from '../engine/workspace.ts';
 import type { FeatureLayout } from '../features/layout.ts';
 import type { TaskSpec } from '../features/spec.ts';
 import { restore, snapshot } from './checkpoint.ts';
@@ -140,7 +140,7 @@ export async function train(k: Kernels, data: TrainData, o: TrainOptions): Promi
   const graph = buildGraph(o.arch, kb, layout, tasks, o.cfg);
   const weights = new TaskWeights(o.weighting, o.taskWeights ?? tasks.map(() => 1), o.lr, { gradnormAlpha: o.gradnormAlpha, seed: o.seed });
   const shardRows = Math.ceil(o.batchSize / o.shards);
-  const shards = Array.from({ length: o.shards }, () => new Workspace(graph, kb, layout, shardRows, weights.taskGradients));
+  const shards = Array.from({ length: o.shards }, (_, s) => new Workspace(graph, kb, layout, shardRows, weights.taskGradients, trainingSeed(o.seed, s)));
   const params = graph.params();
   const rng = new Rng(o.seed);
   initParams(params, rng);
@@ -148,7 +148,7 @@ export async function train(k: Kernels, data: TrainData, o: TrainOptions): Promi
   const adam = new Adam(k, { lr: o.lr, embeddingDecay: o.embeddingDecay });
   const runner: ShardRunner =
     threads > 1 && isWasmKernels(k)
-      ? await ThreadRunner.start(shards, k, log, { arch: o.arch, cfg: o.cfg, features: [...layout.specs], tasks, threads, adam: adam.options(), taskGradients: weights.taskGradients }, shardRows)
+      ? await ThreadRunner.start(shards, k, log, { arch: o.arch, cfg: o.cfg, features: [...layout.specs], tasks, threads, adam: adam.options(), taskGradients: weights.taskGradients, seed: o.seed }, shardRows)
       : new InlineRunner(shards);
   runner.beforeUpdate = (s) => weights.beforeUpdate(s);
 

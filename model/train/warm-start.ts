@@ -68,10 +68,13 @@ function parentConfig(parent: Manifest['architecture']): ArchConfig {
   return { ...DEFAULT_ARCH_CONFIG, ...parent.config };
 }
 
+/** Settings of how a network trains, not of its weights' shapes: a warm start may change them. */
+const TRAINING_ONLY: readonly (keyof ArchConfig)[] = ['dropout'];
+
 function archDifference(arch: ArchName, cfg: ArchConfig, parent: Manifest['architecture']): string | null {
   if (arch !== parent.name) return `architecture is ${arch}, the parent's is ${parent.name} (pass --arch ${parent.name})`;
   const pc = parentConfig(parent);
-  const keys = [...new Set([...Object.keys(cfg), ...Object.keys(pc)])] as (keyof ArchConfig)[];
+  const keys = ([...new Set([...Object.keys(cfg), ...Object.keys(pc)])] as (keyof ArchConfig)[]).filter((k) => !TRAINING_ONLY.includes(k));
   for (const k of keys) {
     if (JSON.stringify(cfg[k]) !== JSON.stringify(pc[k])) return `architecture setting ${k} is ${JSON.stringify(cfg[k])}, the parent's is ${JSON.stringify(pc[k])}`;
   }

@@ -40,6 +40,7 @@ export const TRAIN_FLAGS: readonly Flag[] = [
   { name: 'average-steps', value: 'N', help: 'validate and keep a moving average of the weights over about N steps, at most a ninth of the steps so far (default the validation interval; 0 = the raw weights)' },
   { name: 'emb-decay', value: 'X', help: 'decoupled weight decay of embedding rows (default 0)' },
   { name: 'emb-dim', value: 'N', help: `embedding width (default ${DEFAULT_ARCH_CONFIG.embeddingDim})` },
+  { name: 'dropout', value: 'X', help: `dropout rate after every hidden layer while training, in [0, 1) (default ${DEFAULT_ARCH_CONFIG.dropout})` },
   { name: 'numeric-bins', value: 'N', help: 'quantile bins per numeric feature, each with its own embedding next to the standardised value; 0 = off (default 32)' },
   { name: 'no-match-features', help: "do not derive the match features (for a user / context list and a candidate field that share a vocabulary: the share of the list's values equal to the candidate's; default: derived, listed at the start)" },
   { name: 'weighting', value: 'W', parseDefault: 'fixed', help: `${WEIGHTINGS.join(' | ')} (default fixed)` },

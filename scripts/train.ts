@@ -17,7 +17,7 @@ import { fail, int, main, nonNegative, positive, progressBar } from './lib/cli.t
 import { openData, prepareReported } from './lib/open-data.ts';
 import { parseFlags, TRAIN_FLAGS } from './lib/train-flags.ts';
 import { writeReport } from './report/index.ts';
-import { createKernels } from '../model/engine/kernels/index.ts';
+import { createKernels, preferredBuild, wasmSimdSupported } from '../model/engine/kernels/index.ts';
 import { availableParallelism } from 'node:os';
 import { parallelism } from './lib/parallelism.ts';
 import { formatBytes, memoryBudget } from './lib/memory-budget.ts';
@@ -76,6 +76,9 @@ await main(async () => {
   if (few) process.stderr.write(`warning: ${few}\n`);
   const { shards, threads } = parallelism(args.shards, args.threads, budget.batchSize);
   process.stderr.write(`${shards} shard${shards > 1 ? 's' : ''} per batch${args.shards === undefined ? ` (default: one per ${SHARD_ROWS} rows)` : ''}, ${threads} thread${threads > 1 ? 's' : ''}${args.threads === undefined ? ` (default: ${availableParallelism()} cores, at most one per shard)` : ''}\n`);
+  if (args.kernels !== 'js' && wasmSimdSupported()) {
+    process.stderr.write(preferredBuild() === 'relaxed-simd' ? 'kernels: wasm-simd, fused multiply-adds (relaxed SIMD)\n' : 'kernels: wasm-simd without fused multiply-adds (this runtime does not validate relaxed SIMD)\n');
+  }
   const base: Omit<RunOptions, 'arch' | 'out' | 'seed'> = {
     cfg,
     ...budget,

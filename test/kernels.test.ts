@@ -12,8 +12,10 @@ import { fileURLToPath, pathToFileURL } from 'node:url';
 import { Worker } from 'node:worker_threads';
 import { createJsKernels } from '../model/engine/kernels/js.ts';
 import type { Kernels } from '../model/engine/kernels/types.ts';
-import { createWasmKernels, wasmSimdSupported } from '../model/engine/kernels/wasm.ts';
+import { createWasmKernels, preferredBuild, wasmSimdSupported } from '../model/engine/kernels/wasm.ts';
 import { createKernels } from '../model/engine/kernels/index.ts';
+// As training does: relaxed SIMD on (a flag on Node 20), so the fused build is the preferred one.
+import '../model/train/relaxed-simd.ts';
 
 const root = fileURLToPath(new URL('..', import.meta.url));
 const REL = 1e-5;
@@ -82,11 +84,14 @@ function checkGemm(v: Variant, tA: boolean, tB: boolean, m: number, n: number, k
 }
 
 const wasm = await createWasmKernels();
+const wasmPlain = await createWasmKernels({ build: 'simd' });
 const js = createJsKernels();
 
 const variants: Variant[] = [
   { label: 'js', k: js, make: (n) => js.alloc(n) },
   { label: 'wasm', k: wasm, make: (n) => wasm.alloc(n) },
+  // The build without fused multiply-adds, for runtimes without relaxed SIMD.
+  { label: 'wasm-plain', k: wasmPlain, make: (n) => wasmPlain.alloc(n) },
   // Views that start 4 bytes past a 64-byte boundary: unaligned v128 accesses.
   { label: 'wasm-unaligned', k: wasm, make: (n) => wasm.alloc(n + 1).subarray(1) },
   // Arrays outside the wasm memory: the copy-through path.
@@ -447,10 +452,26 @@ test('js and wasm-simd agree on a layer forward/backward sequence', () => {
 
 test('createKernels picks wasm-simd when supported and js on request', async () => {
   assert.equal(wasmSimdSupported(), true);
+  assert.equal(preferredBuild(), 'relaxed-simd');
+  assert.equal(wasm.build, 'relaxed-simd');
+  assert.equal(wasmPlain.build, 'simd');
   assert.equal((await createKernels()).name, 'wasm-simd');
   assert.equal((await createKernels('auto')).name, 'wasm-simd');
   assert.equal((await createKernels('wasm-simd')).name, 'wasm-simd');
   assert.equal((await createKernels('js')).name, 'js');
+});
+
+test('the relaxed build fuses the multiply-add of its products (one rounding) where the CPU has FMA; the plain build rounds twice', () => {
+  // a = b = 1 + 2^-12: a*b = 1 + 2^-11 + 2^-24 rounds to 1 + 2^-11 in float32, so a*b + c with
+  // c = -(1 + 2^-11) is 0 when the product is rounded first and 2^-24 when fused.
+  const x = 1 + 2 ** -12, c0 = -(1 + 2 ** -11);
+  const fma = /^flags\s*:.*\bfma\b/m.test(readFileSync('/proc/cpuinfo', 'utf8'));
+  for (const [k, want] of [[wasmPlain, 0], [wasm, fma ? 2 ** -24 : 0]] as const) {
+    // 4 x 8 x 1: the register-blocked kernel of the engine's dense layers.
+    const a = k.alloc(4).fill(x), b = k.alloc(8).fill(x), c = k.alloc(32).fill(c0);
+    k.gemm(false, false, 4, 8, 1, a, b, c, true);
+    assert.deepEqual([...new Set(c)], [want], `${k.build}: ${[...new Set(c)]}`);
+  }
 });
 
 // ---- wasm memory model ----------------------------------------------------------------------

@@ -53,6 +53,9 @@ test('the budget is printed before training and recorded in the manifest; given 
   assert.deepEqual(m.training.trainSplit, { streamed: false });
   assert.match(train(ok, '--memory-budget', 'lots').err, /--memory-budget must be a size such as 512M, 2G or a byte count, got "lots"/);
   assert.equal(m.training.threads, 1);
+  // Node 20 included: training turns relaxed SIMD on, so the fused build runs, and says so.
+  assert.match(r.err, /kernels: wasm-simd, fused multiply-adds \(relaxed SIMD\)\n/);
+  assert.equal(m.training.kernelBuild, 'relaxed-simd');
   const given = train(ok, '--arch', 'lr', '--out', join(dir, 'given'), '--epochs', '2', '--batch-size', '64', '--emb-decay', '0');
   assert.equal(given.code, 0, given.err);
   assert.match(given.err, /batch 64, up to 2 epochs \(50 steps\).*\(given: batchSize, epochs\)/);

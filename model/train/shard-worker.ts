@@ -12,7 +12,7 @@ import { layoutOf } from '../features/layout.ts';
 import { CTRL, pollSlot, type ShardWorkerInit } from './threads.ts';
 
 const init = workerData as ShardWorkerInit;
-const inner = await createWasmKernels({ memory: init.memory });
+const inner = await createWasmKernels({ memory: init.memory, build: init.build });
 const { kernels, remaining } = replayKernels(inner, init.log);
 const layout = layoutOf(init.features);
 const graph = buildGraph(init.arch, kernels, layout, init.tasks, init.cfg);

@@ -41,6 +41,8 @@ export function pollSlot(ctrl: Int32Array, slot: number, ready: (v: number) => b
 
 export interface ShardWorkerInit {
   memory: WasmKernels["memory"];
+  /** The main thread's module build, so every thread rounds the same way. */
+  build: WasmKernels["build"];
   log: Allocation[];
   arch: ArchName;
   cfg: ArchConfig;
@@ -119,6 +121,7 @@ export class ThreadRunner implements ShardRunner {
     const workers = owned.slice(1).map((myShards, i) => {
       const init: ShardWorkerInit = {
         memory: k.memory,
+        build: k.build,
         log,
         arch: spec.arch,
         cfg: spec.cfg,

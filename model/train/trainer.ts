@@ -2,6 +2,8 @@
 // embeddings) with a warm-up / decay schedule, validation every few steps, early stopping on
 // mean validation AUC with the best checkpoint kept.
 
+// Before any kernels exist: the fused multiply-add build needs relaxed SIMD (a flag on Node 20).
+import './relaxed-simd.ts';
 import { buildGraph, type ArchName } from '../arch/index.ts';
 import type { ArchConfig } from '../arch/builder.ts';
 import type { Graph } from '../engine/graph.ts';

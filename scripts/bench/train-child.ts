@@ -43,4 +43,4 @@ const r = await train(k, { layout: data.layout, tasks: data.tasks, train: data.s
 });
 // Throughput of each stretch between validation passes (validation time excluded).
 const perEpoch = r.history.map((h) => h.rows / h.seconds);
-console.log(JSON.stringify({ perEpoch, validAuc: r.history[r.history.length - 1].validAuc, kernels: k.name, peakRssBytes: resourceUsage().maxRSS * 1024, trainRows: data.splits.train.n, streamed: isStreamed(data.splits.train) }));
+console.log(JSON.stringify({ perEpoch, validAuc: r.history[r.history.length - 1].validAuc, kernels: 'build' in k ? `${k.name} (${k.build})` : k.name, peakRssBytes: resourceUsage().maxRSS * 1024, trainRows: data.splits.train.n, streamed: isStreamed(data.splits.train) }));

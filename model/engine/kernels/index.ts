@@ -6,7 +6,7 @@ import { createWasmKernels, wasmSimdSupported } from './wasm.ts';
 
 export type { Kernels } from './types.ts';
 export { createJsKernels } from './js.ts';
-export { createWasmKernels, wasmSimdSupported, type WasmKernels, type WasmKernelOptions, type WasmMemory } from './wasm.ts';
+export { createWasmKernels, preferredBuild, wasmSimdSupported, type KernelBuild, type WasmKernels, type WasmKernelOptions, type WasmMemory } from './wasm.ts';
 
 export type KernelKind = 'js' | 'wasm-simd' | 'auto';
 

@@ -2,7 +2,7 @@
 // whether this runtime can run it, its compilation (once per thread) and instantiation over a
 // shared memory. The allocator and the kernel wrappers over that memory are in wasm.ts.
 
-import { SIMD_WASM_BASE64 } from './simd-wasm.generated.ts';
+import { RELAXED_SIMD_WASM_BASE64, SIMD_WASM_BASE64 } from './simd-wasm.generated.ts';
 
 // Minimal typing of the WebAssembly JS API: the project's lib (ES2022, no DOM) and @types/node 20
 // do not declare it. Module-scoped and erased at compile time; the global object is used at runtime.
@@ -32,32 +32,53 @@ declare namespace WebAssembly {
 
 export type WasmMemory = WebAssembly.Memory;
 
-let wasmBytes: Uint8Array | undefined;
-let modulePromise: Promise<WebAssembly.Module> | undefined;
+/**
+ * The two builds of the same kernels: 'relaxed-simd' computes its matrix products with fused
+ * multiply-adds (one rounding instead of two, so its results differ from 'simd' in the last bits);
+ * 'simd' is for runtimes that do not validate relaxed SIMD (Node 20 without
+ * --experimental-wasm-relaxed-simd, which model/train/relaxed-simd.ts turns on).
+ */
+export type KernelBuild = 'relaxed-simd' | 'simd';
 
-function bytes(): Uint8Array {
-  if (!wasmBytes) {
-    const s = atob(SIMD_WASM_BASE64);
-    const u = new Uint8Array(s.length);
+const BASE64: Record<KernelBuild, string> = { 'relaxed-simd': RELAXED_SIMD_WASM_BASE64, simd: SIMD_WASM_BASE64 };
+const wasmBytes = new Map<KernelBuild, Uint8Array>();
+const modules = new Map<KernelBuild, Promise<WebAssembly.Module>>();
+
+function bytes(build: KernelBuild): Uint8Array {
+  let u = wasmBytes.get(build);
+  if (!u) {
+    const s = atob(BASE64[build]);
+    u = new Uint8Array(s.length);
     for (let i = 0; i < s.length; i++) u[i] = s.charCodeAt(i);
-    wasmBytes = u;
+    wasmBytes.set(build, u);
   }
-  return wasmBytes;
+  return u;
 }
 
-/** True when this runtime can run the kernels: WebAssembly with SIMD, threads (shared memory). */
-export function wasmSimdSupported(): boolean {
+function validates(build: KernelBuild): boolean {
   try {
-    return typeof WebAssembly === 'object' && typeof SharedArrayBuffer === 'function' && WebAssembly.validate(bytes());
+    return typeof WebAssembly === 'object' && typeof SharedArrayBuffer === 'function' && WebAssembly.validate(bytes(build));
   } catch {
     return false;
   }
 }
 
-/** An instance of the kernels' module over `memory`; its exports. */
-export async function instantiateKernels(memory: WasmMemory): Promise<Record<string, unknown>> {
-  modulePromise ??= WebAssembly.compile(bytes());
-  const instance = await WebAssembly.instantiate(await modulePromise, { env: { memory } });
+/** True when this runtime can run the kernels: WebAssembly with SIMD, threads (shared memory). */
+export function wasmSimdSupported(): boolean {
+  return validates('simd');
+}
+
+/** The build this runtime runs best: the fused one where it validates (asked anew each time, so a flag set later counts). */
+export function preferredBuild(): KernelBuild {
+  return validates('relaxed-simd') ? 'relaxed-simd' : 'simd';
+}
+
+/** An instance of the kernels' module (`build`, by default the preferred one) over `memory`; its exports. */
+export async function instantiateKernels(memory: WasmMemory, build: KernelBuild = preferredBuild()): Promise<Record<string, unknown>> {
+  if (!validates(build)) throw new Error(`wasm kernels: this runtime does not validate the ${build} build`);
+  let m = modules.get(build);
+  if (!m) modules.set(build, (m = WebAssembly.compile(bytes(build))));
+  const instance = await WebAssembly.instantiate(await m, { env: { memory } });
   return instance.exports;
 }
 

@@ -17,13 +17,15 @@
 
 import { adamRows as adamRowsJs, checkMix, checkRows, checkScatter, gatherRows as gatherRowsJs, scatterAddRows as scatterAddRowsJs, touchedFull } from './js.ts';
 import { checkLen, type Kernels } from './types.ts';
-import { instantiateKernels, newSharedMemory, type WasmMemory } from './wasm-module.ts';
+import { instantiateKernels, newSharedMemory, preferredBuild, type KernelBuild, type WasmMemory } from './wasm-module.ts';
 
-export { wasmSimdSupported, type WasmMemory } from './wasm-module.ts';
+export { preferredBuild, wasmSimdSupported, type KernelBuild, type WasmMemory } from './wasm-module.ts';
 
 
 export interface WasmKernels extends Kernels {
   readonly name: 'wasm-simd';
+  /** Which build of the module runs (fused multiply-adds or not); every thread of a training must run the same one. */
+  readonly build: KernelBuild;
   /** The shared memory every allocation lives in (post it to a worker and pass it back in). */
   readonly memory: WasmMemory;
   /** Byte address of a view of this memory, or -1 if the array lives elsewhere. */
@@ -45,6 +47,8 @@ export interface WasmKernelOptions {
   /** Initial / maximum size in 64 KiB pages of a newly created memory (defaults 16 and 65536 = 4 GiB). */
   initialPages?: number;
   maximumPages?: number;
+  /** The module build (default: the preferred one of this runtime). A worker thread gets its training's. */
+  build?: KernelBuild;
 }
 
 interface Exports {
@@ -78,7 +82,8 @@ const knownBuffers = new WeakMap<WasmMemory, WeakSet<ArrayBufferLike>>();
 export async function createWasmKernels(opts: WasmKernelOptions = {}): Promise<WasmKernels> {
   const memory = opts.memory ?? newSharedMemory(Math.max(1, opts.initialPages ?? 16), opts.maximumPages);
   if (!(memory.buffer instanceof SharedArrayBuffer)) throw new TypeError('createWasmKernels: memory must be shared');
-  return new WasmKernelsImpl(memory, (await instantiateKernels(memory)) as unknown as Exports);
+  const build = opts.build ?? preferredBuild();
+  return new WasmKernelsImpl(memory, build, (await instantiateKernels(memory, build)) as unknown as Exports);
 }
 
 class WasmKernelsImpl implements WasmKernels {
@@ -91,6 +96,7 @@ class WasmKernelsImpl implements WasmKernels {
 
   constructor(
     readonly memory: WasmMemory,
+    readonly build: KernelBuild,
     private readonly ex: Exports,
   ) {
     if (ex.heapBase() > HEADER) throw new Error(`wasm kernels: module static data (${ex.heapBase()} bytes) overlaps the allocator header`);

@@ -14,7 +14,21 @@
 // iteration + accumulators must fit in 15 xmm registers or an accumulator is spilled (measured
 // 2.5x slower): hence 4x8 (4 splats + 2 B vectors + 8 accumulators), not 8x4 or 4x16, and the
 // dedicated forms for a 4-column block (2x4 dot products, or 8x4 with lane splats of B).
+//
+// The sources are built twice (scripts/build-kernels.mjs): with relaxed SIMD every a*b + c below
+// is one fused multiply-add (f32x4.relaxed_madd: one instruction and one rounding where the CPU
+// has FMA, ~1.4x the multiply-adds per second of the 4x8 kernel on this machine's AMD EPYC), and
+// without it a multiply then an add, for runtimes that do not validate relaxed SIMD. Without the
+// temporary of each product, a 6x8 block (12 accumulators) does not spill either: the fused build
+// uses it for rows in sixes (~13% over 4x8 fused in a micro-benchmark; 4x12 spills, ~0.55x).
 // ---------------------------------------------------------------------------------------------
+
+/** a*b + c, lane-wise: fused where the build enables relaxed SIMD (a compile-time constant). */
+// @ts-ignore: decorator
+@inline function madd(a: v128, b: v128, c: v128): v128 {
+  if (ASC_FEATURE_RELAXED_SIMD) return f32x4.relaxed_madd(a, b, c);
+  return f32x4.add(c, f32x4.mul(a, b));
+}
 
 export function gemm(transA: i32, transB: i32, m: i32, n: i32, k: i32, a: usize, b: usize, c: usize, acc: i32, scratch: usize): void {
   if (m <= 0 || n <= 0) return;
@@ -75,6 +89,14 @@ function gemmStrided(m: i32, n: i32, k: i32, a: usize, sai: usize, sap: usize, b
   // Columns [0, n8): 4x8 blocks, then single rows.
   if (n8 > 0) {
     let i = 0;
+    if (ASC_FEATURE_RELAXED_SIMD) {
+      // Fused, a 6x8 block fits the registers (see the top of the file).
+      for (; i + 6 <= m; i += 6) {
+        const ai = a + <usize>i * sai;
+        const ci = c + <usize>i * ldc;
+        for (let j = 0; j < n8; j += 8) kernel6x8(k, ai, sai, sap, b + (<usize>j << 2), ldb, ci + (<usize>j << 2), ldc, acc);
+      }
+    }
     for (; i + 4 <= m; i += 4) {
       const ai = a + <usize>i * sai;
       const ci = c + <usize>i * ldc;
@@ -120,6 +142,52 @@ function gemmStrided(m: i32, n: i32, k: i32, a: usize, sai: usize, sap: usize, b
   }
 }
 
+// Not inlined: inlined into gemmStrided next to the others it measured slower than 4x8 (spills).
+function kernel6x8(k: i32, a: usize, sai: usize, sap: usize, b: usize, ldb: usize, c: usize, ldc: usize, acc: i32): void {
+  let c00 = f32x4.splat(0), c01 = f32x4.splat(0);
+  let c10 = f32x4.splat(0), c11 = f32x4.splat(0);
+  let c20 = f32x4.splat(0), c21 = f32x4.splat(0);
+  let c30 = f32x4.splat(0), c31 = f32x4.splat(0);
+  let c40 = f32x4.splat(0), c41 = f32x4.splat(0);
+  let c50 = f32x4.splat(0), c51 = f32x4.splat(0);
+  const c1 = c + ldc, c2 = c1 + ldc, c3 = c2 + ldc, c4 = c3 + ldc, c5 = c4 + ldc;
+  if (acc) {
+    c00 = v128.load(c); c01 = v128.load(c, 16);
+    c10 = v128.load(c1); c11 = v128.load(c1, 16);
+    c20 = v128.load(c2); c21 = v128.load(c2, 16);
+    c30 = v128.load(c3); c31 = v128.load(c3, 16);
+    c40 = v128.load(c4); c41 = v128.load(c4, 16);
+    c50 = v128.load(c5); c51 = v128.load(c5, 16);
+  }
+  let a0 = a;
+  const s2: usize = 2 * sai, s3: usize = 3 * sai, s4: usize = 4 * sai, s5: usize = 5 * sai;
+  let pb = b;
+  for (let p = 0; p < k; p++) {
+    const b0 = v128.load(pb);
+    const b1 = v128.load(pb, 16);
+    let x = v128.load32_splat(a0);
+    c00 = madd(x, b0, c00); c01 = madd(x, b1, c01);
+    x = v128.load32_splat(a0 + sai);
+    c10 = madd(x, b0, c10); c11 = madd(x, b1, c11);
+    x = v128.load32_splat(a0 + s2);
+    c20 = madd(x, b0, c20); c21 = madd(x, b1, c21);
+    x = v128.load32_splat(a0 + s3);
+    c30 = madd(x, b0, c30); c31 = madd(x, b1, c31);
+    x = v128.load32_splat(a0 + s4);
+    c40 = madd(x, b0, c40); c41 = madd(x, b1, c41);
+    x = v128.load32_splat(a0 + s5);
+    c50 = madd(x, b0, c50); c51 = madd(x, b1, c51);
+    a0 += sap;
+    pb += ldb;
+  }
+  v128.store(c, c00); v128.store(c, c01, 16);
+  v128.store(c1, c10); v128.store(c1, c11, 16);
+  v128.store(c2, c20); v128.store(c2, c21, 16);
+  v128.store(c3, c30); v128.store(c3, c31, 16);
+  v128.store(c4, c40); v128.store(c4, c41, 16);
+  v128.store(c5, c50); v128.store(c5, c51, 16);
+}
+
 // @ts-ignore: decorator
 @inline function kernel4x8(k: i32, a: usize, sai: usize, sap: usize, b: usize, ldb: usize, c: usize, ldc: usize, acc: i32): void {
   let c00 = f32x4.splat(0), c01 = f32x4.splat(0);
@@ -141,17 +209,17 @@ function gemmStrided(m: i32, n: i32, k: i32, a: usize, sai: usize, sap: usize, b
     const b0 = v128.load(pb);
     const b1 = v128.load(pb, 16);
     let x = v128.load32_splat(a0);
-    c00 = f32x4.add(c00, f32x4.mul(x, b0));
-    c01 = f32x4.add(c01, f32x4.mul(x, b1));
+    c00 = madd(x, b0, c00);
+    c01 = madd(x, b1, c01);
     x = v128.load32_splat(a0 + sai);
-    c10 = f32x4.add(c10, f32x4.mul(x, b0));
-    c11 = f32x4.add(c11, f32x4.mul(x, b1));
+    c10 = madd(x, b0, c10);
+    c11 = madd(x, b1, c11);
     x = v128.load32_splat(a0 + s2);
-    c20 = f32x4.add(c20, f32x4.mul(x, b0));
-    c21 = f32x4.add(c21, f32x4.mul(x, b1));
+    c20 = madd(x, b0, c20);
+    c21 = madd(x, b1, c21);
     x = v128.load32_splat(a0 + s3);
-    c30 = f32x4.add(c30, f32x4.mul(x, b0));
-    c31 = f32x4.add(c31, f32x4.mul(x, b1));
+    c30 = madd(x, b0, c30);
+    c31 = madd(x, b1, c31);
     a0 += sap;
     pb += ldb;
   }
@@ -173,10 +241,10 @@ function gemmStrided(m: i32, n: i32, k: i32, a: usize, sai: usize, sap: usize, b
   let pb = b;
   for (let p = 0; p < k; p++) {
     const b0 = v128.load(pb);
-    c0 = f32x4.add(c0, f32x4.mul(v128.load32_splat(a0), b0));
-    c1v = f32x4.add(c1v, f32x4.mul(v128.load32_splat(a0 + sai), b0));
-    c2v = f32x4.add(c2v, f32x4.mul(v128.load32_splat(a0 + s2), b0));
-    c3v = f32x4.add(c3v, f32x4.mul(v128.load32_splat(a0 + s3), b0));
+    c0 = madd(v128.load32_splat(a0), b0, c0);
+    c1v = madd(v128.load32_splat(a0 + sai), b0, c1v);
+    c2v = madd(v128.load32_splat(a0 + s2), b0, c2v);
+    c3v = madd(v128.load32_splat(a0 + s3), b0, c3v);
     a0 += sap;
     pb += ldb;
   }
@@ -218,16 +286,16 @@ function packColumns4(b: usize, ldb: usize, k: i32, dst: usize): void {
   for (; o < k4; o += 16) {
     const x0 = v128.load(a + o), x1 = v128.load(a1 + o);
     const y0 = v128.load(bt + o), y1 = v128.load(b1 + o), y2 = v128.load(b2 + o), y3 = v128.load(b3 + o);
-    s00 = f32x4.add(s00, f32x4.mul(x0, y0)); s01 = f32x4.add(s01, f32x4.mul(x0, y1));
-    s02 = f32x4.add(s02, f32x4.mul(x0, y2)); s03 = f32x4.add(s03, f32x4.mul(x0, y3));
-    s10 = f32x4.add(s10, f32x4.mul(x1, y0)); s11 = f32x4.add(s11, f32x4.mul(x1, y1));
-    s12 = f32x4.add(s12, f32x4.mul(x1, y2)); s13 = f32x4.add(s13, f32x4.mul(x1, y3));
+    s00 = madd(x0, y0, s00); s01 = madd(x0, y1, s01);
+    s02 = madd(x0, y2, s02); s03 = madd(x0, y3, s03);
+    s10 = madd(x1, y0, s10); s11 = madd(x1, y1, s11);
+    s12 = madd(x1, y2, s12); s13 = madd(x1, y3, s13);
   }
   let r0 = hsum4(s00, s01, s02, s03), r1 = hsum4(s10, s11, s12, s13);
   for (; o < kb; o += 4) {
     const y = f32x4(load<f32>(bt + o), load<f32>(b1 + o), load<f32>(b2 + o), load<f32>(b3 + o));
-    r0 = f32x4.add(r0, f32x4.mul(v128.load32_splat(a + o), y));
-    r1 = f32x4.add(r1, f32x4.mul(v128.load32_splat(a1 + o), y));
+    r0 = madd(v128.load32_splat(a + o), y, r0);
+    r1 = madd(v128.load32_splat(a1 + o), y, r1);
   }
   if (acc) {
     r0 = f32x4.add(r0, v128.load(c));
@@ -259,13 +327,13 @@ function packColumns4(b: usize, ldb: usize, k: i32, dst: usize): void {
     const x0 = v128.load(pa), x1 = v128.load(pa, 16);
     const y = v128.load(pb);
     let t = v128.shuffle<f32>(y, y, 0, 0, 0, 0);
-    u0 = f32x4.add(u0, f32x4.mul(x0, t)); w0 = f32x4.add(w0, f32x4.mul(x1, t));
+    u0 = madd(x0, t, u0); w0 = madd(x1, t, w0);
     t = v128.shuffle<f32>(y, y, 1, 1, 1, 1);
-    u1 = f32x4.add(u1, f32x4.mul(x0, t)); w1 = f32x4.add(w1, f32x4.mul(x1, t));
+    u1 = madd(x0, t, u1); w1 = madd(x1, t, w1);
     t = v128.shuffle<f32>(y, y, 2, 2, 2, 2);
-    u2 = f32x4.add(u2, f32x4.mul(x0, t)); w2 = f32x4.add(w2, f32x4.mul(x1, t));
+    u2 = madd(x0, t, u2); w2 = madd(x1, t, w2);
     t = v128.shuffle<f32>(y, y, 3, 3, 3, 3);
-    u3 = f32x4.add(u3, f32x4.mul(x0, t)); w3 = f32x4.add(w3, f32x4.mul(x1, t));
+    u3 = madd(x0, t, u3); w3 = madd(x1, t, w3);
     pa += sap;
     pb += ldb;
   }
@@ -292,7 +360,7 @@ function packColumns4(b: usize, ldb: usize, k: i32, dst: usize): void {
     let s = f32x4.splat(0);
     let pa = a, pb = b;
     for (let p = 0; p < k; p++) {
-      s = f32x4.add(s, f32x4.mul(v128.load(pa), v128.load32_splat(pb)));
+      s = madd(v128.load(pa), v128.load32_splat(pb), s);
       pa += sap; pb += ldb;
     }
     if (acc) {
@@ -310,10 +378,10 @@ function packColumns4(b: usize, ldb: usize, k: i32, dst: usize): void {
     const k4 = (<usize>k & ~3) << 2;
     for (; o < k4; o += 16) {
       const bv = v128.load(b + o);
-      s0 = f32x4.add(s0, f32x4.mul(v128.load(a + o), bv));
-      s1 = f32x4.add(s1, f32x4.mul(v128.load(a1 + o), bv));
-      s2 = f32x4.add(s2, f32x4.mul(v128.load(a2 + o), bv));
-      s3 = f32x4.add(s3, f32x4.mul(v128.load(a3 + o), bv));
+      s0 = madd(v128.load(a + o), bv, s0);
+      s1 = madd(v128.load(a1 + o), bv, s1);
+      s2 = madd(v128.load(a2 + o), bv, s2);
+      s3 = madd(v128.load(a3 + o), bv, s3);
     }
     // Horizontal sums of s0..s3 into the lanes of one vector.
     const t0 = f32x4.add(v128.shuffle<f32>(s0, s1, 0, 4, 1, 5), v128.shuffle<f32>(s0, s1, 2, 6, 3, 7));
@@ -321,7 +389,7 @@ function packColumns4(b: usize, ldb: usize, k: i32, dst: usize): void {
     let r = f32x4.add(v128.shuffle<f32>(t0, t1, 0, 1, 4, 5), v128.shuffle<f32>(t0, t1, 2, 3, 6, 7));
     const kb = <usize>k << 2;
     for (; o < kb; o += 4) {
-      r = f32x4.add(r, f32x4.mul(f32x4(load<f32>(a + o), load<f32>(a1 + o), load<f32>(a2 + o), load<f32>(a3 + o)), v128.load32_splat(b + o)));
+      r = madd(f32x4(load<f32>(a + o), load<f32>(a1 + o), load<f32>(a2 + o), load<f32>(a3 + o)), v128.load32_splat(b + o), r);
     }
     if (acc) r = f32x4.add(r, v128.load(c));
     v128.store(c, r);
@@ -340,8 +408,8 @@ function packColumns4(b: usize, ldb: usize, k: i32, dst: usize): void {
   let pa = a, pb = b;
   for (let p = 0; p < k; p++) {
     const x = v128.load32_splat(pa);
-    c0 = f32x4.add(c0, f32x4.mul(x, v128.load(pb)));
-    c1 = f32x4.add(c1, f32x4.mul(x, v128.load(pb, 16)));
+    c0 = madd(x, v128.load(pb), c0);
+    c1 = madd(x, v128.load(pb, 16), c1);
     pa += sap; pb += ldb;
   }
   v128.store(c, c0); v128.store(c, c1, 16);
@@ -353,7 +421,7 @@ function packColumns4(b: usize, ldb: usize, k: i32, dst: usize): void {
   if (acc) c0 = v128.load(c);
   let pa = a, pb = b;
   for (let p = 0; p < k; p++) {
-    c0 = f32x4.add(c0, f32x4.mul(v128.load32_splat(pa), v128.load(pb)));
+    c0 = madd(v128.load32_splat(pa), v128.load(pb), c0);
     pa += sap; pb += ldb;
   }
   v128.store(c, c0);
@@ -368,7 +436,7 @@ function kernel1x1(k: i32, a: usize, sap: usize, b: usize, ldb: usize, c: usize,
     let v = f32x4.splat(0);
     for (; p + 4 <= k; p += 4) {
       const o = <usize>p << 2;
-      v = f32x4.add(v, f32x4.mul(v128.load(a + o), v128.load(b + o)));
+      v = madd(v128.load(a + o), v128.load(b + o), v);
     }
     s = (f32x4.extract_lane(v, 0) + f32x4.extract_lane(v, 1)) + (f32x4.extract_lane(v, 2) + f32x4.extract_lane(v, 3));
   }

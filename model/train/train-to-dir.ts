@@ -56,6 +56,8 @@ export async function trainToDir(data: PreparedData, o: RunOptions): Promise<Run
   const weightsSha = sha(weights);
   // Declared kinds join the identity only when present, so a model of the default kinds hashes as before.
   const identity = { features: data.features, tasks: data.tasks, ...(data.kinds ? { kinds: data.kinds } : {}), architecture: { name: o.arch, config: o.cfg }, weights: weightsSha };
+  // Fused multiply-adds round once: weights differ in the last bits between the two builds.
+  const kernelBuild = 'build' in k ? k.build : null;
   const manifest: Manifest = {
     format: MANIFEST_FORMAT,
     version: sha(JSON.stringify(identity)).slice(0, 16),
@@ -83,8 +85,7 @@ export async function trainToDir(data: PreparedData, o: RunOptions): Promise<Run
       shards: o.shards,
       threads: o.threads,
       kernels: k.name,
-      // Fused multiply-adds round once: weights differ in the last bits between the two builds.
-      kernelBuild: 'build' in k ? k.build : null,
+      kernelBuild,
       weighting: o.weighting,
       ...(o.weighting === 'gradnorm' ? { gradnormAlpha: o.gradnormAlpha } : {}),
       taskWeights: result.taskWeights,
@@ -101,7 +102,7 @@ export async function trainToDir(data: PreparedData, o: RunOptions): Promise<Run
   };
   writeFileSync(join(o.out, 'manifest.json'), JSON.stringify(manifest, null, 2) + '\n');
   const weightHistory = result.history.map((h) => ({ epoch: h.epoch, task_weights: h.taskWeights }));
-  const trainInfo = { samples_per_sec: result.samplesPerSec, seconds: trainSeconds, best_epoch: result.bestEpoch, steps: result.steps, shards: o.shards, threads: o.threads, kernels: k.name, kernel_build: 'build' in k ? k.build : null, weighting: o.weighting, task_weights: weightHistory };
+  const trainInfo = { samples_per_sec: result.samplesPerSec, seconds: trainSeconds, best_epoch: result.bestEpoch, steps: result.steps, shards: o.shards, threads: o.threads, kernels: k.name, kernel_build: kernelBuild, weighting: o.weighting, task_weights: weightHistory };
   writeMetrics(o.out, metrics, trainInfo);
   return { metrics, samplesPerSec: result.samplesPerSec, manifest, dir: o.out, trainInfo };
 }

@@ -12,6 +12,10 @@ import { Miniflare } from 'miniflare';
 import { buildWorker, ROOT } from './build-worker.ts';
 import { quantile, summarize } from './bench/stats.ts';
 import { requestBody, type BenchWorkerModel } from './bench-worker/request-body.ts';
+import { useWorkerdV8Flags } from './lib/workerd-v8-flags.ts';
+
+// The local workerd's V8 flags (scripts/lib/workerd-v8-flags.ts: a GC livelock on small machines).
+useWorkerdV8Flags();
 
 function args(argv: string[]) {
   const o = { model: join(ROOT, 'artifacts', 'default'), candidates: [10, 100, 1000], requests: 200 };

@@ -26,6 +26,10 @@ import { join, resolve } from 'node:path';
 import { checkModelFiles, readWranglerConfig, ROOT, stageModel } from './build-worker.ts';
 import { ProcessGroup } from './lib/process-group.ts';
 import { sampleRequest, type ModelDescription } from './start/sample-request.ts';
+import { useWorkerdV8Flags } from './lib/workerd-v8-flags.ts';
+
+// The local workerd's V8 flags (scripts/lib/workerd-v8-flags.ts: a GC livelock on small machines).
+useWorkerdV8Flags();
 
 const DEFAULT_MODEL_DIR = join(ROOT, 'artifacts', 'default');
 let MODEL_DIR = DEFAULT_MODEL_DIR;

@@ -14,6 +14,10 @@ import type { Page } from 'playwright-core';
 import { collectErrors, launchBrowser, noBrowser, screenshot, type OpenBrowser } from './helpers/browser.ts';
 import { trainKindsModel, type KindsModel } from './helpers/kinds-model.ts';
 import { testWorker, workerOptions } from './helpers/worker-harness.ts';
+import { useWorkerdV8Flags } from '../scripts/lib/workerd-v8-flags.ts';
+
+// The local workerd's V8 flags (scripts/lib/workerd-v8-flags.ts: a GC livelock on small machines).
+useWorkerdV8Flags();
 
 let mf: Miniflare | null = null;
 let mfAuth: Miniflare | null = null;

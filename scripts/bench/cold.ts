@@ -11,6 +11,10 @@ import type { BuiltWorker } from '../build-worker.ts';
 import type { BenchModel } from './model.ts';
 import { summarize, type Summary } from './stats.ts';
 import { benchWorkerOptions, jsonPost } from './worker.ts';
+import { useWorkerdV8Flags } from '../lib/workerd-v8-flags.ts';
+
+// The local workerd's V8 flags (scripts/lib/workerd-v8-flags.ts: a GC livelock on small machines).
+useWorkerdV8Flags();
 
 export interface ColdBench {
   totalMs: Summary;

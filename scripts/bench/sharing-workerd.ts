@@ -29,6 +29,10 @@ import { main } from '../lib/cli.ts';
 import { scoreRequest, withContextOverrides } from './requests.ts';
 import { summarize } from './stats.ts';
 import { benchWorkerVariant, jsonPost } from './worker.ts';
+import { useWorkerdV8Flags } from '../lib/workerd-v8-flags.ts';
+
+// The local workerd's V8 flags (scripts/lib/workerd-v8-flags.ts: a GC livelock on small machines).
+useWorkerdV8Flags();
 
 const FORMS: Record<string, ExportOptions> = {
   'per-row': { quantization: 'int8', sharing: 'per-row', fuse: false },

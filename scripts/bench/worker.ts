@@ -12,6 +12,10 @@ import { Miniflare, type WorkerOptions } from 'miniflare';
 import type { BuiltWorker } from '../build-worker.ts';
 import { ROOT } from '../build-worker.ts';
 import type { BenchModel } from './model.ts';
+import { useWorkerdV8Flags } from '../lib/workerd-v8-flags.ts';
+
+// The local workerd's V8 flags (scripts/lib/workerd-v8-flags.ts: a GC livelock on small machines).
+useWorkerdV8Flags();
 
 export type Quant = 'int8' | 'fp32';
 

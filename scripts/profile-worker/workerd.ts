@@ -16,6 +16,10 @@ import { runFor } from '../bench/timing.ts';
 import { attribute, printAttribution, remapBundleUrls, type CpuProfile } from './attribution.ts';
 import type { WorkerCode } from './code.ts';
 import { f3, log, type ProfileRun } from './context.ts';
+import { useWorkerdV8Flags } from '../lib/workerd-v8-flags.ts';
+
+// The local workerd's V8 flags (scripts/lib/workerd-v8-flags.ts: a GC livelock on small machines).
+useWorkerdV8Flags();
 
 type ModuleType = 'ESModule' | 'CompiledWasm' | 'Data' | 'Text';
 interface Bundle {

@@ -12,6 +12,10 @@ import { join, relative } from 'node:path';
 import { Miniflare, type WorkerOptions } from 'miniflare';
 import { buildWorker, ROOT, type BuiltWorker } from '../../scripts/build-worker.ts';
 import { writeTestModel, type TestModel } from './worker-model.ts';
+import { useWorkerdV8Flags } from '../../scripts/lib/workerd-v8-flags.ts';
+
+// The local workerd's V8 flags (scripts/lib/workerd-v8-flags.ts: a GC livelock on small machines).
+useWorkerdV8Flags();
 
 function filesUnder(dir: string, out: string[] = []): string[] {
   if (!existsSync(dir)) return out;

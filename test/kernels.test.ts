@@ -425,6 +425,47 @@ describe('mixAdd / mixBackward', () => {
   }
 });
 
+describe('dotInteraction / dotInteractionBackward', () => {
+  for (const v of variants) {
+    test(`${v.label}: pairwise dots of field vectors and their backward, against float64`, () => {
+      const r = rng(11);
+      // F = 1 (no pairs), F below and above the 4-partner blocks, widths with and without a tail of d % 4.
+      for (const [n, F, d] of [[1, 1, 4], [2, 2, 1], [3, 5, 4], [4, 7, 6], [5, 22, 16], [2, 9, 19]]) {
+        const P = (F * (F - 1)) / 2;
+        const x = randomFill(v.make(n * F * d), r), dy = randomFill(v.make(n * P), r);
+        // Some zero gradients: the kernels skip them, which must not change the result.
+        for (let i = 0; i < dy.length; i += 3) dy[i] = 0;
+        const out = randomFill(v.make(n * P), r), dx = randomFill(v.make(n * F * d), r);
+        const want = new Float64Array(n * P), scale = new Float64Array(n * P);
+        const wantDx = Float64Array.from(dx), scaleDx = Float64Array.from(dx, Math.abs);
+        for (let row = 0; row < n; row++) {
+          let p = row * P;
+          for (let i = 0; i < F; i++) {
+            for (let j = i + 1; j < F; j++, p++) {
+              for (let k = 0; k < d; k++) {
+                const a = row * F * d + i * d + k, b = row * F * d + j * d + k;
+                want[p] += x[a] * x[b];
+                scale[p] += Math.abs(x[a] * x[b]);
+                wantDx[a] += dy[p] * x[b];
+                scaleDx[a] += Math.abs(dy[p] * x[b]);
+                wantDx[b] += dy[p] * x[a];
+                scaleDx[b] += Math.abs(dy[p] * x[a]);
+              }
+            }
+          }
+        }
+        v.k.dotInteraction(x, n, F, d, out);
+        v.k.dotInteractionBackward(x, dy, n, F, d, dx);
+        const tag = `${v.label} n=${n} F=${F} d=${d}`;
+        assertClose(`${tag} out`, out, want, scale);
+        assertClose(`${tag} dx`, dx, wantDx, scaleDx);
+        if (P > 0) assert.throws(() => v.k.dotInteraction(x, n, F, d, v.make(n * P - 1)), /kernel operand out: length/);
+        assert.throws(() => v.k.dotInteractionBackward(x, dy, n, F, d, v.make(n * F * d - 1)), /kernel operand dx: length/);
+      }
+    });
+  }
+});
+
 // ---- implementations agree ------------------------------------------------------------------
 
 test('js and wasm-simd agree on a layer forward/backward sequence', () => {

@@ -27,6 +27,8 @@ function delegate(inner: Kernels, alloc: (len: number) => Float32Array, allocInt
     scatterAddRows: inner.scatterAddRows.bind(inner),
     mixAdd: inner.mixAdd.bind(inner),
     mixBackward: inner.mixBackward.bind(inner),
+    dotInteraction: inner.dotInteraction.bind(inner),
+    dotInteractionBackward: inner.dotInteractionBackward.bind(inner),
     gatherRows: inner.gatherRows.bind(inner),
   };
 }

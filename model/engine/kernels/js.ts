@@ -19,6 +19,8 @@ export function createJsKernels(): Kernels {
     scatterAddRows,
     mixAdd,
     mixBackward,
+    dotInteraction,
+    dotInteractionBackward,
     gatherRows,
   };
 }
@@ -204,6 +206,53 @@ function mixBackward(dy: Float32Array, g: Float32Array, K: number, k: number, e:
     }
     dg[i * K + k] += dot;
   }
+}
+
+function dotInteraction(x: Float32Array, n: number, F: number, d: number, out: Float32Array): void {
+  checkInteraction(x, n, F, d, out, 'out');
+  const P = (F * (F - 1)) / 2;
+  for (let r = 0; r < n; r++) {
+    const base = r * F * d;
+    let o = r * P;
+    for (let i = 0; i < F; i++) {
+      const a = base + i * d;
+      for (let j = i + 1; j < F; j++) {
+        const b = base + j * d;
+        let s = 0;
+        for (let k = 0; k < d; k++) s += x[a + k] * x[b + k];
+        out[o++] = s;
+      }
+    }
+  }
+}
+
+function dotInteractionBackward(x: Float32Array, dy: Float32Array, n: number, F: number, d: number, dx: Float32Array): void {
+  checkInteraction(x, n, F, d, dy, 'dy');
+  checkLen('dx', dx, n * F * d);
+  const P = (F * (F - 1)) / 2;
+  for (let r = 0; r < n; r++) {
+    const base = r * F * d;
+    let o = r * P;
+    for (let i = 0; i < F; i++) {
+      const a = base + i * d;
+      for (let j = i + 1; j < F; j++) {
+        const g = dy[o++];
+        if (g === 0) continue;
+        const b = base + j * d;
+        for (let k = 0; k < d; k++) {
+          dx[a + k] += g * x[b + k];
+          dx[b + k] += g * x[a + k];
+        }
+      }
+    }
+  }
+}
+
+/** The operand checks of dotInteraction / dotInteractionBackward (both implementations). */
+export function checkInteraction(x: Float32Array, n: number, F: number, d: number, pairs: Float32Array, what: string): void {
+  if (!(Number.isInteger(F) && F >= 0 && Number.isInteger(d) && d >= 0)) throw new RangeError(`dotInteraction: ${F} fields of width ${d}`);
+  checkLen('x', x, n * F * d);
+  checkLen(what, pairs, (n * F * (F - 1)) / 2);
 }
 
 /** The operand checks of mixAdd / mixBackward (both implementations). */

@@ -39,6 +39,13 @@ export interface Kernels {
   mixAdd(y: Float32Array, g: Float32Array, K: number, k: number, e: Float32Array, n: number, d: number): void;
   /** Backward of mixAdd: de[i,:] += g[i*K + k] * dy[i,:]; dg[i*K + k] += dy[i,:] . e[i,:]. */
   mixBackward(dy: Float32Array, g: Float32Array, K: number, k: number, e: Float32Array, n: number, d: number, de: Float32Array, dg: Float32Array): void;
+  /**
+   * The dot interaction: row r < n of x [n, F*d] holds F vectors of width d; out [n, F(F-1)/2]
+   * gets x_i . x_j for every pair i < j, in (i, j) order.
+   */
+  dotInteraction(x: Float32Array, n: number, F: number, d: number, out: Float32Array): void;
+  /** Backward of dotInteraction: dx_i += dy_ij x_j and dx_j += dy_ij x_i for every pair (dx accumulates). */
+  dotInteractionBackward(x: Float32Array, dy: Float32Array, n: number, F: number, d: number, dx: Float32Array): void;
   /** out[i*d .. (i+1)*d) = table row ids[i], for i < count (the embedding gather: an exact copy). */
   gatherRows(table: Float32Array, ids: Int32Array, count: number, d: number, out: Float32Array): void;
 }

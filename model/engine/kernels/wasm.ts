@@ -15,7 +15,7 @@
 //   copied through a per-instance scratch area (correct, slower). Views made in another thread
 //   from a posted byte offset should be created with viewF32()/viewI32() so they are recognised.
 
-import { adamRows as adamRowsJs, checkMix, checkRows, checkScatter, gatherRows as gatherRowsJs, scatterAddRows as scatterAddRowsJs, touchedFull } from './js.ts';
+import { adamRows as adamRowsJs, checkInteraction, checkMix, checkRows, checkScatter, gatherRows as gatherRowsJs, scatterAddRows as scatterAddRowsJs, touchedFull } from './js.ts';
 import { checkLen, type Kernels } from './types.ts';
 import { instantiateKernels, newSharedMemory, preferredBuild, type KernelBuild, type WasmMemory } from './wasm-module.ts';
 
@@ -64,6 +64,8 @@ interface Exports {
   mixAdd(y: number, g: number, K: number, k: number, e: number, n: number, d: number): void;
   mixBackward(dy: number, g: number, K: number, k: number, e: number, n: number, d: number, de: number, dg: number): void;
   gatherRows(table: number, ids: number, count: number, d: number, out: number): void;
+  dotInteraction(x: number, n: number, F: number, d: number, out: number): void;
+  dotInteractionBackward(x: number, dy: number, n: number, F: number, d: number, dx: number): void;
 }
 
 const PAGE = 65536;
@@ -352,6 +354,21 @@ class WasmKernelsImpl implements WasmKernels {
     const ptrs = [dy, g, e, de, dg].map((a) => this.addressOf(a));
     if (ptrs.every((p) => p >= 0)) return this.ex.mixBackward(ptrs[0], ptrs[1], K, k, ptrs[2], n, d, ptrs[3], ptrs[4]);
     this.withCopies([[dy, n * d, 1], [g, n * K, 1], [e, n * d, 1], [de, n * d, 3], [dg, n * K, 3]], 0, (p) => this.ex.mixBackward(p[0], p[1], K, k, p[2], n, d, p[3], p[4]));
+  }
+
+  dotInteraction(x: Float32Array, n: number, F: number, d: number, out: Float32Array): void {
+    checkInteraction(x, n, F, d, out, 'out');
+    const px = this.addressOf(x), po = this.addressOf(out);
+    if (px >= 0 && po >= 0) return this.ex.dotInteraction(px, n, F, d, po);
+    this.withCopies([[x, n * F * d, 1], [out, (n * F * (F - 1)) / 2, 2]], 0, (p) => this.ex.dotInteraction(p[0], n, F, d, p[1]));
+  }
+
+  dotInteractionBackward(x: Float32Array, dy: Float32Array, n: number, F: number, d: number, dx: Float32Array): void {
+    checkInteraction(x, n, F, d, dy, 'dy');
+    checkLen('dx', dx, n * F * d);
+    const px = this.addressOf(x), pg = this.addressOf(dy), pd = this.addressOf(dx);
+    if (px >= 0 && pg >= 0 && pd >= 0) return this.ex.dotInteractionBackward(px, pg, n, F, d, pd);
+    this.withCopies([[x, n * F * d, 1], [dy, (n * F * (F - 1)) / 2, 1], [dx, n * F * d, 3]], 0, (p) => this.ex.dotInteractionBackward(p[0], p[1], n, F, d, p[2]));
   }
 
   gatherRows(table: Float32Array, ids: Int32Array, count: number, d: number, out: Float32Array): void {

@@ -21,43 +21,11 @@ export class DotInteraction implements Op {
   }
 
   forward(ctx: ForwardCtx, ins: Float32Array[], out: Float32Array): void {
-    const { fields: F, dim: d, pairs: P } = this;
-    const x = ins[0];
-    for (let r = 0; r < ctx.n; r++) {
-      const base = r * F * d;
-      let o = r * P;
-      for (let i = 0; i < F; i++) {
-        const a = base + i * d;
-        for (let j = i + 1; j < F; j++) {
-          const b = base + j * d;
-          let s = 0;
-          for (let k = 0; k < d; k++) s += x[a + k] * x[b + k];
-          out[o++] = s;
-        }
-      }
-    }
+    ctx.k.dotInteraction(ins[0], ctx.n, this.fields, this.dim, out);
   }
 
   backward(ctx: BackwardCtx, ins: Float32Array[], _out: Float32Array, dy: Float32Array, dIns: Float32Array[]): void {
-    const { fields: F, dim: d, pairs: P } = this;
-    const x = ins[0];
-    const dx = dIns[0];
-    for (let r = 0; r < ctx.n; r++) {
-      const base = r * F * d;
-      let o = r * P;
-      for (let i = 0; i < F; i++) {
-        const a = base + i * d;
-        for (let j = i + 1; j < F; j++) {
-          const g = dy[o++];
-          if (g === 0) continue;
-          const b = base + j * d;
-          for (let k = 0; k < d; k++) {
-            dx[a + k] += g * x[b + k];
-            dx[b + k] += g * x[a + k];
-          }
-        }
-      }
-    }
+    ctx.k.dotInteractionBackward(ins[0], dy, ctx.n, this.fields, this.dim, dIns[0]);
   }
 
   onnx(e: OnnxEmitter, ins: string[]): string {

@@ -3,8 +3,8 @@
 // Dense f32 kernels with 128-bit SIMD. Every function takes raw byte addresses into the
 // imported (shared) memory and sizes in elements; nothing here allocates, so the module has
 // no heap of its own and the JS side owns the whole address space above HEAP_START.
-// Matrices are row-major and contiguous. The matrix products are in gemm.ts; this file holds
-// the heap base and the element-wise and reduction kernels.
+// Matrices are row-major and contiguous. The matrix products are in gemm.ts, the dot interaction
+// in interaction.ts; this file holds the heap base and the element-wise and reduction kernels.
 
 /** Lowest address the JS allocator may hand out (64 KiB: page 0 is reserved for AS data / header). */
 export function heapBase(): usize {

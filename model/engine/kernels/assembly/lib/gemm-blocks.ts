@@ -6,13 +6,7 @@
 // of the build (it exports nothing from the module): gemm.ts imports them, inlined where marked.
 // Strides are in bytes. Why these shapes: see the top of ../gemm.ts.
 
-/** a*b + c, lane-wise: fused where the build enables relaxed SIMD (a compile-time constant). */
-// @ts-ignore: decorator
-@inline export function madd(a: v128, b: v128, c: v128): v128 {
-  if (ASC_FEATURE_RELAXED_SIMD) return f32x4.relaxed_madd(a, b, c);
-  return f32x4.add(c, f32x4.mul(a, b));
-}
-
+import { hsum4, madd } from './simd';
 
 // Not inlined: inlined into gemmStrided next to the others it measured slower than 4x8 (spills).
 export function kernel6x8(k: i32, a: usize, sai: usize, sap: usize, b: usize, ldb: usize, c: usize, ldc: usize, acc: i32): void {
@@ -135,14 +129,6 @@ export function packColumns4(b: usize, ldb: usize, k: i32, dst: usize): void {
     store<f32>(dst + 3 * kb + o, f32x4.extract_lane(y, 3));
     pb += ldb;
   }
-}
-
-// @ts-ignore: decorator
-@inline export function hsum4(s0: v128, s1: v128, s2: v128, s3: v128): v128 {
-  // [sum(s0), sum(s1), sum(s2), sum(s3)]
-  const t0 = f32x4.add(v128.shuffle<f32>(s0, s1, 0, 4, 1, 5), v128.shuffle<f32>(s0, s1, 2, 6, 3, 7));
-  const t1 = f32x4.add(v128.shuffle<f32>(s2, s3, 0, 4, 1, 5), v128.shuffle<f32>(s2, s3, 2, 6, 3, 7));
-  return f32x4.add(v128.shuffle<f32>(t0, t1, 0, 1, 4, 5), v128.shuffle<f32>(t0, t1, 2, 3, 6, 7));
 }
 
 /** Dot form, 2 rows x 4 columns: A rows contiguous along p (sai bytes apart), bt = B' columns packed [4,k]. */

@@ -5,7 +5,7 @@
 set -eu
 cfg=$(mktemp)
 # shellcheck disable=SC2086 # one word per flag
-"$EDGE_MTL_NODE" "$(dirname "$0")/workerd-config-v8-flags.mjs" $EDGE_MTL_WORKERD_V8_FLAGS > "$cfg"
+"$EDGE_MTL_NODE" "$(dirname "$0")/workerd-config-v8-flags.mjs" $EDGE_MTL_WORKERD_V8_FLAGS > "$cfg" || { rm -f "$cfg"; exit 1; }
 exec 0< "$cfg"
 rm -f "$cfg"
 exec "$EDGE_MTL_WORKERD_BIN" "$@"

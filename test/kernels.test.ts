@@ -287,6 +287,64 @@ describe('gatherRows', () => {
   }
 });
 
+describe('concatColumns', () => {
+  for (const v of variants) {
+    test(`${v.label}: copies a block of columns exactly, adds its gradient back, touches nothing else, and refuses a block outside the row`, () => {
+      const r = rng(8);
+      for (const [w, stride, offset] of [[1, 1, 0], [3, 7, 4], [4, 9, 2], [16, 400, 384], [17, 709, 300], [384, 709, 0]]) {
+        for (const n of [0, 1, 5, 33]) {
+          const x = randomFill(v.make(n * w), r);
+          const out = v.make(n * stride + 1).fill(NaN);
+          v.k.concatColumns(x, n, w, out, stride, offset);
+          for (let i = 0; i < n; i++)
+            for (let c = 0; c < stride; c++) {
+              const got = out[i * stride + c];
+              if (c >= offset && c < offset + w) assert.ok(Object.is(got, x[i * w + c - offset]), `${v.label} w=${w} n=${n} row ${i} col ${c}`);
+              else assert.ok(Number.isNaN(got), `${v.label} w=${w} n=${n} row ${i} col ${c}: outside the block, untouched`);
+            }
+          assert.ok(Number.isNaN(out[n * stride]), 'past the last row untouched');
+          // Backward: dx accumulates the block, in float32.
+          const dOut = randomFill(v.make(n * stride), r);
+          const dx = randomFill(v.make(n * w + 1), r);
+          const before = Float32Array.from(dx);
+          v.k.concatColumnsBackward(dOut, n, stride, offset, w, dx);
+          for (let i = 0; i < n; i++) for (let j = 0; j < w; j++) assert.equal(dx[i * w + j], Math.fround(before[i * w + j] + dOut[i * stride + offset + j]), `${v.label} backward w=${w} row ${i} col ${j}`);
+          assert.equal(dx[n * w], before[n * w], 'past n rows untouched');
+        }
+      }
+      const x = v.make(8), out = v.make(16);
+      assert.throws(() => v.k.concatColumns(x, 2, 4, out, 6, 3), /columns \[3, 7\) outside rows of 6/);
+      assert.throws(() => v.k.concatColumnsBackward(out, 2, 6, 3, 4, x), /columns \[3, 7\) outside rows of 6/);
+      assert.throws(() => v.k.concatColumns(x, 3, 4, out, 8, 0), /length 8 < required 12/);
+      assert.throws(() => v.k.concatColumns(x, 2, 4, out.subarray(0, 15), 8, 4), /operand out: length 15 < required 16/);
+      v.k.concatColumns(x, 2, 4, out, 8, 4); // exactly long enough: the last row's block ends the array
+    });
+  }
+});
+
+describe('movingAverage', () => {
+  for (const v of variants) {
+    test(`${v.label}: avg = b avg + a w with float32 products and sum, bit for bit, over lengths with and without a tail`, () => {
+      const r = rng(9);
+      for (const len of LENS) {
+        const avg = randomFill(v.make(len), r);
+        const w = randomFill(v.make(len), r);
+        const expect = Float32Array.from(avg);
+        const b = 0.9871, a = 1 - b;
+        const fb = Math.fround(b), fa = Math.fround(a);
+        for (let j = 0; j < len; j++) {
+          // The float32 value of each step, computed by storing through a Float32Array.
+          const t = new Float32Array([fb * avg[j], fa * w[j]]);
+          expect[j] = new Float32Array([t[0] + t[1]])[0];
+        }
+        v.k.movingAverage(avg, w, len, b, a);
+        for (let j = 0; j < len; j++) if (!Object.is(avg[j], expect[j])) assert.fail(`${v.label} len ${len} element ${j}: ${avg[j]} vs ${expect[j]}`);
+      }
+      assert.throws(() => v.k.movingAverage(v.make(3), v.make(4), 4, 0.5, 0.5), /avg: length 3 < required 4/);
+    });
+  }
+});
+
 describe('adamRows', () => {
   for (const v of variants) {
     test(`${v.label}: lazy Adam on the listed rows only (with decay), 3 steps, against float64; refuses a row outside the table`, () => {

@@ -7,11 +7,14 @@ import { test } from 'node:test';
 import { DEFAULT_ARCH_CONFIG } from '../model/arch/builder.ts';
 import { referenceTask } from '../model/data/reference.ts';
 import { createKernels } from '../model/engine/kernels/index.ts';
+import { createJsKernels } from '../model/engine/kernels/js.ts';
 import { paramEntries, type Params } from '../model/engine/params.ts';
 import { serializeWeights } from '../model/engine/weights-file.ts';
 import { prepare } from '../model/train/prepare.ts';
 import { train, type TrainOptions } from '../model/train/trainer.ts';
 import { AVERAGE_EVERY, WeightAverage } from '../model/train/weight-average.ts';
+
+const js = createJsKernels();
 
 /** A Params holding one dense parameter of two values (all the average reads). */
 function oneParam(values: number[]): Params {
@@ -22,7 +25,7 @@ function oneParam(values: number[]): Params {
 test('the average by hand: the first fold copies, then the decay ramps up to (1 - 1/window)^every', () => {
   const p = oneParam([1, -2]);
   const w = p.dense[0].data;
-  const avg = new WeightAverage(10);
+  const avg = new WeightAverage(js, 10);
   const decay = 0.9 ** AVERAGE_EVERY;
   avg.observe(p, 1); // not a folding step: ignored
   w.set([4, 0]);
@@ -45,14 +48,14 @@ test('the average by hand: the first fold copies, then the decay ramps up to (1 
   assert.deepEqual(Array.from(w), [5, 5]);
   assert.throws(() => avg.withAverage(p, () => { throw new Error('boom'); }), /boom/);
   assert.deepEqual(Array.from(w), [5, 5], 'put back when the evaluation throws');
-  assert.throws(() => new WeightAverage(0.5), /window of at least 1 step/);
+  assert.throws(() => new WeightAverage(js, 0.5), /window of at least 1 step/);
 });
 
 test('the span the budget line promises: with a long window the average covers about a ninth of the steps so far', () => {
   for (const steps of [4_000, 40_000]) {
     const p = oneParam([0]);
     const w = p.dense[0].data;
-    const avg = new WeightAverage(1e9);
+    const avg = new WeightAverage(js, 1e9);
     for (let s = AVERAGE_EVERY; s < steps; s += AVERAGE_EVERY) avg.observe(p, s);
     w[0] = 1;
     avg.observe(p, steps);
@@ -66,7 +69,7 @@ test('the span the budget line promises: with a long window the average covers a
 
 test('before its first fold the average is the current weights', () => {
   const p = oneParam([3, 4]);
-  assert.deepEqual(new WeightAverage(100).withAverage(p, () => Array.from(p.dense[0].data)), [3, 4]);
+  assert.deepEqual(new WeightAverage(js, 100).withAverage(p, () => Array.from(p.dense[0].data)), [3, 4]);
 });
 
 const small = prepare(referenceTask({ rows: 8_000, seed: 5 }));

@@ -30,6 +30,9 @@ function delegate(inner: Kernels, alloc: (len: number) => Float32Array, allocInt
     dotInteraction: inner.dotInteraction.bind(inner),
     dotInteractionBackward: inner.dotInteractionBackward.bind(inner),
     gatherRows: inner.gatherRows.bind(inner),
+    concatColumns: inner.concatColumns.bind(inner),
+    concatColumnsBackward: inner.concatColumnsBackward.bind(inner),
+    movingAverage: inner.movingAverage.bind(inner),
   };
 }
 

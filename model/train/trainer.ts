@@ -164,7 +164,7 @@ export async function train(k: Kernels, data: TrainData, o: TrainOptions): Promi
   const history: EpochLog[] = [];
   let bestEpoch = -1;
   let bestSnap = snapshot(params);
-  const average = o.averageSteps ? new WeightAverage(o.averageSteps) : null;
+  const average = o.averageSteps ? new WeightAverage(k, o.averageSteps) : null;
   let trainSeconds = 0;
   let trained = 0;
   let step = 0;

@@ -22,6 +22,9 @@ export function createJsKernels(): Kernels {
     dotInteraction,
     dotInteractionBackward,
     gatherRows,
+    concatColumns,
+    concatColumnsBackward,
+    movingAverage,
   };
 }
 
@@ -279,4 +282,36 @@ export function gatherRows(table: Float32Array, ids: Int32Array, count: number, 
     const dst = i * d;
     for (let j = 0; j < d; j++) out[dst + j] = table[src + j];
   }
+}
+
+/** The operand checks of concatColumns / concatColumnsBackward (both implementations). */
+export function checkColumns(kernel: string, x: Float32Array, n: number, w: number, out: Float32Array, stride: number, offset: number): void {
+  if (!(Number.isInteger(offset) && offset >= 0 && Number.isInteger(w) && w >= 0 && offset + w <= stride)) throw new RangeError(`${kernel}: columns [${offset}, ${offset + w}) outside rows of ${stride}`);
+  checkLen('x', x, n * w);
+  if (n > 0) checkLen('out', out, (n - 1) * stride + offset + w);
+}
+
+function concatColumns(x: Float32Array, n: number, w: number, out: Float32Array, stride: number, offset: number): void {
+  checkColumns('concatColumns', x, n, w, out, stride, offset);
+  for (let i = 0; i < n; i++) {
+    const s = i * w, o = i * stride + offset;
+    for (let j = 0; j < w; j++) out[o + j] = x[s + j];
+  }
+}
+
+function concatColumnsBackward(dOut: Float32Array, n: number, stride: number, offset: number, w: number, dx: Float32Array): void {
+  checkColumns('concatColumnsBackward', dx, n, w, dOut, stride, offset);
+  for (let i = 0; i < n; i++) {
+    const s = i * stride + offset, o = i * w;
+    for (let j = 0; j < w; j++) dx[o + j] += dOut[s + j];
+  }
+}
+
+function movingAverage(avg: Float32Array, w: Float32Array, len: number, b: number, a: number): void {
+  checkLen('avg', avg, len);
+  checkLen('w', w, len);
+  // Float32 arithmetic as in the WASM kernel: a product or sum of two float32 values computed in
+  // float64 and rounded once is the float32 result.
+  const fb = Math.fround(b), fa = Math.fround(a);
+  for (let j = 0; j < len; j++) avg[j] = Math.fround(Math.fround(fb * avg[j]) + Math.fround(fa * w[j]));
 }

@@ -48,6 +48,12 @@ export interface Kernels {
   dotInteractionBackward(x: Float32Array, dy: Float32Array, n: number, F: number, d: number, dx: Float32Array): void;
   /** out[i*d .. (i+1)*d) = table row ids[i], for i < count (the embedding gather: an exact copy). */
   gatherRows(table: Float32Array, ids: Int32Array, count: number, d: number, out: Float32Array): void;
+  /** One input of a concatenation: out[i*stride + offset + j] = x[i*w + j] for i < n, j < w (an exact copy). */
+  concatColumns(x: Float32Array, n: number, w: number, out: Float32Array, stride: number, offset: number): void;
+  /** Its gradient: dx[i*w + j] += dOut[i*stride + offset + j]. */
+  concatColumnsBackward(dOut: Float32Array, n: number, stride: number, offset: number, w: number, dx: Float32Array): void;
+  /** avg = b avg + a w over len elements, each product and the sum rounded to float32 (the same bits in every implementation). */
+  movingAverage(avg: Float32Array, w: Float32Array, len: number, b: number, a: number): void;
 }
 
 /** Throws a RangeError when an operand is shorter than the kernel needs (both implementations check). */

@@ -15,7 +15,7 @@
 //   copied through a per-instance scratch area (correct, slower). Views made in another thread
 //   from a posted byte offset should be created with viewF32()/viewI32() so they are recognised.
 
-import { adamRows as adamRowsJs, checkInteraction, checkMix, checkRows, checkScatter, gatherRows as gatherRowsJs, scatterAddRows as scatterAddRowsJs, touchedFull } from './js.ts';
+import { adamRows as adamRowsJs, checkColumns, checkInteraction, checkMix, checkRows, checkScatter, gatherRows as gatherRowsJs, scatterAddRows as scatterAddRowsJs, touchedFull } from './js.ts';
 import { checkLen, type Kernels } from './types.ts';
 import { instantiateKernels, newSharedMemory, preferredBuild, type KernelBuild, type WasmMemory } from './wasm-module.ts';
 
@@ -66,6 +66,9 @@ interface Exports {
   gatherRows(table: number, ids: number, count: number, d: number, out: number): void;
   dotInteraction(x: number, n: number, F: number, d: number, out: number): void;
   dotInteractionBackward(x: number, dy: number, n: number, F: number, d: number, dx: number): void;
+  concatColumns(x: number, n: number, w: number, out: number, stride: number, offset: number): void;
+  concatColumnsBackward(dOut: number, n: number, stride: number, offset: number, w: number, dx: number): void;
+  movingAverage(avg: number, w: number, len: number, b: number, a: number): void;
 }
 
 const PAGE = 65536;
@@ -381,5 +384,29 @@ class WasmKernelsImpl implements WasmKernels {
     // An operand outside the memory: the plain copy (exact too) instead of copying the table through.
     this.fallbackCopies++;
     gatherRowsJs(table, ids, count, d, out);
+  }
+
+  concatColumns(x: Float32Array, n: number, w: number, out: Float32Array, stride: number, offset: number): void {
+    checkColumns('concatColumns', x, n, w, out, stride, offset);
+    if (n <= 0 || w <= 0) return;
+    const px = this.addressOf(x), po = this.addressOf(out);
+    if (px >= 0 && po >= 0) return this.ex.concatColumns(px, n, w, po, stride, offset);
+    this.withCopies([[x, n * w, 1], [out, (n - 1) * stride + offset + w, 3]], 0, (p) => this.ex.concatColumns(p[0], n, w, p[1], stride, offset));
+  }
+
+  concatColumnsBackward(dOut: Float32Array, n: number, stride: number, offset: number, w: number, dx: Float32Array): void {
+    checkColumns('concatColumnsBackward', dx, n, w, dOut, stride, offset);
+    if (n <= 0 || w <= 0) return;
+    const pd = this.addressOf(dOut), px = this.addressOf(dx);
+    if (pd >= 0 && px >= 0) return this.ex.concatColumnsBackward(pd, n, stride, offset, w, px);
+    this.withCopies([[dOut, (n - 1) * stride + offset + w, 1], [dx, n * w, 3]], 0, (p) => this.ex.concatColumnsBackward(p[0], n, stride, offset, w, p[1]));
+  }
+
+  movingAverage(avg: Float32Array, w: Float32Array, len: number, b: number, a: number): void {
+    checkLen('avg', avg, len);
+    checkLen('w', w, len);
+    const pa = this.addressOf(avg), pw = this.addressOf(w);
+    if (pa >= 0 && pw >= 0) return this.ex.movingAverage(pa, pw, len, b, a);
+    this.chunked(len, [[avg, 3], [w, 1]], (p, m) => this.ex.movingAverage(p[0], p[1], m, b, a));
   }
 }

@@ -13,32 +13,18 @@ export class Concat implements Op {
   }
 
   forward(ctx: ForwardCtx, ins: Float32Array[], out: Float32Array): void {
-    const T = this.total;
     let off = 0;
     for (let p = 0; p < ins.length; p++) {
-      const w = this.widths[p];
-      const x = ins[p];
-      for (let i = 0; i < ctx.n; i++) {
-        const s = i * w;
-        const o = i * T + off;
-        for (let j = 0; j < w; j++) out[o + j] = x[s + j];
-      }
-      off += w;
+      ctx.k.concatColumns(ins[p], ctx.n, this.widths[p], out, this.total, off);
+      off += this.widths[p];
     }
   }
 
   backward(ctx: BackwardCtx, _ins: Float32Array[], _out: Float32Array, dOut: Float32Array, dIns: Float32Array[]): void {
-    const T = this.total;
     let off = 0;
     for (let p = 0; p < dIns.length; p++) {
-      const w = this.widths[p];
-      const dx = dIns[p];
-      for (let i = 0; i < ctx.n; i++) {
-        const s = i * T + off;
-        const o = i * w;
-        for (let j = 0; j < w; j++) dx[o + j] += dOut[s + j];
-      }
-      off += w;
+      ctx.k.concatColumnsBackward(dOut, ctx.n, this.total, off, this.widths[p], dIns[p]);
+      off += this.widths[p];
     }
   }
 

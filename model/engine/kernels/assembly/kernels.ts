@@ -128,6 +128,23 @@ export function reluBackward(dy: usize, y: usize, dx: usize, len: i32): void {
 }
 
 /**
+ * The weight average's fold: avg = b avg + a w over len elements, in float32 (two products and
+ * a sum, no fused multiply-add: the same bits in every build and in the JS twin).
+ */
+export function movingAverage(avg: usize, w: usize, len: i32, b: f32, a: f32): void {
+  const vb = f32x4.splat(b), va = f32x4.splat(a);
+  let i = 0;
+  for (; i + 4 <= len; i += 4) {
+    const o = <usize>i << 2;
+    v128.store(avg + o, f32x4.add(f32x4.mul(vb, v128.load(avg + o)), f32x4.mul(va, v128.load(w + o))));
+  }
+  for (; i < len; i++) {
+    const o = <usize>i << 2;
+    store<f32>(avg + o, b * load<f32>(avg + o) + a * load<f32>(w + o));
+  }
+}
+
+/**
  * Dense Adam step; g is zeroed afterwards. lr already includes bias correction. c1 = 1 - b1 and
  * c2 = 1 - b2 come from the caller in double precision: 1 - f32(0.999) would be off by 1.3e-5.
  */

@@ -89,17 +89,23 @@ export function gatherRows(
   if (src.inputsOnDisk) throw new Error('gatherRows: the inputs of this split are in chunk files (predict.ts reads them)');
   const C = layout.catWidth;
   const D = layout.numeric.length;
+  // Every array in a local: inside the row loop V8 cannot hoist the property loads itself.
+  const srcCat = src.batch.cat, dstCat = dst.cat, srcNum = src.batch.num, dstNum = dst.num, srcLabels = src.labels;
   for (let r = from; r < to; r++) {
     const i = idx ? idx[r] : r;
     const o = r - from + at;
-    for (let c = 0; c < C; c++) dst.cat[o * C + c] = src.batch.cat[i * C + c];
-    for (let m = 0; m < layout.multi.length; m++) {
-      const L = layout.multi[m].maxLen;
-      const a = src.batch.multi[m];
-      const b = dst.multi[m];
+    for (let c = 0; c < C; c++) dstCat[o * C + c] = srcCat[i * C + c];
+    for (let d = 0; d < D; d++) dstNum[o * D + d] = srcNum[i * D + d];
+    for (let t = 0; t < tasks; t++) dstLabels[o * tasks + t] = srcLabels[i * tasks + t];
+  }
+  for (let m = 0; m < layout.multi.length; m++) {
+    const L = layout.multi[m].maxLen;
+    const a = src.batch.multi[m];
+    const b = dst.multi[m];
+    for (let r = from; r < to; r++) {
+      const i = idx ? idx[r] : r;
+      const o = r - from + at;
       for (let s = 0; s < L; s++) b[o * L + s] = a[i * L + s];
     }
-    for (let d = 0; d < D; d++) dst.num[o * D + d] = src.batch.num[i * D + d];
-    for (let t = 0; t < tasks; t++) dstLabels[o * tasks + t] = src.labels[i * tasks + t];
   }
 }

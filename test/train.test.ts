@@ -7,6 +7,7 @@ import { DEFAULT_ARCH_CONFIG } from '../model/arch/builder.ts';
 import { referenceTask } from '../model/data/reference.ts';
 import type { DataSource } from '../model/data/source.ts';
 import { createJsKernels, createKernels } from '../model/engine/kernels/index.ts';
+import { partRange } from '../model/engine/optimizer.ts';
 import { serializeWeights } from '../model/engine/weights-file.ts';
 import { evaluateGraph } from '../model/train/evaluate.ts';
 import { prepare } from '../model/train/prepare.ts';
@@ -36,6 +37,25 @@ test('same seed gives byte-identical weights; 1 and 2 threads agree; another see
   assert.deepEqual(a.bytes, b.bytes);
   assert.deepEqual(a.bytes, c.bytes);
   assert.notDeepEqual(a.bytes, d.bytes);
+});
+
+test('the dense update splits every parameter into slices of whole SIMD lanes that cover it once, as evenly as 4-float steps allow', () => {
+  for (let size = 0; size <= 70; size++)
+    for (let parts = 1; parts <= 5; parts++) {
+      const seen = new Uint8Array(size);
+      const lens: number[] = [];
+      for (let part = 0; part < parts; part++) {
+        const [lo, hi] = partRange(size, part, parts);
+        assert.ok(lo <= hi && hi <= size, `size ${size} part ${part}/${parts}: [${lo}, ${hi})`);
+        if (hi > lo) assert.equal(lo % 4, 0, `size ${size} part ${part}/${parts} starts at ${lo}`);
+        for (let j = lo; j < hi; j++) seen[j]++;
+        lens.push(hi - lo);
+      }
+      assert.ok(seen.every((c) => c === 1), `size ${size}, ${parts} parts: every element exactly once`);
+      assert.ok(Math.max(...lens) <= Math.ceil(size / parts / 4) * 4, `size ${size}, ${parts} parts: ${lens}`);
+    }
+  assert.deepEqual(partRange(8448, 0, 2), [0, 4224]);
+  assert.deepEqual(partRange(8448, 1, 2), [4224, 8448]);
 });
 
 test('at a fixed shard count the thread count changes no bit (4 shards: 1, 3 and 8 threads); the shard count is a setting', async () => {

@@ -60,21 +60,25 @@ export class Adam {
   }
 
   /**
-   * The share `part` of `parts` of one update: dense parameters i with i % parts == part,
-   * embedding rows r with r % parts == part. Every parameter value is updated by exactly one
-   * part with the same arithmetic, so the split across threads cannot change the result.
+   * The share `part` of `parts` of one update: of every dense parameter the slice
+   * partRange(size, part, parts), embedding rows r with r % parts == part. Every parameter value
+   * is updated by exactly one part with the same arithmetic, so the split across threads cannot
+   * change the result. (Whole dense parameters by index gave the main thread every weight matrix
+   * and the other thread the biases.)
    */
   applyPart(shards: readonly Workspace[], params: Params, lrT: number, part: number, parts: number): void {
     const { b1, b2, eps } = this;
-    params.dense.forEach((p, i) => {
-      if (i % parts !== part) return;
+    for (const p of params.dense) {
+      const [lo, hi] = partRange(p.size, part, parts);
+      if (lo >= hi) continue;
       const g = shards[0].denseGrad(p);
       for (let s = 1; s < shards.length; s++) {
         const h = shards[s].denseGrad(p);
-        for (let j = 0; j < p.size; j++) g[j] += h[j];
+        for (let j = lo; j < hi; j++) g[j] += h[j];
       }
-      this.k.adam(p.data, g, p.m, p.v, p.size, lrT, b1, b2, eps);
-    });
+      if (lo === 0 && hi === p.size) this.k.adam(p.data, g, p.m, p.v, p.size, lrT, b1, b2, eps);
+      else this.k.adam(p.data.subarray(lo, hi), g.subarray(lo, hi), p.m.subarray(lo, hi), p.v.subarray(lo, hi), hi - lo, lrT, b1, b2, eps);
+    }
     for (const t of params.tables) this.applySparse(t, shards, lrT, part, parts);
   }
 
@@ -109,4 +113,14 @@ export class Adam {
       this.k.adamRows(t.data, gs.grad, t.m, t.v, list, count, d, lrT, this.b1, this.b2, this.eps, keep);
     }
   }
+}
+
+/**
+ * Elements [lo, hi) of a dense parameter of `size` that part `part` of `parts` updates: equal
+ * slices in multiples of 4 (whole SIMD lanes), the last one shorter.
+ */
+export function partRange(size: number, part: number, parts: number): [number, number] {
+  const chunk = Math.ceil(size / parts / 4) * 4;
+  const lo = Math.min(size, part * chunk);
+  return [lo, Math.min(size, lo + chunk)];
 }

@@ -3,6 +3,10 @@
 //   node --import tsx scripts/bench/readme.ts [--json bench.json] [--readme README.md]
 //   npm run bench -- --json bench.json --readme README.md      (the same, after a run)
 //
+//   node --import tsx scripts/bench/readme.ts --json quick.json --train-json train.json
+//     the training figures from a full `npm run bench -- --only train --json train.json` run
+//     (3 alternated rounds against PyTorch), everything else from a quick run.
+//
 // Replaces the text between `<!-- bench:start -->` and `<!-- bench:end -->` in the README
 // (markers kept). When the file or the markers are missing, nothing is written: the section
 // is printed to stdout instead, to paste.
@@ -38,6 +42,21 @@ export function machineLine(j: J): string {
   return `${m.cpus ?? '?'} × ${m.model ?? '?'}, ${m.memGiB ?? '?'} GiB${m.os ? `, ${m.os}` : ''}, Node ${m.node ?? '?'}${load}`;
 }
 
+/**
+ * The run `j` with its training figures (every `train.` key) replaced by those of `full`, a
+ * run of its own (`--only train`, without --quick: more rounds, larger sets), which the section
+ * then names with its date.
+ */
+export function withTrainingFrom(j: J, full: J): J {
+  if (!Object.keys(full).some((k) => k.startsWith('train.reference.'))) throw new Error('the training run has no train.reference figures (was it run with --only train?)');
+  const out: J = {};
+  for (const [k, v] of Object.entries(j)) if (!k.startsWith('train.') || k === 'train.weighting') out[k] = v;
+  for (const [k, v] of Object.entries(full)) if (k.startsWith('train.')) out[k] = v;
+  const rounds = (full['train.detail'] as { rounds?: number } | undefined)?.rounds;
+  out['train.from'] = { date: full.date, quick: full.quick === true, rounds, machine: full.machine };
+  return out;
+}
+
 /** The section (without markers) as Markdown. */
 export function renderSection(j: J): string {
   const out: string[] = [];
@@ -46,7 +65,11 @@ export function renderSection(j: J): string {
   out.push('Medians of repeated runs ([min–max] where shown); ratios are within the same run. Timings on a shared machine are noisy.');
   out.push('');
   if (num(j, 'train.reference.samples_per_sec') !== undefined) {
-    out.push('**Training** (reference configuration, samples/s)', '');
+    const from = j['train.from'] as { date?: string; quick?: boolean; rounds?: number; machine?: J } | undefined;
+    const source = from
+      ? `; from a separate ${from.quick ? '--quick ' : ''}\`npm run bench -- --only train\` run on ${String(from.date ?? '?').slice(0, 10)}${from.rounds ? `, median of ${from.rounds} alternated rounds` : ''}${from.machine ? `, ${machineLine({ machine: from.machine })}` : ''}`
+      : '';
+    out.push(`**Training** (reference configuration, samples/s${source})`, '');
     if (num(j, 'train.reference.torch_samples_per_sec_1t') !== undefined) {
       out.push('| threads | project | PyTorch 1.13 SparseAdam (same rows, alternated) |', '|---|---:|---:|');
       out.push(`| 1 | ${int(num(j, 'train.reference.samples_per_sec_1t'))} | ${int(num(j, 'train.reference.torch_samples_per_sec_1t'))} |`);
@@ -57,6 +80,11 @@ export function renderSection(j: J): string {
       out.push(`| 1 | ${int(num(j, 'train.reference.samples_per_sec_1t'))} |`);
       out.push(`| 2 | ${int(num(j, 'train.reference.samples_per_sec'))} |`, '');
     }
+    const extra: string[] = [];
+    if (num(j, 'train.synthetic.samples_per_sec') !== undefined) extra.push(`the synthetic shop's default model (as \`npm run train\` builds it), 2 threads: ${int(num(j, 'train.synthetic.samples_per_sec'))} samples/s`);
+    const rss = Object.keys(j).filter((k) => k.startsWith('train.streamed.peak_rss_bytes_')).map((k) => [Number(k.slice('train.streamed.peak_rss_bytes_'.length)), num(j, k)] as const).filter(([, v]) => v !== undefined).sort((a, b) => a[0] - b[0]);
+    if (rss.length >= 2) extra.push(`peak RSS with the training split streamed from disk: ${rss.map(([n, v]) => `${mib(v)} at ${int(n)} rows`).join(', ')} (${((rss[rss.length - 1][1] as number) / (rss[0][1] as number)).toFixed(2)}×)`);
+    if (extra.length) out.push(`Also: ${extra.join('; ')}.`, '');
   }
   const sizes = [1, 100, 1000].filter((n) => num(j, `inference.native.int8.n${n}.p50_ms`) !== undefined || num(j, `inference.workerd.int8.n${n}.p50_ms`) !== undefined);
   if (sizes.length) {
@@ -134,9 +162,13 @@ export function updateReadme(json: J, readmePath: string): 'written' | 'printed'
 
 if (process.argv[1] && resolve(process.argv[1]) === fileURLToPath(import.meta.url)) {
   await main(async () => {
-    const a = parseArgs({ options: { json: { type: 'string', default: 'bench.json' }, readme: { type: 'string', default: 'README.md' } } }).values;
-    if (!existsSync(a.json!)) throw new Error(`${a.json}: no such file; run npm run bench -- --json ${a.json} first`);
-    const r = updateReadme(JSON.parse(readFileSync(a.json!, 'utf8')) as J, a.readme!);
+    const a = parseArgs({ options: { json: { type: 'string', default: 'bench.json' }, 'train-json': { type: 'string' }, readme: { type: 'string', default: 'README.md' } } }).values;
+    const read = (path: string, how: string): J => {
+      if (!existsSync(path)) throw new Error(`${path}: no such file; run npm run bench -- ${how}--json ${path} first`);
+      return JSON.parse(readFileSync(path, 'utf8')) as J;
+    };
+    const json = read(a.json!, '');
+    const r = updateReadme(a['train-json'] ? withTrainingFrom(json, read(a['train-json'], '--only train ')) : json, a.readme!);
     if (r === 'written') console.log(`${a.readme}: Performance section updated from ${a.json}`);
   });
 }

@@ -317,6 +317,8 @@ describe('concatColumns', () => {
       assert.throws(() => v.k.concatColumnsBackward(out, 2, 6, 3, 4, x), /columns \[3, 7\) outside rows of 6/);
       assert.throws(() => v.k.concatColumns(x, 3, 4, out, 8, 0), /length 8 < required 12/);
       assert.throws(() => v.k.concatColumns(x, 2, 4, out.subarray(0, 15), 8, 4), /operand out: length 15 < required 16/);
+      assert.throws(() => v.k.concatColumnsBackward(out.subarray(0, 15), 2, 8, 4, 4, x), /operand dOut: length 15 < required 16/);
+      assert.throws(() => v.k.concatColumnsBackward(out, 3, 8, 0, 4, x), /operand dx: length 8 < required 12/);
       v.k.concatColumns(x, 2, 4, out, 8, 4); // exactly long enough: the last row's block ends the array
     });
   }

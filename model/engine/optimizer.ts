@@ -76,8 +76,7 @@ export class Adam {
         const h = shards[s].denseGrad(p);
         for (let j = lo; j < hi; j++) g[j] += h[j];
       }
-      if (lo === 0 && hi === p.size) this.k.adam(p.data, g, p.m, p.v, p.size, lrT, b1, b2, eps);
-      else this.k.adam(p.data.subarray(lo, hi), g.subarray(lo, hi), p.m.subarray(lo, hi), p.v.subarray(lo, hi), hi - lo, lrT, b1, b2, eps);
+      this.k.adam(p.data.subarray(lo, hi), g.subarray(lo, hi), p.m.subarray(lo, hi), p.v.subarray(lo, hi), hi - lo, lrT, b1, b2, eps);
     }
     for (const t of params.tables) this.applySparse(t, shards, lrT, part, parts);
   }

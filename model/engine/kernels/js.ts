@@ -285,10 +285,12 @@ export function gatherRows(table: Float32Array, ids: Int32Array, count: number, 
 }
 
 /** The operand checks of concatColumns / concatColumnsBackward (both implementations). */
-export function checkColumns(kernel: string, x: Float32Array, n: number, w: number, out: Float32Array, stride: number, offset: number): void {
+/** `narrow` is the [n, w] operand, `wide` the [n, stride] one (x and out forward, dx and dOut backward). */
+export function checkColumns(kernel: string, narrow: Float32Array, n: number, w: number, wide: Float32Array, stride: number, offset: number): void {
   if (!(Number.isInteger(offset) && offset >= 0 && Number.isInteger(w) && w >= 0 && offset + w <= stride)) throw new RangeError(`${kernel}: columns [${offset}, ${offset + w}) outside rows of ${stride}`);
-  checkLen('x', x, n * w);
-  if (n > 0) checkLen('out', out, (n - 1) * stride + offset + w);
+  const [nn, wn] = kernel === 'concatColumns' ? ['x', 'out'] : ['dx', 'dOut'];
+  checkLen(nn, narrow, n * w);
+  if (n > 0) checkLen(wn, wide, (n - 1) * stride + offset + w);
 }
 
 function concatColumns(x: Float32Array, n: number, w: number, out: Float32Array, stride: number, offset: number): void {

@@ -1,6 +1,7 @@
 // Worker entry. The model comes from the module specifier `edge-mtl-model` (wrangler.toml
 // [alias]; by default artifacts/default), parsed on the first request of an isolate; the
-// ORT session is created lazily by the first request that needs it (see model.ts). With the
+// ORT session is created lazily by the first request that needs it (see model.ts), after
+// onnxruntime itself was started in the global scope (ort.ts startRuntime). With the
 // R2 binding MODELS, the model registry (registry.ts) serves the versions its routing
 // document names, falling back to the bundled model. Every answer comes from the app of the
 // isolate's configuration (app.ts), including the 503 of an invalid configuration, the bench
@@ -12,6 +13,10 @@ import type { Env } from './config.ts';
 import { errorResponse } from './errors.ts';
 import { ModelHost } from './model.ts';
 import { Registry, type RegistryEnv } from './registry.ts';
+import { startRuntime } from './ort.ts';
+
+// onnxruntime-web starts while the isolate starts, not in its first request (ort.ts).
+void startRuntime();
 
 let host: ModelHost | null = null;
 let getApp: ReturnType<typeof appFactory> | null = null;

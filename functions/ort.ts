@@ -11,6 +11,7 @@
 import * as ort from 'onnxruntime-web/wasm';
 import ortWasm from 'onnxruntime-web/ort-wasm-simd-threaded.wasm';
 import { SESSION_EXTRA } from '../model/onnx/inputs.ts';
+import { runtimeWarmupModel } from './runtime-warmup-model.ts';
 
 export type OrtSession = ort.InferenceSession;
 export type OrtTensor = ort.Tensor;
@@ -19,7 +20,7 @@ export const Tensor = ort.Tensor;
 const SENTINEL = new ArrayBuffer(8);
 let configured = false;
 
-/** ms spent instantiating ORT's wasm module (once per isolate; 0 until it happened). */
+/** ms spent instantiating ORT's wasm module (once per isolate; 0 until it happened; 0 also when it happened in the global scope, whose clock does not move). */
 export const ortTimings = { instantiateMs: 0 };
 
 function isSentinel(source: unknown): boolean {
@@ -35,7 +36,7 @@ function configure(): void {
     if (isSentinel(source)) {
       const t0 = performance.now();
       return original.call(WebAssembly, ortWasm, imports).then((instance: WebAssembly.Instance) => {
-        ortTimings.instantiateMs = performance.now() - t0;
+        ortTimings.instantiateMs += performance.now() - t0;
         return { instance, module: ortWasm };
       });
     }
@@ -51,13 +52,56 @@ function configure(): void {
 /**
  * Creates an inference session on the WASM backend from the model bytes, with the session
  * config the exporter prescribes (model/onnx/inputs.ts: DequantizeLinear of constant int8
- * weights folded once at session start instead of on every run).
+ * weights folded once at session start instead of on every run). Waits for startRuntime's
+ * session if one is being created (one runtime start at a time).
  */
 export async function createSession(model: Uint8Array): Promise<OrtSession> {
+  if (runtime) await runtime;
+  return sessionOf(model);
+}
+
+function sessionOf(model: Uint8Array): Promise<OrtSession> {
   configure();
   return ort.InferenceSession.create(model, {
     executionProviders: ['wasm'],
     graphOptimizationLevel: 'all',
     extra: SESSION_EXTRA,
   });
+}
+
+let runtime: Promise<void> | null = null;
+let runtimeReady = false;
+
+/**
+ * Starts onnxruntime-web on a one-node model (runtime-warmup-model.ts), once per isolate:
+ * its wasm instance, its environment and kernel registry, and the first run of its session
+ * and run code, which V8 compiles lazily and runs slowly the first time. That start is the
+ * same for every model and was more than half of the first request of a fresh isolate
+ * (docs/performance.md, "Session creation"), so index.ts calls this in the global scope:
+ * the isolate pays it while it starts (within the platform's start-up budget) rather than
+ * in the first request, for whichever model that request needs (the bundled one or a
+ * version from the registry). Never rejects: a runtime that cannot start fails again, with
+ * its reason, when the real session is created.
+ */
+export function startRuntime(): Promise<void> {
+  runtime ??= (async () => {
+    try {
+      const s = await sessionOf(runtimeWarmupModel());
+      try {
+        const out = await s.run({ x: new ort.Tensor('float32', Float32Array.of(0.5), [1]) });
+        if ((out.y?.data as Float32Array | undefined)?.[0] !== 0.5) throw new Error('the warm-up model did not return its input');
+      } finally {
+        await s.release();
+      }
+      runtimeReady = true;
+    } catch (e) {
+      console.error(`onnxruntime did not start in the global scope: ${e instanceof Error ? e.message : String(e)}`);
+    }
+  })();
+  return runtime;
+}
+
+/** Whether startRuntime has finished (the load timings report it). */
+export function isRuntimeReady(): boolean {
+  return runtimeReady;
 }

@@ -246,9 +246,15 @@ await main(async () => {
       json['cold_start.session_create_ms'] = c.sessionCreateMs.median;
       json['cold_start.wasm_instantiate_ms'] = c.wasmMs.median;
       json['cold_start.warmup_run_ms'] = c.warmupMs.median;
+      json['cold_start.runtime_started_at_startup'] = c.runtimeStarted === c.totalMs.n;
+      if (c.readyCpuMs && c.firstRequestCpuMs) {
+        json['cold_start.ready_cpu_ms'] = c.readyCpuMs.median;
+        json['cold_start.first_request_cpu_ms'] = c.firstRequestCpuMs.median;
+      }
       lines.push('', `cold start: new Miniflare -> first 200 of POST /v1/score (100 candidates), ms, median [min-max] of ${c.totalMs.n}`);
       lines.push(`  total ${spread(c.totalMs)}  = workerd ready ${spread(c.readyMs)} + first request ${spread(c.firstRequestMs)} (of which model load, worker clock: ${f(c.loadMs.median)})`);
-      lines.push(`  in the isolate: session creation ${spread(c.sessionCreateMs)} (of which wasm instantiation ${spread(c.wasmMs)}), warm-up run ${spread(c.warmupMs)}`);
+      lines.push(`  in the isolate: session creation ${spread(c.sessionCreateMs)} (of which wasm instantiation ${spread(c.wasmMs)}), warm-up run ${spread(c.warmupMs)}; onnxruntime started in the global scope in ${c.runtimeStarted} of ${c.totalMs.n}`);
+      if (c.readyCpuMs && c.firstRequestCpuMs) lines.push(`  workerd process CPU (all threads, /proc): to ready ${spread(c.readyCpuMs)} (its own start + the global scope), first request ${spread(c.firstRequestCpuMs)}`);
     }
   } finally {
     if (workers) await workers.dispose();

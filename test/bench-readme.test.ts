@@ -58,3 +58,14 @@ test('the section goes between the markers, and nowhere without them', () => {
   assert.equal(replaceSection(readme, 'new'), `# T\n\n${START}\nnew\n${END}\n\nafter\n`);
   assert.equal(replaceSection('# T\n', 'new'), null);
 });
+
+test('cold start: the session figures, and the process CPU up to ready and in the first request when the run measured it', () => {
+  const cold = { ...quick, 'cold_start.p50_ms': 1282, 'cold_start.runs': 5, 'cold_start.first_request_p50_ms': 240, 'cold_start.session_create_ms': 150, 'cold_start.wasm_instantiate_ms': 0, 'cold_start.warmup_run_ms': 46 };
+  const without = renderSection(cold);
+  assert.match(without, /\*\*Cold start\*\* .*median of 5\): 1282 ms, of which the isolate's first request 240 ms \(creating the session 150 ms/);
+  assert.doesNotMatch(without, /process CPU/);
+  const md = renderSection({ ...cold, 'cold_start.ready_cpu_ms': 490, 'cold_start.first_request_cpu_ms': 430, 'cold_start.runtime_started_at_startup': true });
+  assert.match(md, /process CPU \(every thread\): 490 ms up to ready \(its own start and the global scope, where onnxruntime starts\), 430 ms in the first request\./);
+  const lazy = renderSection({ ...cold, 'cold_start.ready_cpu_ms': 200, 'cold_start.first_request_cpu_ms': 750, 'cold_start.runtime_started_at_startup': false });
+  assert.match(lazy, /200 ms up to ready, 750 ms in the first request\./);
+});

@@ -123,7 +123,10 @@ export function renderSection(j: J): string {
       `**Cold start** (new workerd to the first scored response, median of ${num(j, 'cold_start.runs') ?? '?'}): ${ms(num(j, 'cold_start.p50_ms'))} ms, of which the isolate's first request ${ms(num(j, 'cold_start.first_request_p50_ms'))} ms` +
         (num(j, 'cold_start.session_create_ms') === undefined
           ? '.'
-          : ` (creating the session ${ms(num(j, 'cold_start.session_create_ms'))} ms, of which wasm instantiation ${ms(num(j, 'cold_start.wasm_instantiate_ms'))}; warm-up run ${ms(num(j, 'cold_start.warmup_run_ms'))}).`),
+          : ` (creating the session ${ms(num(j, 'cold_start.session_create_ms'))} ms, of which wasm instantiation ${ms(num(j, 'cold_start.wasm_instantiate_ms'))}; warm-up run ${ms(num(j, 'cold_start.warmup_run_ms'))}).`) +
+        (num(j, 'cold_start.ready_cpu_ms') === undefined
+          ? ''
+          : ` workerd's process CPU (every thread): ${ms(num(j, 'cold_start.ready_cpu_ms'))} ms up to ready${j['cold_start.runtime_started_at_startup'] === true ? ' (its own start and the global scope, where onnxruntime starts)' : ''}, ${ms(num(j, 'cold_start.first_request_cpu_ms'))} ms in the first request.`),
       '',
     );
   }

@@ -70,12 +70,11 @@ await main(async () => {
     embeddingDecay: 0,
     numericBins: DEFAULT_NUMERIC_BINS,
   };
-  const k = await createKernels(args.kernels as KernelKind);
   const describe = (t: Trial) => {
     const s = t.settings;
     return `lr ${s.lr.toPrecision(2)} batch ${s.batchSize} emb ${s.embeddingDim} experts ${s.expertDims.join('-')} tower ${s.towerDims.join('-')} emb-decay ${s.embeddingDecay} bins ${s.numericBins}`;
   };
-  const result = await tune(k, {
+  const result = await tune(() => createKernels(args.kernels as KernelKind), {
     arch,
     cfg: DEFAULT_ARCH_CONFIG,
     trials,

@@ -101,7 +101,13 @@ export function budgetOf(rows: number, s: TrialSettings, maxSteps?: number): Bud
   return { ...b, decaySteps };
 }
 
-export async function tune(k: Kernels, o: TuneOptions): Promise<{ trials: Trial[]; best: Trial }> {
+/**
+ * Runs the search. `kernels` gives each training run its own kernels: a run's parameters,
+ * optimizer state and workspaces live in its kernels' memory, which is never freed (a bump
+ * allocator), so one set of kernels for all runs grew by a whole model per run (36 runs for
+ * 24 trials) up to wasm32's 4 GiB; with a set per run, a finished run's memory is garbage.
+ */
+export async function tune(kernels: () => Promise<Kernels>, o: TuneOptions): Promise<{ trials: Trial[]; best: Trial }> {
   const trials: Trial[] = sampleSettings(o.defaults, o.trials, o.seed).map((settings, id) => ({ id, settings, rungs: [] }));
   const sizes = rungSizes(trials.length);
   let alive = trials;
@@ -114,7 +120,7 @@ export async function tune(k: Kernels, o: TuneOptions): Promise<{ trials: Trial[
       const b = budgetOf(data.splits.train.n, t.settings, maxSteps);
       const t0 = performance.now();
       const res = await train(
-        k,
+        await kernels(),
         { layout: data.layout, tasks: data.tasks, train: data.splits.train, valid: data.splits.valid },
         {
           arch: o.arch,

@@ -75,9 +75,10 @@ let runtimeReady = false;
 /**
  * Starts onnxruntime-web on a one-node model (runtime-warmup-model.ts), once per isolate:
  * its wasm instance, its environment and kernel registry, and the first run of its session
- * and run code, which V8 compiles lazily and runs slowly the first time. That start is the
- * same for every model and was more than half of the first request of a fresh isolate
- * (docs/performance.md, "Session creation"), so index.ts calls this in the global scope:
+ * and run code, which executes in V8's baseline-compiled wasm the first time (measured: the
+ * cost is that execution, not compilation). That start is the same for every model and was
+ * about half of the first request of a fresh isolate (docs/performance.md, "Session
+ * creation, second pass"), so index.ts calls this in the global scope:
  * the isolate pays it while it starts (within the platform's start-up budget) rather than
  * in the first request, for whichever model that request needs (the bundled one or a
  * version from the registry). Never rejects: a runtime that cannot start fails again, with
@@ -101,7 +102,7 @@ export function startRuntime(): Promise<void> {
   return runtime;
 }
 
-/** Whether startRuntime has finished (the load timings report it). */
+/** Whether startRuntime has finished and its model ran (the load timings report it). */
 export function isRuntimeReady(): boolean {
   return runtimeReady;
 }

@@ -24,7 +24,7 @@ export interface LoadTimings {
   warmupMs: number;
   /** Load start to ready. */
   totalMs: number;
-  /** onnxruntime had already been started (in the global scope, ort.ts startRuntime) when the session was created. */
+  /** onnxruntime had finished starting (in the global scope, ort.ts startRuntime) when this load began, so the load paid none of it. */
   runtimeStarted: boolean;
 }
 

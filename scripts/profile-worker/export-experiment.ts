@@ -107,14 +107,16 @@ export async function exportExperimentPart(run: ProfileRun): Promise<void> {
   // onnxruntime-web configured by the worker's own loader (functions/ort.ts: 1 thread, the
   // precompiled module), as the ort part runs it.
   const workerOrt = await import('../../functions/ort.ts' as string);
-  await (await workerOrt.createSession(bm.int8)).release();
+  const probe = await workerOrt.createSession(bm.int8);
+  const inputNames: readonly string[] = probe.inputNames;
+  await probe.release();
   const ortWeb: Ort = await import('onnxruntime-web/wasm' as string);
   const reps = quick ? 9 : 31;
   const target = quick ? 10 : 15;
   lines.push('', 'export: export-side experiment (graph rewritten here, fp32; int8 runs the same float graph after folding; (x) = per-round ratio to the graph as exported)');
   for (const n of sizes) {
-    const fw = requestFeeds(ortWeb, run, n);
-    const fn = requestFeeds(ortNode, run, n);
+    const fw = requestFeeds(ortWeb, run, n, inputNames);
+    const fn = requestFeeds(ortNode, run, n, inputNames);
     const exps: Record<string, Uint8Array> = {
       'fp32 as exported': bm.fp32,
       'experts + gates first layer fused': rewriteGraph(bm.fp32, { fuseFirstLayer: true, gateMulSum: false }),

@@ -6,7 +6,8 @@
 
 import { readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { inputSpecs, SESSION_EXTRA } from '../../model/onnx/inputs.ts';
+import { allocBatch } from '../../model/features/encode.ts';
+import { SESSION_EXTRA } from '../../model/onnx/inputs.ts';
 import { onnx } from '../../model/onnx/proto.ts';
 import { feedsOf as runFeeds, loadOrt } from '../../model/onnx/run.ts';
 import type { BenchModel } from '../bench/model.ts';
@@ -112,9 +113,13 @@ function randomFeeds(ortLib: Ort, inputs: { name: string; type: string; dims: nu
   return out;
 }
 
-/** The model's input tensors for the POST /v1/score body of n candidates, in runtime `lib`. */
-export function requestFeeds(lib: Ort, run: ProfileRun, n: number): Record<string, unknown> {
-  return runFeeds(lib, run.bm.layout, encodeRequest(run.bm.manifest, run.bm.layout, JSON.parse(run.bodies.get(n)!)));
+/**
+ * The model's input tensors for the POST /v1/score body of n candidates, in runtime `lib`;
+ * `inputNames` (the session's) add the request-level inputs of a request-shared export.
+ */
+export function requestFeeds(lib: Ort, run: ProfileRun, n: number, inputNames: readonly string[]): Record<string, unknown> {
+  const batch = encodeRequest(run.bm.manifest, run.bm.layout, JSON.parse(run.bodies.get(n)!));
+  return runFeeds(lib, run.bm.layout, batch, 0, batch.n, inputNames);
 }
 
 /** Largest absolute difference between two runs' outputs. */
@@ -139,15 +144,13 @@ export async function ortPart(run: ProfileRun, fresh: boolean): Promise<void> {
   {
     // As ModelHost.load: one warm-up row.
     const ortW: Ort = await import('onnxruntime-web/wasm' as string);
-    const feeds: Record<string, unknown> = {};
-    for (const spec of inputSpecs(bm.layout)) feeds[spec.name] = new ortW.Tensor(spec.type, spec.type === 'int32' ? new Int32Array(spec.width) : new Float32Array(spec.width), [1, spec.width]);
-    await first.run(feeds);
+    await first.run(runFeeds(ortW, bm.layout, allocBatch(bm.layout, 1), 0, 1, first.inputNames));
   }
   const ortWeb: Ort = await import('onnxruntime-web/wasm' as string);
   {
     // A fresh wasm instance runs its baseline (Liftoff) code until V8 has tiered the hot
     // functions up; measured only after that (several seconds of runs on a loaded machine).
-    const f = requestFeeds(ortWeb, run, sizes[0]);
+    const f = requestFeeds(ortWeb, run, sizes[0], first.inputNames);
     const t0 = performance.now();
     const runs: { at: number; ms: number }[] = [];
     while (performance.now() - t0 < (quick ? 3000 : 6000)) {
@@ -165,7 +168,7 @@ export async function ortPart(run: ProfileRun, fresh: boolean): Promise<void> {
     lines.push(`  ${curve.map((c) => `${c.from / 1000}s: ${f3(c.median)} (${c.runs} runs)`).join(', ')}`);
     summary['ort.warmup_curve'] = curve;
   }
-  const feedsFor = (lib: Ort, n: number) => requestFeeds(lib, run, n);
+  const feedsFor = (lib: Ort, n: number) => requestFeeds(lib, run, n, first.inputNames);
 
   lines.push('', 'ort: inference alone (int8 model, 1 thread), ms per session.run, medians');
   for (const n of sizes) {

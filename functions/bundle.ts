@@ -6,7 +6,7 @@ export interface ModelBundle {
   manifest: unknown;
   /** The ONNX file (wrangler Data rule for *.onnx). */
   onnx: ArrayBuffer;
-  /** Which export of the manifest this is: files.int8 or files.onnx (fp32). */
+  /** Which export of the manifest this is: int8 (files.serving, or files.int8 for models exported without it; model/manifest.ts servedFile) or fp32 (files.onnx). */
   quantization: 'int8' | 'fp32';
   /** Where the model came from, for logs and GET /v1/model. */
   source: string;

@@ -112,7 +112,7 @@ export class ModelHost {
     const wasmBefore = ortTimings.instantiateMs;
     const t1 = performance.now();
     try {
-      session = await createSession(bytes);
+      session = await createSession(bytes, info.preOptimized);
     } catch (e) {
       throw new Error(`onnxruntime could not load the model: ${describe(e)}`);
     }

@@ -52,19 +52,21 @@ function configure(): void {
 /**
  * Creates an inference session on the WASM backend from the model bytes, with the session
  * config the exporter prescribes (model/onnx/inputs.ts: DequantizeLinear of constant int8
- * weights folded once at session start instead of on every run). Waits for startRuntime's
- * session if one is being created (one runtime start at a time).
+ * weights folded once at session start instead of on every run). A pre-optimised model (the
+ * export's serving graph, model/onnx/optimize.ts) runs no graph optimiser: onnxruntime already
+ * ran them at export, and running them again took about a third of the session's creation.
+ * Waits for startRuntime's session if one is being created (one runtime start at a time).
  */
-export async function createSession(model: Uint8Array): Promise<OrtSession> {
+export async function createSession(model: Uint8Array, preOptimized = false): Promise<OrtSession> {
   if (runtime) await runtime;
-  return sessionOf(model);
+  return sessionOf(model, preOptimized);
 }
 
-function sessionOf(model: Uint8Array): Promise<OrtSession> {
+function sessionOf(model: Uint8Array, preOptimized: boolean): Promise<OrtSession> {
   configure();
   return ort.InferenceSession.create(model, {
     executionProviders: ['wasm'],
-    graphOptimizationLevel: 'all',
+    graphOptimizationLevel: preOptimized ? 'disabled' : 'all',
     extra: SESSION_EXTRA,
   });
 }
@@ -87,7 +89,7 @@ let runtimeReady = false;
 export function startRuntime(): Promise<void> {
   runtime ??= (async () => {
     try {
-      const s = await sessionOf(runtimeWarmupModel());
+      const s = await sessionOf(runtimeWarmupModel(), false);
       try {
         const out = await s.run({ x: new ort.Tensor('float32', Float32Array.of(0.5), [1]) });
         if ((out.y?.data as Float32Array | undefined)?.[0] !== 0.5) throw new Error('the warm-up model did not return its input');

@@ -16,6 +16,7 @@
 // - A version no document names any more is dropped; its session is released a minute later.
 // - Without a document (or without the binding) the bundled model serves, as before.
 
+import { servedFile, type Manifest } from '../model/manifest.ts';
 import { ModelHost } from './model.ts';
 import { assign, bucketBounds, checkRouting, checkVersionName, mainVersion, modelKey, ROUTING_KEY, type RoutingDoc, type Split } from './routing.ts';
 
@@ -280,17 +281,22 @@ export class Registry {
 
 class PermanentError extends Error {}
 
-/** The ONNX file a published manifest names (int8), checking the manifest belongs to the version. */
+/** The ONNX file a published manifest names for int8 serving (model/manifest.ts servedFile), checking the manifest belongs to the version. */
 function fileOf(manifestText: string, version: string): string {
-  let m: { version?: unknown; files?: { int8?: { path?: unknown } } };
+  let m: { version?: unknown; files?: Partial<Manifest['files']> };
   try {
     m = JSON.parse(manifestText);
   } catch (e) {
     throw new PermanentError(`manifest.json is not JSON: ${describe(e)}`);
   }
   if (m.version !== version) throw new PermanentError(`manifest.json of ${version} says version ${JSON.stringify(m.version)}`);
-  const path = m.files?.int8?.path;
-  if (typeof path !== 'string' || !/^[A-Za-z0-9._-]+$/.test(path)) throw new PermanentError('manifest.json names no int8 ONNX file (files.int8.path)');
+  let path: unknown;
+  try {
+    path = servedFile(m.files, 'int8')?.record.path;
+  } catch (e) {
+    throw new PermanentError(describe(e));
+  }
+  if (typeof path !== 'string' || !/^[A-Za-z0-9._-]+$/.test(path)) throw new PermanentError('manifest.json names no int8 ONNX file (files.serving.path or files.int8.path)');
   checkVersionName(version, 'version');
   return path;
 }

@@ -20,6 +20,17 @@ export interface OnnxFileRecord extends FileRecord {
   quantization: string;
 }
 
+/**
+ * The int8 model as onnxruntime optimised it at export (model/onnx/optimize.ts): what an int8
+ * bundle serves, with no graph optimisation left for the worker's session to do.
+ */
+export interface ServingFileRecord extends OnnxFileRecord {
+  /** The file it was optimised from (files.int8.path) and that file's sha256. */
+  from: { path: string; sha256: string };
+  /** e.g. "onnxruntime-node 1.30.0, level extended". */
+  optimizer: string;
+}
+
 export interface Manifest {
   format: typeof MANIFEST_FORMAT;
   /** Content hash of features, tasks, architecture and weights: changes whenever any of them does. */
@@ -33,7 +44,7 @@ export interface Manifest {
   kinds?: KindSpec[];
   architecture: { name: string; config: ArchConfig };
   training: Record<string, unknown>;
-  files: { weights: FileRecord; onnx?: OnnxFileRecord; int8?: OnnxFileRecord };
+  files: { weights: FileRecord; onnx?: OnnxFileRecord; int8?: OnnxFileRecord; serving?: ServingFileRecord };
   /** The model this one was warm-started from (`npm run train -- --init-from DIR`). */
   parent?: { version: string; dir: string; testAuc: Record<string, number> };
   /** Test metrics per task (the same numbers as metrics.json), for GET /v1/model. */
@@ -59,4 +70,31 @@ export function checkManifest(m: unknown): Manifest {
   for (const t of x.tasks!) if (!kinds.includes(t.appliesTo)) fail(`task ${t.name}: appliesTo must be one of the kinds (${kinds.join(', ')}), got ${JSON.stringify(t.appliesTo)}`);
   if (!x.architecture || typeof x.architecture.name !== 'string') fail('architecture missing');
   return x as Manifest;
+}
+
+/** The file a bundle serves (see servedFile). */
+export interface ServedFile {
+  key: 'serving' | 'int8' | 'onnx';
+  record: OnnxFileRecord;
+  /** The graph is onnxruntime's optimised one (files.serving): its session runs no optimiser. */
+  preOptimized: boolean;
+}
+
+/**
+ * The file a bundle of this quantization serves: for int8 the serving graph when the export
+ * wrote one (files.serving), else files.int8 (models exported before it); for fp32 files.onnx.
+ * Null when the manifest records none. A serving graph optimised from another int8 file than
+ * files.int8 is an error: the int8 model was replaced after the export.
+ */
+export function servedFile(files: Partial<Manifest['files']> | undefined, quantization: 'int8' | 'fp32'): ServedFile | null {
+  if (quantization === 'fp32') return files?.onnx ? { key: 'onnx', record: files.onnx, preOptimized: false } : null;
+  const serving = files?.serving;
+  if (serving) {
+    const int8 = files?.int8;
+    if (!int8 || serving.from?.path !== int8.path || serving.from?.sha256 !== int8.sha256) {
+      throw new Error(`invalid manifest: files.serving (${serving.path}) was optimised from ${serving.from?.path ?? '?'} sha256 ${serving.from?.sha256 ?? '?'}, not from files.int8 (${int8 ? `${int8.path} sha256 ${int8.sha256}` : 'none'}): re-export the model`);
+    }
+    return { key: 'serving', record: serving, preOptimized: true };
+  }
+  return files?.int8 ? { key: 'int8', record: files.int8, preOptimized: false } : null;
 }

@@ -2,9 +2,12 @@
 // Bundles the worker with `wrangler deploy --dry-run --outdir` and prints the size of every
 // module, raw and gzip (the platform limits compressed size). Without --model the bundle
 // holds the default model (wrangler.toml [alias] -> artifacts/default); with --model DIR it
-// holds DIR/manifest.json + DIR/model.int8.onnx (or model.onnx with --fp32): the build
-// writes a small bundle module and a copy of wrangler.toml's settings into a temporary
-// directory with `edge-mtl-model` aliased there. Tests use buildWorker() the same way.
+// holds DIR/manifest.json + the file the worker serves (model/manifest.ts servedFile: the
+// serving graph DIR/model.int8.optimized.onnx, or DIR/model.int8.onnx for a model exported
+// without one, or model.onnx with --fp32): the build writes a small bundle module and a copy
+// of wrangler.toml's settings into a temporary directory with `edge-mtl-model` aliased
+// there (so does a default model exported without a serving graph). Tests use buildWorker()
+// the same way.
 // Before bundling, the ONNX file is checked against the manifest's record (size, sha256) and
 // loaded once in onnxruntime-node: a truncated or corrupt model is refused with one line
 // instead of deployed.
@@ -16,7 +19,8 @@ import { tmpdir } from 'node:os';
 import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { gzipSync } from 'node:zlib';
-import { checkManifest } from '../model/manifest.ts';
+import { checkManifest, servedFile, type ServedFile } from '../model/manifest.ts';
+import { SERVING_FILE } from '../model/onnx/export-dir.ts';
 import { loadOrt } from '../model/onnx/run.ts';
 
 export const ROOT = resolve(dirname(fileURLToPath(import.meta.url)), '..');
@@ -26,7 +30,7 @@ export type ModuleType = 'ESModule' | 'CompiledWasm' | 'Data' | 'Text';
 export interface BuildOptions {
   /** Model directory; default: wrangler.toml's alias (artifacts/default). */
   modelDir?: string;
-  /** Bundle model.onnx (fp32) instead of model.int8.onnx. */
+  /** Bundle model.onnx (fp32) instead of the int8 serving graph. */
   fp32?: boolean;
   outDir: string;
   /** Print wrangler's output. */
@@ -99,19 +103,21 @@ export async function readWranglerConfig(): Promise<RawConfig> {
  * Refuses a model directory whose ONNX file does not match its manifest (bytes, sha256) or
  * that onnxruntime cannot load; the error is one line naming the file and the problem.
  */
-export async function checkModelFiles(modelDir: string, fp32: boolean): Promise<void> {
+export async function checkModelFiles(modelDir: string, fp32: boolean): Promise<ServedFile> {
   const manifestPath = join(modelDir, 'manifest.json');
   if (!existsSync(manifestPath)) throw new Error(`${manifestPath} not found`);
   let manifest;
+  let served;
   try {
     manifest = checkManifest(JSON.parse(readFileSync(manifestPath, 'utf8')));
+    served = servedFile(manifest.files, fp32 ? 'fp32' : 'int8');
   } catch (e) {
     throw new Error(`${manifestPath}: ${e instanceof Error ? e.message : String(e)}`);
   }
-  const record = fp32 ? manifest.files.onnx : manifest.files.int8;
   const name = fp32 ? 'model.onnx' : 'model.int8.onnx';
-  const path = join(modelDir, record?.path ?? name);
-  if (!record) throw new Error(`${manifestPath} has no files.${fp32 ? 'onnx' : 'int8'} record for ${name}: re-export the model (npm run export -- --model ${modelDir})`);
+  if (!served) throw new Error(`${manifestPath} has no files.${fp32 ? 'onnx' : 'int8'} record for ${name}: re-export the model (npm run export -- --model ${modelDir})`);
+  const record = served.record;
+  const path = join(modelDir, record.path);
   if (!existsSync(path)) throw new Error(`${path} not found`);
   const bytes = readFileSync(path);
   if (bytes.byteLength !== record.bytes) throw new Error(`${path} has ${bytes.byteLength} bytes, the manifest says ${record.bytes}: refusing to bundle a truncated or different model`);
@@ -125,11 +131,12 @@ export async function checkModelFiles(modelDir: string, fp32: boolean): Promise<
     throw new Error(`${path}: onnxruntime cannot load it (${(e instanceof Error ? e.message : String(e)).split('\n')[0]})`);
   }
   await session.release();
+  return served;
 }
 
-/** Writes DIR/bundle.ts (+ copies of the model files) and DIR/wrangler.json aliasing it. */
-export function stageModel(modelDir: string, fp32: boolean, cfg: RawConfig, stage: string): string {
-  const onnxName = fp32 ? 'model.onnx' : 'model.int8.onnx';
+/** Writes DIR/bundle.ts (+ copies of the manifest and the served file) and DIR/wrangler.json aliasing it. */
+export function stageModel(modelDir: string, fp32: boolean, served: ServedFile, cfg: RawConfig, stage: string): string {
+  const onnxName = served.record.path;
   for (const f of ['manifest.json', onnxName]) {
     const src = join(modelDir, f);
     if (!existsSync(src)) throw new Error(`${src} not found`);
@@ -148,7 +155,10 @@ export function stageModel(modelDir: string, fp32: boolean, cfg: RawConfig, stag
 }
 
 export async function buildWorker(opts: BuildOptions): Promise<BuiltWorker> {
-  await checkModelFiles(resolve(opts.modelDir ?? join(ROOT, 'artifacts', 'default')), !!opts.fp32);
+  const dir = resolve(opts.modelDir ?? join(ROOT, 'artifacts', 'default'));
+  const served = await checkModelFiles(dir, !!opts.fp32);
+  // wrangler.toml's default bundle (functions/model-bundle/default.ts) imports the serving graph.
+  const staged = !!opts.modelDir || !!opts.fp32 || served.record.path !== SERVING_FILE;
   const cfg = await readWranglerConfig();
   const outDir = resolve(opts.outDir);
   rmSync(outDir, { recursive: true, force: true });
@@ -156,9 +166,9 @@ export async function buildWorker(opts: BuildOptions): Promise<BuiltWorker> {
   const wrangler = join(ROOT, 'node_modules', 'wrangler', 'bin', 'wrangler.js');
   const args = [wrangler, 'deploy', '--dry-run', '--outdir', outDir];
   let stage: string | null = null;
-  if (opts.modelDir || opts.fp32) {
+  if (staged) {
     stage = mkdtempSync(join(tmpdir(), 'edge-mtl-build-'));
-    args.push('-c', stageModel(resolve(opts.modelDir ?? join(ROOT, 'artifacts', 'default')), !!opts.fp32, cfg, stage));
+    args.push('-c', stageModel(dir, !!opts.fp32, served, cfg, stage));
   }
   let out: string;
   try {

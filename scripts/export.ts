@@ -1,6 +1,7 @@
 // npm run export -- --model DIR [--scheme weight-only|dynamic] [--weights per-column|per-tensor]
-// Writes DIR/model.onnx and DIR/model.int8.onnx from DIR/manifest.json + DIR/weights.bin and
-// records them in the manifest. Any failure: one line on stderr, exit code 1.
+// Writes DIR/model.onnx, DIR/model.int8.onnx and the worker's serving graph
+// DIR/model.int8.optimized.onnx from DIR/manifest.json + DIR/weights.bin and records them in the
+// manifest. Any failure: one line on stderr, exit code 1.
 
 import { exportModelDir } from '../model/onnx/export-dir.ts';
 import type { WeightGranularity } from '../model/onnx/quantize.ts';
@@ -26,9 +27,9 @@ function parseArgs(argv: string[]): { model: string; scheme?: Int8Scheme; weight
 
 try {
   const args = parseArgs(process.argv.slice(2));
-  const r = exportModelDir(args.model, { scheme: args.scheme, weights: args.weights });
-  for (const f of [r.onnx, r.int8]) console.log(`wrote ${args.model}/${f.path}: ${f.bytes} bytes, ${f.quantization}, opset ${f.opset}, sha256 ${f.sha256}`);
-  console.log(`int8 / fp32 size: ${(r.int8.bytes / r.onnx.bytes).toFixed(3)}; manifest files.onnx and files.int8 updated`);
+  const r = await exportModelDir(args.model, { scheme: args.scheme, weights: args.weights });
+  for (const f of [r.onnx, r.int8, r.serving]) console.log(`wrote ${args.model}/${f.path}: ${f.bytes} bytes, ${f.quantization}, opset ${f.opset}, sha256 ${f.sha256}`);
+  console.log(`int8 / fp32 size: ${(r.int8.bytes / r.onnx.bytes).toFixed(3)}; ${r.serving.path} is ${r.serving.optimizer} (what the worker serves); manifest files.onnx, files.int8 and files.serving updated`);
 } catch (e) {
   const msg = (e instanceof Error ? e.message : String(e)).split('\n')[0];
   process.stderr.write(`export: ${msg}\n`);

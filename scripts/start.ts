@@ -1,8 +1,9 @@
 // npm start [-- --model DIR]
 // 1. If artifacts/default/manifest.json or model.int8.onnx is missing, trains the default
 //    model: npm run train -- --data synthetic --arch mmoe --out artifacts/default (the
-//    trainer exports the ONNX files at the end). With --model DIR, serves DIR instead (never
-//    trains).
+//    trainer exports the ONNX files at the end); if only the serving graph is missing (a model
+//    exported before it), exports again (npm run export). With --model DIR, serves DIR
+//    instead (never trains).
 // 2. Runs the worker with `wrangler dev` on 127.0.0.1:8787 (PORT overrides the port).
 // 3. Waits until GET /healthz is 200 (the model is loaded), then prints a sample curl
 //    command built from the served model's GET /v1/model (start/sample-request.ts) and its
@@ -19,10 +20,12 @@
 // Either way no process of the group is left behind.
 
 import { spawn, type ChildProcess } from 'node:child_process';
-import { existsSync, mkdtempSync, rmSync } from 'node:fs';
+import { existsSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
+import { checkManifest, servedFile } from '../model/manifest.ts';
+import { SERVING_FILE } from '../model/onnx/export-dir.ts';
 import { checkModelFiles, readWranglerConfig, ROOT, stageModel } from './build-worker.ts';
 import { ProcessGroup } from './lib/process-group.ts';
 import { sampleRequest, type ModelDescription } from './start/sample-request.ts';
@@ -49,15 +52,22 @@ function run(cmd: string, args: string[]): Promise<number> {
 }
 
 async function ensureModel(): Promise<void> {
-  const missing = REQUIRED.filter((f) => !existsSync(join(MODEL_DIR, f)));
-  if (!missing.length) return;
-  console.log(`artifacts/default is missing ${missing.join(', ')}: training the default model (synthetic data, MMoE)...`);
   const npm = process.platform === 'win32' ? 'npm.cmd' : 'npm';
-  const code = await run(npm, ['run', 'train', '--', '--data', 'synthetic', '--arch', 'mmoe', '--out', 'artifacts/default']);
-  const still = REQUIRED.filter((f) => !existsSync(join(MODEL_DIR, f)));
-  if (code !== 0 || still.length) {
-    throw new Error(`training did not produce ${still.join(', ') || 'the model'} (exit code ${code})`);
+  const missing = REQUIRED.filter((f) => !existsSync(join(MODEL_DIR, f)));
+  if (missing.length) {
+    console.log(`artifacts/default is missing ${missing.join(', ')}: training the default model (synthetic data, MMoE)...`);
+    const code = await run(npm, ['run', 'train', '--', '--data', 'synthetic', '--arch', 'mmoe', '--out', 'artifacts/default']);
+    const still = REQUIRED.filter((f) => !existsSync(join(MODEL_DIR, f)));
+    if (code !== 0 || still.length) {
+      throw new Error(`training did not produce ${still.join(', ') || 'the model'} (exit code ${code})`);
+    }
   }
+  // The default bundle (functions/model-bundle/default.ts) imports the serving graph.
+  const manifest = checkManifest(JSON.parse(readFileSync(join(MODEL_DIR, 'manifest.json'), 'utf8')));
+  if (servedFile(manifest.files, 'int8')?.key === 'serving' && existsSync(join(MODEL_DIR, SERVING_FILE))) return;
+  console.log(`artifacts/default has no ${SERVING_FILE} (exported before it): npm run export -- --model artifacts/default`);
+  const code = await run(npm, ['run', 'export', '--', '--model', 'artifacts/default']);
+  if (code !== 0 || !existsSync(join(MODEL_DIR, SERVING_FILE))) throw new Error(`the export did not produce ${SERVING_FILE} (exit code ${code})`);
 }
 
 async function waitReady(base: string, group: ProcessGroup): Promise<void> {
@@ -109,7 +119,7 @@ async function main(): Promise<void> {
     });
   }
   if (MODEL_DIR === DEFAULT_MODEL_DIR) await ensureModel();
-  await checkModelFiles(MODEL_DIR, false);
+  const served = await checkModelFiles(MODEL_DIR, false);
   const port = Number(process.env.PORT ?? 8787);
   if (!Number.isInteger(port) || port <= 0 || port > 65535) throw new Error(`PORT=${process.env.PORT} is not a port number`);
   const base = `http://${HOST}:${port}`;
@@ -119,7 +129,7 @@ async function main(): Promise<void> {
   if (MODEL_DIR !== DEFAULT_MODEL_DIR) {
     stage = mkdtempSync(join(tmpdir(), 'edge-mtl-start-'));
     // The staged config lives elsewhere: keep wrangler's local state (KV, the registry's R2) in the project.
-    args.push('-c', stageModel(MODEL_DIR, false, await readWranglerConfig(), stage), '--persist-to', join(ROOT, '.wrangler', 'state'));
+    args.push('-c', stageModel(MODEL_DIR, false, served, await readWranglerConfig(), stage), '--persist-to', join(ROOT, '.wrangler', 'state'));
   }
   const g = (group = new ProcessGroup('wrangler dev', process.execPath, args, {
     cwd: ROOT,

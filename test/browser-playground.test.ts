@@ -39,7 +39,7 @@ before(async () => {
   // is not a model feature: only a ranking input, which the form must still offer.
   kinds = await trainKindsModel();
   const manifest = { ...kinds.manifest, kinds: kinds.manifest.kinds!.map((k) => (k.name === 'ad' ? { ...k, value: [...k.value!, { task: 'ad_conversion', feature: 'ad_value' }] } : k)) };
-  mfAds = new Miniflare({ ...workerOptions(w.built, { name: 'playground-ads', bindings: { PLAYGROUND: '1' }, onnx: kinds.onnx, manifestText: JSON.stringify(manifest) }), host: '127.0.0.1', port: 0 });
+  mfAds = new Miniflare({ ...workerOptions(w.built, { name: 'playground-ads', bindings: { PLAYGROUND: '1' }, onnx: kinds.serving, manifestText: JSON.stringify(manifest) }), host: '127.0.0.1', port: 0 });
   baseAds = (await mfAds.ready).origin;
   browser = await launchBrowser();
 });

@@ -1,4 +1,4 @@
-// exportModelDir and `npm run export`: files written, manifest records updated (and nothing
+// exportModelDir and `npm run export`: files written (the serving graph too), manifest records updated (and nothing
 // else in it), one-line errors with exit code 1 for missing or corrupt inputs.
 
 import assert from 'node:assert/strict';
@@ -53,10 +53,10 @@ function cli(...args: string[]) {
   return spawnSync(process.execPath, ['--import', 'tsx', 'scripts/export.ts', ...args], { encoding: 'utf8', cwd: fileURLToPath(new URL('..', import.meta.url)) });
 }
 
-test('exportModelDir writes both models and records them in the manifest', async () => {
+test('exportModelDir writes both models and the serving graph and records them in the manifest', async () => {
   const dir = modelDir('ok');
   const before = JSON.parse(readFileSync(join(dir, 'manifest.json'), 'utf8'));
-  const r = exportModelDir(dir);
+  const r = await exportModelDir(dir);
   const after = JSON.parse(readFileSync(join(dir, 'manifest.json'), 'utf8'));
   assert.equal(after.version, before.version);
   assert.deepEqual(after.extra, { kept: true });
@@ -67,19 +67,34 @@ test('exportModelDir writes both models and records them in the manifest', async
     assert.deepEqual(after.files[file === 'model.onnx' ? 'onnx' : 'int8'], rec);
     assert.deepEqual(rec, { path: file, sha256: sha(bytes), bytes: bytes.length, opset: 15, quantization: q });
   }
-  // The written model runs and agrees with the checkpoint it came from.
+  const serving = readFileSync(join(dir, 'model.int8.optimized.onnx'));
+  assert.deepEqual(after.files.serving, r.serving);
+  assert.deepEqual(r.serving, {
+    path: 'model.int8.optimized.onnx',
+    sha256: sha(serving),
+    bytes: serving.length,
+    opset: 15,
+    quantization: 'int8-weight-only',
+    from: { path: 'model.int8.onnx', sha256: r.int8.sha256 },
+    optimizer: 'onnxruntime-node 1.30.0, level extended',
+  });
+  // The written models run and agree with the checkpoint they came from (the serving graph as the worker runs it: no optimiser).
   const { graph, layout } = loadModelDir(dir);
   const b = randomBatch(layout, 50, 1);
   const out = await runOnnx(new Uint8Array(readFileSync(join(dir, 'model.onnx'))), layout, b, { runtime: 'node' });
   assert.deepEqual(Object.keys(out), graph.outputs.map((o) => o.task));
-  // Re-export: same bytes (deterministic), so the same records.
-  assert.deepEqual(exportModelDir(dir), r);
+  const int8 = await runOnnx(new Uint8Array(readFileSync(join(dir, 'model.int8.onnx'))), layout, b, { runtime: 'web' });
+  const served = await runOnnx(new Uint8Array(serving), layout, b, { runtime: 'web', preOptimized: true });
+  for (const t of Object.keys(int8)) for (let i = 0; i < b.n; i++) assert.ok(Math.abs(int8[t][i] - served[t][i]) <= 1e-5, `${t} row ${i}: ${int8[t][i]} vs ${served[t][i]}`);
+  // Re-export: same bytes (deterministic, the serving graph too), so the same records.
+  assert.deepEqual(await exportModelDir(dir), r);
 });
 
 test('npm run export: success, and one-line errors with exit code 1', () => {
   const ok = cli('--model', modelDir('cli'), '--scheme', 'dynamic');
   assert.equal(ok.status, 0, ok.stderr);
   assert.match(ok.stdout, /model\.int8\.onnx: \d+ bytes, int8-dynamic/);
+  assert.match(ok.stdout, /model\.int8\.optimized\.onnx: \d+ bytes, int8-dynamic/);
 
   const corrupt = modelDir('corrupt');
   writeFileSync(join(corrupt, 'weights.bin'), 'garbage');

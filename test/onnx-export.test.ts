@@ -24,6 +24,7 @@ import { assembleBatch, type ServingCandidate } from '../model/serving/assemble.
 import { CANDIDATE_KIND_FEATURE } from '../model/features/spec.ts';
 import { createRunner, runOnnx, type OrtRuntime } from '../model/onnx/run.ts';
 import { exportOnnx, OPSET } from '../model/onnx/writer.ts';
+import { optimizeForServing } from '../model/onnx/optimize.ts';
 import { DEFAULT_INT8_SCHEME, type Int8Scheme } from '../model/onnx/export-options.ts';
 
 const k = createJsKernels();
@@ -193,6 +194,23 @@ for (const arch of Object.keys(ARCHITECTURES) as ArchName[]) {
         // models: weight-only 2e-3 to 8e-3, dynamic 2e-2 to 5e-2; see writer.ts).
         assert.ok(d > 0, 'int8 should differ from fp32 at all');
         assert.ok(d <= (scheme === 'dynamic' ? 0.03 : 0.01), `max abs prob diff ${d}`);
+      });
+
+      test(`int8 ${scheme}: the serving graph (onnxruntime's optimised int8 model, run without optimisers as the worker runs it) gives the int8 model's probabilities (<= 1e-5)`, async (ctx) => {
+        const int8 = exportOnnx(g, layout, { quantization: 'int8', scheme });
+        const serving = await optimizeForServing(int8);
+        const ops = (m: Uint8Array) => decodeModel(m).graph.node.map((n) => n.opType);
+        ctx.diagnostic(`${arch} int8-${scheme}: ${ops(int8).length} nodes exported, ${ops(serving).length} in the serving graph`);
+        assert.ok(ops(serving).length < ops(int8).length, 'the optimisers changed nothing');
+        // The weights' DequantizeLinear is folded into float initializers once, at export.
+        if (scheme === 'weight-only') assert.ok(!ops(serving).includes('DequantizeLinear'), 'a DequantizeLinear is left in the serving graph');
+        for (const runtime of RUNTIMES) {
+          for (const [label, b] of REQUEST_BATCHES) {
+            const d = runDiff(await runOnnx(int8, layout, b, { runtime }), await runOnnx(serving, layout, b, { runtime, preOptimized: true }));
+            ctx.diagnostic(`${arch} int8-${scheme} serving vs int8, ${runtime} ${label}: ${d.toExponential(2)}`);
+            assert.ok(d <= 1e-5, `${runtime}, ${label}: max abs diff ${d}`);
+          }
+        }
       });
     }
   });

@@ -17,7 +17,7 @@ import { createJsKernels } from '../model/engine/kernels/js.ts';
 import { Workspace } from '../model/engine/workspace.ts';
 import { allocBatch, encodeRowInto, type EncodedBatch } from '../model/features/encode.ts';
 import type { FeatureLayout } from '../model/features/layout.ts';
-import type { Manifest, OnnxFileRecord } from '../model/manifest.ts';
+import { servedFile, type Manifest, type OnnxFileRecord } from '../model/manifest.ts';
 import { auc } from '../model/metrics/index.ts';
 import { loadModelDir } from '../model/onnx/export-dir.ts';
 import { decodeModel } from '../model/onnx/proto.ts';
@@ -135,6 +135,17 @@ if (!DIR) {
     }
     assert.ok(d <= INT8_MAX_ABS_DIFF, `max abs prob diff ${d}`);
     assert.ok(int8.length / fp32.length <= 0.3, `int8 / fp32 size ${int8.length / fp32.length}`);
+  });
+
+  test('the serving graph (what an int8 worker bundle serves) gives the int8 model\'s probabilities in onnxruntime-web (<= 1e-5)', { skip: manifest.files.serving ? false : 'the manifest records no serving graph (exported before files.serving)' }, async () => {
+    const served = servedFile(manifest.files, 'int8');
+    assert.equal(served?.key, 'serving');
+    const serving = onDisk(manifest.files.serving)!;
+    const out8 = await runOnnx(int8, layout, rows.batch, { runtime: 'web' });
+    const outServed = await runOnnx(serving, layout, rows.batch, { runtime: 'web', preOptimized: true });
+    const d = maxDiff(outServed, (t, i) => out8[t][i]);
+    console.log(`serving graph (${manifest.files.serving!.optimizer}) vs int8, onnxruntime-web: max abs diff ${d.toExponential(2)}`);
+    assert.ok(d <= 1e-5, `max abs diff ${d}`);
   });
 }
 

@@ -9,7 +9,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, describe, test } from 'node:test';
 import { buildWorker, checkModelFiles, ROOT } from '../scripts/build-worker.ts';
-import { writeTestModel } from './helpers/worker-model.ts';
+import { addServingGraph, writeTestModel } from './helpers/worker-model.ts';
 
 const scratch = mkdtempSync(join(tmpdir(), 'edge-mtl-build-test-'));
 after(() => rmSync(scratch, { recursive: true, force: true }));
@@ -62,5 +62,29 @@ describe('build:worker checks the model before bundling', () => {
     assert.equal(lines.length, 1, r.stderr);
     assert.match(lines[0], /^error: .*model\.int8\.onnx has 1000 bytes/);
     assert.ok(readFileSync(join(dir, 'manifest.json')).length > 0);
+  });
+});
+
+describe('build:worker bundles the serving graph when the export wrote one', () => {
+  /** The test model plus its serving graph and files.serving record (what exportModelDir writes). */
+  async function withServing(name: string, from?: { path: string; sha256: string }): Promise<{ dir: string; serving: Uint8Array }> {
+    const m = writeTestModel(join(scratch, name));
+    return { dir: m.dir, serving: await addServingGraph(m, from) };
+  }
+
+  test('files.serving is what the int8 bundle holds (fp32 still model.onnx\'s record)', async () => {
+    const { dir, serving } = await withServing('serving');
+    const served = await checkModelFiles(dir, false);
+    assert.equal(served.key, 'serving');
+    assert.equal(served.preOptimized, true);
+    const built = await buildWorker({ modelDir: dir, outDir: join(scratch, 'out-serving') });
+    const data = built.modules.filter((m) => m.type === 'Data');
+    assert.equal(data.length, 1, data.map((m) => m.path).join(', '));
+    assert.ok(Buffer.from(readFileSync(data[0].path)).equals(Buffer.from(serving)), 'the bundled ONNX module is not the serving graph');
+  });
+
+  test('a serving graph optimised from another int8 file is refused (the int8 model was replaced after the export)', async () => {
+    const { dir } = await withServing('stale', { path: 'model.int8.onnx', sha256: '0'.repeat(64) });
+    await assert.rejects(checkModelFiles(dir, false), /files\.serving .* was optimised from model\.int8\.onnx sha256 0{64}, not from files\.int8 .*re-export the model/);
   });
 });

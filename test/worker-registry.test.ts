@@ -12,11 +12,12 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, before, describe, test } from 'node:test';
-import { activate as activateSplits, assign, bucketBounds, nextDoc, ROUTING_KEY, type RoutingDoc, type Split } from '../functions/routing.ts';
+import { activate as activateSplits, assign, bucketBounds, modelKey, nextDoc, ROUTING_KEY, type RoutingDoc, type Split } from '../functions/routing.ts';
 import { activate, publish, readRouting, rollback, shadow, type ObjectStore } from '../scripts/models/registry.ts';
 import { spearman, taskDivergence } from '../model/metrics/divergence.ts';
 import { startWorkers, testWorker, type Harness, type TestWorker } from './helpers/worker-harness.ts';
-import { writeTestModel, type TestModel } from './helpers/worker-model.ts';
+import { addServingGraph, writeTestModel, type TestModel } from './helpers/worker-model.ts';
+import { SERVING_FILE } from '../model/onnx/export-dir.ts';
 
 let w: TestWorker;
 let h: Harness;
@@ -30,6 +31,9 @@ before(async () => {
   w = await testWorker();
   tmp = mkdtempSync(join(tmpdir(), 'edge-mtl-registry-'));
   B = writeTestModel(join(tmp, 'b'), 8);
+  // B is published as exportModelDir writes a model now: with its serving graph, which the
+  // registry stores and the worker loads in place of model.int8.onnx.
+  await addServingGraph(B);
   C = writeTestModel(join(tmp, 'c'), 9);
   h = await startWorkers(w.built, [
     ...WORKERS.map((name) => ({ name, r2: `models-${name}`, bindings: { MODEL_ROUTING_TTL: '1' } })),
@@ -198,6 +202,7 @@ describe('worker with a registry (Miniflare R2)', () => {
     const deadline = setTimeout(() => (stop = true), 60_000);
     await new Promise((r) => setTimeout(r, 300));
     await publish(store, B.dir);
+    assert.ok(await store.get(modelKey(B.manifest.version, SERVING_FILE)), 'publish stored no serving graph');
     await activate(store, B.manifest.version, 100);
     await Promise.all(loops);
     clearTimeout(deadline);

@@ -1,5 +1,6 @@
-// Exporting a trained model directory (manifest.json + weights.bin) to DIR/model.onnx and
-// DIR/model.int8.onnx, and recording both in the manifest's files.onnx / files.int8. The CLI
+// Exporting a trained model directory (manifest.json + weights.bin) to DIR/model.onnx,
+// DIR/model.int8.onnx and the serving graph DIR/model.int8.optimized.onnx, and recording them in
+// the manifest's files.onnx / files.int8 / files.serving. The CLI
 // (scripts/export.ts) and the trainer (at the end of a run) call exportModelDir. Node only
 // (node:fs, node:crypto): the worker never imports this module.
 
@@ -11,14 +12,17 @@ import { buildGraph, isArchName } from '../arch/index.ts';
 import type { Graph } from '../engine/graph.ts';
 import { createJsKernels } from '../engine/kernels/js.ts';
 import { layoutOf, type FeatureLayout } from '../features/layout.ts';
-import { checkManifest, type Manifest, type OnnxFileRecord } from '../manifest.ts';
+import { checkManifest, type Manifest, type OnnxFileRecord, type ServingFileRecord } from '../manifest.ts';
 import { loadWeights } from '../engine/weights-file.ts';
 import type { WeightGranularity } from './quantize.ts';
+import { optimizeForServing, optimizerName } from './optimize.ts';
 import { exportOnnx, OPSET } from './writer.ts';
 import { DEFAULT_INT8_SCHEME, quantizationLabel, type ExportOptions, type Int8Scheme } from './export-options.ts';
 
 export const ONNX_FILE = 'model.onnx';
 export const INT8_FILE = 'model.int8.onnx';
+/** The int8 model after onnxruntime's optimisers (optimize.ts): what an int8 worker bundle serves. */
+export const SERVING_FILE = 'model.int8.optimized.onnx';
 
 export interface LoadedModel {
   manifest: Manifest;
@@ -75,6 +79,7 @@ export interface ExportDirOptions {
 export interface ExportDirResult {
   onnx: OnnxFileRecord;
   int8: OnnxFileRecord;
+  serving: ServingFileRecord;
 }
 
 function writeAtomic(path: string, data: Uint8Array | string): void {
@@ -84,24 +89,34 @@ function writeAtomic(path: string, data: Uint8Array | string): void {
 }
 
 /**
- * Writes DIR/model.onnx (fp32) and DIR/model.int8.onnx and records them (sha256, bytes, opset,
- * quantization) in DIR/manifest.json; every other manifest field, `version` included, is kept
- * as it was. Throws an Error with a one-line message when the directory is unusable.
+ * Writes DIR/model.onnx (fp32), DIR/model.int8.onnx and DIR/model.int8.optimized.onnx (the
+ * int8 graph as onnxruntime optimises it, which the worker serves: optimize.ts) and records
+ * them (sha256, bytes, opset, quantization) in DIR/manifest.json; every other manifest field,
+ * `version` included, is kept as it was. Throws an Error with a one-line message when the
+ * directory is unusable.
  */
-export function exportModelDir(dir: string, opts: ExportDirOptions = {}): ExportDirResult {
+export async function exportModelDir(dir: string, opts: ExportDirOptions = {}): Promise<ExportDirResult> {
   const { manifest, layout, graph } = loadModelDir(dir);
   const metadata = { manifest_version: manifest.version, architecture: manifest.architecture.name, tasks: manifest.tasks.map((t) => t.name).join(',') };
-  const write = (file: string, o: ExportOptions): OnnxFileRecord => {
-    const bytes = exportOnnx(graph, layout, { ...o, metadata });
+  const record = (file: string, bytes: Uint8Array, quantization: string): OnnxFileRecord => {
     writeAtomic(join(dir, file), bytes);
-    return { path: file, sha256: sha256(bytes), bytes: bytes.length, opset: OPSET, quantization: quantizationLabel(o) };
+    return { path: file, sha256: sha256(bytes), bytes: bytes.length, opset: OPSET, quantization };
   };
-  const onnx = write(ONNX_FILE, { quantization: 'fp32' });
+  const write = (file: string, o: ExportOptions): { rec: OnnxFileRecord; bytes: Uint8Array } => {
+    const bytes = exportOnnx(graph, layout, { ...o, metadata });
+    return { rec: record(file, bytes, quantizationLabel(o)), bytes };
+  };
+  const onnx = write(ONNX_FILE, { quantization: 'fp32' }).rec;
   const int8 = write(INT8_FILE, { quantization: 'int8', scheme: opts.scheme ?? DEFAULT_INT8_SCHEME, weights: opts.weights });
+  const serving: ServingFileRecord = {
+    ...record(SERVING_FILE, await optimizeForServing(int8.bytes), int8.rec.quantization),
+    from: { path: int8.rec.path, sha256: int8.rec.sha256 },
+    optimizer: await optimizerName(),
+  };
   // Re-read the raw JSON so fields this code does not know about survive untouched.
   const raw = readManifestJson(dir);
   const files = (typeof raw.files === 'object' && raw.files !== null ? raw.files : {}) as Record<string, unknown>;
-  raw.files = { ...files, onnx, int8 };
+  raw.files = { ...files, onnx, int8: int8.rec, serving };
   writeAtomic(join(dir, 'manifest.json'), JSON.stringify(raw, null, 2) + '\n');
-  return { onnx, int8 };
+  return { onnx, int8: int8.rec, serving };
 }

@@ -33,6 +33,8 @@ export interface RunOptions {
   chunkRows?: number;
   /** onnxruntime session config entries (default SESSION_CONFIG of inputs.ts; {} for none). */
   sessionConfig?: Readonly<Record<string, string>>;
+  /** The model is a serving graph (optimize.ts): run no graph optimiser on it, as the worker does. */
+  preOptimized?: boolean;
 }
 
 /** Session options of a runtime (threads, config entries), as createRunner uses them. */
@@ -43,7 +45,8 @@ export function sessionOptionsOf(opts: RunOptions): Record<string, unknown> {
     if (dot <= 0) throw new Error(`session config key ${key}: expected <group>.<name>`);
     (extra[key.slice(0, dot)] ??= {})[key.slice(dot + 1)] = value;
   }
-  const base = opts.runtime === 'node' ? { intraOpNumThreads: opts.threads ?? 1, interOpNumThreads: 1 } : { executionProviders: ['wasm'] };
+  const runtime = opts.runtime === 'node' ? { intraOpNumThreads: opts.threads ?? 1, interOpNumThreads: 1 } : { executionProviders: ['wasm'] };
+  const base = opts.preOptimized ? { ...runtime, graphOptimizationLevel: 'disabled' } : runtime;
   return Object.keys(extra).length ? { ...base, extra } : base;
 }
 

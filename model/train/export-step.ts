@@ -1,4 +1,4 @@
-// The end of a training run: export fp32 + int8 ONNX, then score the test split with the
+// The end of a training run: export fp32 + int8 ONNX (and the int8 serving graph), then score the test split with the
 // int8 model in onnxruntime-node, so that metrics.json can show what quantization cost
 // (int8.<task>.*).
 
@@ -16,7 +16,7 @@ export interface ExportMetrics {
 }
 
 export async function exportAndEvaluate(r: RunResult, data: PreparedData): Promise<ExportMetrics> {
-  const files = exportModelDir(r.dir);
+  const files = await exportModelDir(r.dir);
   const test = data.splits.test;
   const probs = await runOnnx(readFileSync(join(r.dir, files.int8.path)), data.layout, test.batch, { runtime: 'node' });
   const T = data.tasks.length;
@@ -27,6 +27,6 @@ export async function exportAndEvaluate(r: RunResult, data: PreparedData): Promi
     int8[task.name] = { auc: a, logloss: logloss(probs[task.name], labels), auc_drop: r.metrics[task.name].test.auc - a };
   });
   const drops = data.tasks.map((t) => `${t.name} ${int8[t.name].auc_drop >= 0 ? '-' : '+'}${Math.abs(int8[t.name].auc_drop).toFixed(4)}`).join(', ');
-  process.stderr.write(`exported ${files.onnx.path} (${(files.onnx.bytes / 1e6).toFixed(1)} MB) and ${files.int8.path} (${(files.int8.bytes / 1e6).toFixed(1)} MB); int8 test AUC change: ${drops}\n`);
+  process.stderr.write(`exported ${files.onnx.path} (${(files.onnx.bytes / 1e6).toFixed(1)} MB), ${files.int8.path} (${(files.int8.bytes / 1e6).toFixed(1)} MB) and the worker's ${files.serving.path} (${(files.serving.bytes / 1e6).toFixed(1)} MB, ${files.serving.optimizer}); int8 test AUC change: ${drops}\n`);
   return { int8, files: { onnx_bytes: files.onnx.bytes, int8_bytes: files.int8.bytes, int8_ratio: files.int8.bytes / files.onnx.bytes } };
 }

@@ -4,7 +4,8 @@
 //
 // Two workers can share one Miniflare instance: "int8" is the bundle as built (what serves);
 // "fp32" is the same bundle with the ONNX data module replaced by model.onnx and the manifest's
-// files.int8 record pointed at that file (the worker checks size and sha256 of what it loads),
+// files.int8 record pointed at that file (and no files.serving; the worker checks size and
+// sha256 of what it loads),
 // so onnxruntime-web inside workerd runs the fp32 graph without a second wrangler build.
 
 import { join } from 'node:path';
@@ -44,8 +45,10 @@ export async function benchWorkerVariant(built: BuiltWorker, name: string, swap:
   const bindings = { ...(await wranglerVars()), BENCH_ROUTES: '1' };
   let manifestText: string | undefined;
   if (swap) {
-    const m = JSON.parse(JSON.stringify(swap.manifest)) as { files: { int8?: unknown } };
+    const m = JSON.parse(JSON.stringify(swap.manifest)) as { files: { int8?: unknown; serving?: unknown } };
     m.files.int8 = swap.record;
+    // Served as files.int8 (model/manifest.ts servedFile), with the session's own optimisers.
+    delete m.files.serving;
     manifestText = JSON.stringify(m);
   }
   return {

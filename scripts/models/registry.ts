@@ -1,7 +1,9 @@
 // The registry operations behind `npm run models` (publish, list, activate, shadow, rollback),
 // on any object store: wrangler's R2 (scripts/models/wrangler-store.ts, local state or the
 // account) or, in tests, a Miniflare R2 bucket. Layout of the bucket:
-//   models/<version>/manifest.json, models/<version>/<files.int8.path>   one published model
+//   models/<version>/manifest.json, models/<version>/<served file>       one published model
+//     (the served file: files.serving.path, the int8 serving graph, or files.int8.path for a
+//     model exported before it; model/manifest.ts servedFile, which the worker reads the same way)
 //   models/index.json                                                    versions, for list
 //   routing.json                                                         the routing in force
 //   routing/history/<id>.json                                            every routing written
@@ -12,7 +14,7 @@ import { existsSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { layoutOf } from '../../model/features/layout.ts';
 import { encodeRows } from '../../model/features/encode.ts';
-import { checkManifest, type Manifest } from '../../model/manifest.ts';
+import { checkManifest, servedFile, type Manifest, type ServedFile } from '../../model/manifest.ts';
 import { createRunner } from '../../model/onnx/run.ts';
 import { activate as activateSplits, checkRouting, checkVersionName, historyKey, modelKey, nextDoc, ROUTING_KEY, type RoutingDoc } from '../../functions/routing.ts';
 
@@ -56,22 +58,28 @@ export async function readIndex(store: ObjectStore): Promise<IndexEntry[]> {
   return (await getJson<IndexEntry[]>(store, INDEX_KEY)) ?? [];
 }
 
-/** The int8 ONNX file of a model directory, checked against the manifest's size and sha256. */
-export function readModelDir(dir: string): { manifest: Manifest; manifestBytes: Uint8Array; onnxPath: string; onnx: Uint8Array } {
+/** The ONNX file an int8 worker serves from a model directory (servedFile), checked against the manifest's size and sha256. */
+export function readModelDir(dir: string): { manifest: Manifest; manifestBytes: Uint8Array; onnxPath: string; onnx: Uint8Array; served: ServedFile } {
   const mPath = join(dir, 'manifest.json');
   if (!existsSync(mPath)) throw new Error(`${mPath} not found`);
   const manifestBytes = new Uint8Array(readFileSync(mPath));
   const manifest = checkManifest(JSON.parse(text(manifestBytes)));
   checkVersionName(manifest.version, `${mPath}: version`);
-  const rec = manifest.files?.int8;
-  if (!rec) throw new Error(`${mPath} records no int8 ONNX file (files.int8): export the model first (npm run export -- --model ${dir})`);
+  let served: ServedFile | null;
+  try {
+    served = servedFile(manifest.files, 'int8');
+  } catch (e) {
+    throw new Error(`${mPath}: ${(e as Error).message}`);
+  }
+  if (!served) throw new Error(`${mPath} records no int8 ONNX file (files.int8): export the model first (npm run export -- --model ${dir})`);
+  const rec = served.record;
   const onnxPath = join(dir, rec.path);
   if (!existsSync(onnxPath)) throw new Error(`${onnxPath} not found`);
   const onnx = new Uint8Array(readFileSync(onnxPath));
   if (onnx.byteLength !== rec.bytes) throw new Error(`${onnxPath} has ${onnx.byteLength} bytes, the manifest says ${rec.bytes}`);
   const got = sha256(onnx);
   if (got !== rec.sha256) throw new Error(`${onnxPath}: sha256 ${got} does not match the manifest (${rec.sha256})`);
-  return { manifest, manifestBytes, onnxPath, onnx };
+  return { manifest, manifestBytes, onnxPath, onnx, served };
 }
 
 /** Loads the model once (onnxruntime-node) and scores one all-missing row of each candidate kind. */
@@ -91,7 +99,7 @@ async function loadOnce(manifest: Manifest, onnx: Uint8Array): Promise<void> {
 }
 
 export async function publish(store: ObjectStore, dir: string): Promise<IndexEntry> {
-  const { manifest, manifestBytes, onnx } = readModelDir(dir);
+  const { manifest, manifestBytes, onnx, served } = readModelDir(dir);
   const v = manifest.version;
   try {
     await loadOnce(manifest, onnx);
@@ -100,7 +108,7 @@ export async function publish(store: ObjectStore, dir: string): Promise<IndexEnt
   }
   if (await store.get(modelKey(v, 'manifest.json'))) throw new Error(`version ${v} is already published (a version is immutable: retrain or export to get a new one)`);
   // The ONNX file first: a manifest in the bucket means the version is complete.
-  await store.put(modelKey(v, manifest.files.int8!.path), onnx, 'application/octet-stream');
+  await store.put(modelKey(v, served.record.path), onnx, 'application/octet-stream');
   await store.put(modelKey(v, 'manifest.json'), manifestBytes, 'application/json');
   const entry: IndexEntry = {
     version: v,

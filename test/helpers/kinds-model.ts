@@ -10,7 +10,7 @@ import { DEFAULT_ARCH_CONFIG } from '../../model/arch/builder.ts';
 import { csvSource } from '../../model/data/csv/source.ts';
 import { parseSchema } from '../../model/data/schema.ts';
 import { checkManifest, type Manifest } from '../../model/manifest.ts';
-import { exportModelDir } from '../../model/onnx/export-dir.ts';
+import { exportModelDir, SERVING_FILE } from '../../model/onnx/export-dir.ts';
 import { prepare } from '../../model/train/prepare.ts';
 import { trainToDir } from '../../model/train/train-to-dir.ts';
 
@@ -61,7 +61,10 @@ export interface KindsModel {
   /** The exported model directory (manifest.json, model.int8.onnx, ...). */
   dir: string;
   manifest: Manifest;
+  /** model.int8.onnx (the reference the tests score with onnxruntime-node). */
   onnx: Uint8Array;
+  /** model.int8.optimized.onnx: what an int8 bundle of this model serves (files.serving). */
+  serving: Uint8Array;
   /** Removes the model's temporary directory. */
   remove(): void;
 }
@@ -88,11 +91,12 @@ export async function trainKindsModel(): Promise<KindsModel> {
     out: dir,
     dataInfo: source.describe(),
   });
-  exportModelDir(dir);
+  await exportModelDir(dir);
   return {
     dir,
     manifest: checkManifest(JSON.parse(readFileSync(join(dir, 'manifest.json'), 'utf8'))),
     onnx: new Uint8Array(readFileSync(join(dir, 'model.int8.onnx'))),
+    serving: new Uint8Array(readFileSync(join(dir, SERVING_FILE))),
     remove: () => rmSync(root, { recursive: true, force: true }),
   };
 }

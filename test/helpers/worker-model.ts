@@ -16,6 +16,8 @@ import { CANDIDATE_KIND_FEATURE, type FeatureSpec, type TaskSpec } from '../../m
 import { MANIFEST_FORMAT, type Manifest } from '../../model/manifest.ts';
 import { exportOnnx, OPSET } from '../../model/onnx/writer.ts';
 import { quantizationLabel, type ExportOptions } from '../../model/onnx/export-options.ts';
+import { SERVING_FILE } from '../../model/onnx/export-dir.ts';
+import { optimizeForServing, optimizerName } from '../../model/onnx/optimize.ts';
 
 export const testFeatures: FeatureSpec[] = [
   { name: 'user_id', entity: 'user', kind: 'categorical', buckets: 64 },
@@ -77,6 +79,27 @@ export function writeTestModel(dir: string, seed = 7): TestModel {
   writeFileSync(join(dir, 'model.int8.onnx'), onnx);
   writeFileSync(join(dir, 'manifest.json'), JSON.stringify(manifest, null, 2));
   return { dir, manifest, onnx, layout: testLayout };
+}
+
+/**
+ * Adds the serving graph to a test model directory as exportModelDir writes it
+ * (DIR/model.int8.optimized.onnx, files.serving; `from` overrides the record of its source).
+ * Returns the serving graph's bytes.
+ */
+export async function addServingGraph(m: TestModel, from?: { path: string; sha256: string }): Promise<Uint8Array> {
+  const serving = await optimizeForServing(m.onnx);
+  writeFileSync(join(m.dir, SERVING_FILE), serving);
+  const int8 = m.manifest.files.int8!;
+  m.manifest.files.serving = {
+    ...int8,
+    path: SERVING_FILE,
+    sha256: createHash('sha256').update(serving).digest('hex'),
+    bytes: serving.byteLength,
+    from: from ?? { path: int8.path, sha256: int8.sha256 },
+    optimizer: await optimizerName(),
+  };
+  writeFileSync(join(m.dir, 'manifest.json'), JSON.stringify(m.manifest, null, 2));
+  return serving;
 }
 
 /** The manifest of an int8 test model with these bytes (the worker checks their sha256). */

@@ -227,7 +227,7 @@ async function cli(argv: string[]): Promise<void> {
   for (const r of rows) console.log(line(r));
   if (w.wranglerTotal) console.log(`wrangler: ${w.wranglerTotal}`);
   console.log(
-    `limits: compressed ${kib(w.total.gzip)} vs 3 MiB (free) / 10 MiB (paid); uncompressed ${kib(w.total.raw)} vs 64 MiB (reported 2026 limit)`,
+    `limit: ${kib(w.total.raw)} uncompressed of the platform's 64 MiB per Worker on every plan (${((w.total.raw / 2 ** 26) * 100).toFixed(0)}%); compressed ${kib(w.total.gzip)} (the upload; the earlier 3 / 10 MiB compressed limits no longer apply)`,
   );
 }
 

@@ -196,6 +196,10 @@ export function buildSchemas(info: ModelInfo | null, cfg: Config) {
       version: z.string(),
       quantization: z.string(),
       quantizationScheme: z.string().nullable(),
+      file: z
+        .object({ path: z.string(), sha256: z.string(), bytes: z.number(), optimizer: z.string().nullable() })
+        .nullable()
+        .openapi({ description: "The ONNX file this isolate serves, from the manifest (model.int8.optimized.onnx: the int8 model as onnxruntime optimised it at export, `optimizer` says which; model.int8.onnx for a model exported before it, `optimizer` null)" }),
       architecture: z.string(),
       createdAt: z.string().optional(),
       kinds: z

@@ -95,8 +95,12 @@ describe('a model of three kinds declared by its CSV schema', () => {
   });
 
   test('GET /v1/model describes the kinds, their fields, tasks and value terms; OpenAPI has the ads list', async () => {
-    const m = (await (await h.fetch('ads', '/v1/model')).json()) as { kinds: { name: string; field: string; tasks: string[]; value?: unknown }[] };
+    const m = (await (await h.fetch('ads', '/v1/model')).json()) as { kinds: { name: string; field: string; tasks: string[]; value?: unknown }[]; file: unknown };
     assert.deepEqual(m.kinds.find((k) => k.name === 'ad'), { name: 'ad', field: 'ads', tasks: ['ad_click', 'ad_conversion'], value: [{ task: 'ad_click', feature: 'ad_bid' }] });
+    // It serves the serving graph the export wrote (files.serving), and says so.
+    const s = manifest.files.serving!;
+    assert.deepEqual(m.file, { path: 'model.int8.optimized.onnx', sha256: s.sha256, bytes: s.bytes, optimizer: s.optimizer });
+    assert.match(s.optimizer, /^onnxruntime-node \d+\.\d+\.\d+, level extended$/);
     type Obj = { properties: Record<string, unknown> };
     const api = (await (await h.fetch('ads', '/openapi.json')).json()) as { components: { schemas: Record<string, Obj> } };
     const schemas = api.components.schemas;

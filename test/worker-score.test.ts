@@ -372,6 +372,9 @@ describe('metadata endpoints', () => {
     assert.equal(j.version, w.model.manifest.version);
     assert.equal(j.quantization, 'int8');
     assert.equal(j.quantizationScheme, w.model.manifest.files.int8!.quantization);
+    // The test model was exported without a serving graph: it serves model.int8.onnx.
+    const int8 = w.model.manifest.files.int8!;
+    assert.deepEqual(j.file, { path: int8.path, sha256: int8.sha256, bytes: int8.bytes, optimizer: null });
     assert.deepEqual(j.tasks, [
       { name: 'click', appliesTo: 'item' },
       { name: 'cart', appliesTo: 'item', parent: 'click' },

@@ -218,7 +218,7 @@ export function createApp(host: ModelHost, cfg: Config, registry: Registry | nul
           version: m.version,
           quantization: info.quantization,
           quantizationScheme: info.scheme,
-          file: info.file ? { path: info.file.path, sha256: info.file.sha256, bytes: info.file.bytes, optimizer: 'optimizer' in info.file && typeof info.file.optimizer === 'string' ? info.file.optimizer : null } : null,
+          file: info.served ? { path: info.served.record.path, sha256: info.served.record.sha256, bytes: info.served.record.bytes, optimizer: info.served.key === 'serving' ? info.served.record.optimizer : null } : null,
           architecture: m.architecture.name,
           createdAt: m.createdAt,
           kinds: info.kinds.map((k) => ({ name: k.name, field: k.field, tasks: info.tasksOf[k.name].map((t) => t.name), ...(k.value ? { value: k.value } : {}) })),

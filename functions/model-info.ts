@@ -4,7 +4,7 @@
 import { layoutOf, type FeatureLayout } from '../model/features/layout.ts';
 import { kindsOf, type KindSpec } from '../model/features/kinds.ts';
 import type { CandidateKind, TaskSpec } from '../model/features/spec.ts';
-import { checkManifest, servedFile, type Manifest, type OnnxFileRecord } from '../model/manifest.ts';
+import { checkManifest, servedFile, type Manifest, type ServedFile } from '../model/manifest.ts';
 import type { ModelBundle } from './bundle.ts';
 export interface ModelInfo {
   manifest: Manifest;
@@ -12,10 +12,8 @@ export interface ModelInfo {
   quantization: 'int8' | 'fp32';
   /** The quantization scheme from the manifest's file record (e.g. int8-dynamic), if recorded. */
   scheme: string | null;
-  /** The record of the bundled file (model/manifest.ts servedFile: files.serving, files.int8 or files.onnx). */
-  file: OnnxFileRecord | null;
-  /** The bundled file is onnxruntime's optimised graph (files.serving): its session runs no optimiser. */
-  preOptimized: boolean;
+  /** The bundled file's record (model/manifest.ts servedFile: files.serving, files.int8 or files.onnx). */
+  served: ServedFile | null;
   tasks: readonly TaskSpec[];
   /** The candidate kinds (declared, or item + coupon for older models), in request-field order. */
   kinds: readonly KindSpec[];
@@ -50,14 +48,12 @@ export function readManifest(bundle: ModelBundle): ModelInfo {
     }
   }
   const served = servedFile(manifest.files, bundle.quantization);
-  const file = served?.record ?? null;
   return {
     manifest,
     layout,
     quantization: bundle.quantization,
-    scheme: file?.quantization ?? null,
-    file,
-    preOptimized: served?.preOptimized ?? false,
+    scheme: served?.record.quantization ?? null,
+    served,
     tasks: manifest.tasks,
     kinds,
     tasksOf: Object.fromEntries(kinds.map((k) => [k.name, manifest.tasks.filter((t) => t.appliesTo === k.name)])),

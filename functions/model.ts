@@ -98,13 +98,14 @@ export class ModelHost {
     const t0 = performance.now();
     const bytes = new Uint8Array(this.bundle.onnx);
     if (bytes.byteLength === 0) throw new Error('the ONNX file is empty');
-    if (info.file) {
-      if (typeof info.file.bytes === 'number' && info.file.bytes !== bytes.byteLength) {
-        throw new Error(`the ONNX file has ${bytes.byteLength} bytes, the manifest says ${info.file.bytes}`);
+    const file = info.served?.record;
+    if (file) {
+      if (typeof file.bytes === 'number' && file.bytes !== bytes.byteLength) {
+        throw new Error(`the ONNX file has ${bytes.byteLength} bytes, the manifest says ${file.bytes}`);
       }
-      if (typeof info.file.sha256 === 'string' && info.file.sha256) {
+      if (typeof file.sha256 === 'string' && file.sha256) {
         const got = await sha256Hex(bytes);
-        if (got !== info.file.sha256.toLowerCase()) throw new Error(`the ONNX file's sha256 ${got} does not match the manifest (${info.file.sha256})`);
+        if (got !== file.sha256.toLowerCase()) throw new Error(`the ONNX file's sha256 ${got} does not match the manifest (${file.sha256})`);
       }
     }
     let session: OrtSession;
@@ -112,7 +113,7 @@ export class ModelHost {
     const wasmBefore = ortTimings.instantiateMs;
     const t1 = performance.now();
     try {
-      session = await createSession(bytes, info.preOptimized);
+      session = await createSession(bytes, info.served?.key === 'serving');
     } catch (e) {
       throw new Error(`onnxruntime could not load the model: ${describe(e)}`);
     }

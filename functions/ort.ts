@@ -10,7 +10,7 @@
 
 import * as ort from 'onnxruntime-web/wasm';
 import ortWasm from 'onnxruntime-web/ort-wasm-simd-threaded.wasm';
-import { SESSION_EXTRA } from '../model/onnx/inputs.ts';
+import { optimizationLevel, SESSION_EXTRA } from '../model/onnx/inputs.ts';
 import { runtimeWarmupModel } from './runtime-warmup-model.ts';
 
 export type OrtSession = ort.InferenceSession;
@@ -66,7 +66,7 @@ function sessionOf(model: Uint8Array, preOptimized: boolean): Promise<OrtSession
   configure();
   return ort.InferenceSession.create(model, {
     executionProviders: ['wasm'],
-    graphOptimizationLevel: preOptimized ? 'disabled' : 'all',
+    graphOptimizationLevel: optimizationLevel(preOptimized),
     extra: SESSION_EXTRA,
   });
 }

@@ -72,13 +72,11 @@ export function checkManifest(m: unknown): Manifest {
   return x as Manifest;
 }
 
-/** The file a bundle serves (see servedFile). */
-export interface ServedFile {
-  key: 'serving' | 'int8' | 'onnx';
-  record: OnnxFileRecord;
-  /** The graph is onnxruntime's optimised one (files.serving): its session runs no optimiser. */
-  preOptimized: boolean;
-}
+/**
+ * The file a bundle serves (see servedFile): `serving` is onnxruntime's optimised graph, whose
+ * session runs no optimiser.
+ */
+export type ServedFile = { key: 'serving'; record: ServingFileRecord } | { key: 'int8' | 'onnx'; record: OnnxFileRecord };
 
 /**
  * The file a bundle of this quantization serves: for int8 the serving graph when the export
@@ -87,14 +85,14 @@ export interface ServedFile {
  * files.int8 is an error: the int8 model was replaced after the export.
  */
 export function servedFile(files: Partial<Manifest['files']> | undefined, quantization: 'int8' | 'fp32'): ServedFile | null {
-  if (quantization === 'fp32') return files?.onnx ? { key: 'onnx', record: files.onnx, preOptimized: false } : null;
+  if (quantization === 'fp32') return files?.onnx ? { key: 'onnx', record: files.onnx } : null;
   const serving = files?.serving;
   if (serving) {
     const int8 = files?.int8;
     if (!int8 || serving.from?.path !== int8.path || serving.from?.sha256 !== int8.sha256) {
       throw new Error(`invalid manifest: files.serving (${serving.path}) was optimised from ${serving.from?.path ?? '?'} sha256 ${serving.from?.sha256 ?? '?'}, not from files.int8 (${int8 ? `${int8.path} sha256 ${int8.sha256}` : 'none'}): re-export the model`);
     }
-    return { key: 'serving', record: serving, preOptimized: true };
+    return { key: 'serving', record: serving };
   }
-  return files?.int8 ? { key: 'int8', record: files.int8, preOptimized: false } : null;
+  return files?.int8 ? { key: 'int8', record: files.int8 } : null;
 }

@@ -76,7 +76,6 @@ describe('build:worker bundles the serving graph when the export wrote one', () 
     const { dir, serving } = await withServing('serving');
     const served = await checkModelFiles(dir, false);
     assert.equal(served.key, 'serving');
-    assert.equal(served.preOptimized, true);
     const built = await buildWorker({ modelDir: dir, outDir: join(scratch, 'out-serving') });
     const data = built.modules.filter((m) => m.type === 'Data');
     assert.equal(data.length, 1, data.map((m) => m.path).join(', '));

@@ -82,6 +82,19 @@ export interface ExportDirResult {
   serving: ServingFileRecord;
 }
 
+/** The files.serving record of `bytes`, the serving graph optimised from the int8 file `int8`. */
+export async function servingRecord(int8: OnnxFileRecord, bytes: Uint8Array): Promise<ServingFileRecord> {
+  return {
+    path: SERVING_FILE,
+    sha256: sha256(bytes),
+    bytes: bytes.length,
+    opset: OPSET,
+    quantization: int8.quantization,
+    from: { path: int8.path, sha256: int8.sha256 },
+    optimizer: await optimizerName(),
+  };
+}
+
 function writeAtomic(path: string, data: Uint8Array | string): void {
   const tmp = `${path}.tmp-${process.pid}`;
   writeFileSync(tmp, data);
@@ -98,21 +111,16 @@ function writeAtomic(path: string, data: Uint8Array | string): void {
 export async function exportModelDir(dir: string, opts: ExportDirOptions = {}): Promise<ExportDirResult> {
   const { manifest, layout, graph } = loadModelDir(dir);
   const metadata = { manifest_version: manifest.version, architecture: manifest.architecture.name, tasks: manifest.tasks.map((t) => t.name).join(',') };
-  const record = (file: string, bytes: Uint8Array, quantization: string): OnnxFileRecord => {
-    writeAtomic(join(dir, file), bytes);
-    return { path: file, sha256: sha256(bytes), bytes: bytes.length, opset: OPSET, quantization };
-  };
   const write = (file: string, o: ExportOptions): { rec: OnnxFileRecord; bytes: Uint8Array } => {
     const bytes = exportOnnx(graph, layout, { ...o, metadata });
-    return { rec: record(file, bytes, quantizationLabel(o)), bytes };
+    writeAtomic(join(dir, file), bytes);
+    return { rec: { path: file, sha256: sha256(bytes), bytes: bytes.length, opset: OPSET, quantization: quantizationLabel(o) }, bytes };
   };
   const onnx = write(ONNX_FILE, { quantization: 'fp32' }).rec;
   const int8 = write(INT8_FILE, { quantization: 'int8', scheme: opts.scheme ?? DEFAULT_INT8_SCHEME, weights: opts.weights });
-  const serving: ServingFileRecord = {
-    ...record(SERVING_FILE, await optimizeForServing(int8.bytes), int8.rec.quantization),
-    from: { path: int8.rec.path, sha256: int8.rec.sha256 },
-    optimizer: await optimizerName(),
-  };
+  const servingBytes = await optimizeForServing(int8.bytes);
+  writeAtomic(join(dir, SERVING_FILE), servingBytes);
+  const serving = await servingRecord(int8.rec, servingBytes);
   // Re-read the raw JSON so fields this code does not know about survive untouched.
   const raw = readManifestJson(dir);
   const files = (typeof raw.files === 'object' && raw.files !== null ? raw.files : {}) as Record<string, unknown>;

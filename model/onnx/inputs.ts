@@ -37,6 +37,14 @@ export const MULTI_PREFIX = 'multi_';
  */
 export const SESSION_CONFIG: Readonly<Record<string, string>> = { 'session.disable_quant_qdq': '1' };
 
+/**
+ * The graph optimisation level of a session: none for a serving graph (optimize.ts: onnxruntime
+ * ran its optimisers at export), all of them otherwise. The worker and run.ts both use it.
+ */
+export function optimizationLevel(preOptimized: boolean): 'disabled' | 'all' {
+  return preOptimized ? 'disabled' : 'all';
+}
+
 /** SESSION_CONFIG in the shape of onnxruntime's SessionOptions.extra. */
 export const SESSION_EXTRA = { session: { disable_quant_qdq: '1' } } as const;
 

@@ -19,7 +19,7 @@
 
 import type { EncodedBatch } from '../features/encode.ts';
 import type { FeatureLayout } from '../features/layout.ts';
-import { feedsOf as inputFeeds, SESSION_CONFIG, type TensorMaker } from './inputs.ts';
+import { feedsOf as inputFeeds, optimizationLevel, SESSION_CONFIG, type TensorMaker } from './inputs.ts';
 import { requestFeedsOf, takesRequestInputs } from './request-inputs.ts';
 
 export type OrtRuntime = 'node' | 'web';
@@ -46,7 +46,7 @@ export function sessionOptionsOf(opts: RunOptions): Record<string, unknown> {
     (extra[key.slice(0, dot)] ??= {})[key.slice(dot + 1)] = value;
   }
   const runtime = opts.runtime === 'node' ? { intraOpNumThreads: opts.threads ?? 1, interOpNumThreads: 1 } : { executionProviders: ['wasm'] };
-  const base = opts.preOptimized ? { ...runtime, graphOptimizationLevel: 'disabled' } : runtime;
+  const base = { ...runtime, graphOptimizationLevel: optimizationLevel(!!opts.preOptimized) };
   return Object.keys(extra).length ? { ...base, extra } : base;
 }
 

@@ -16,8 +16,8 @@ import { CANDIDATE_KIND_FEATURE, type FeatureSpec, type TaskSpec } from '../../m
 import { MANIFEST_FORMAT, type Manifest } from '../../model/manifest.ts';
 import { exportOnnx, OPSET } from '../../model/onnx/writer.ts';
 import { quantizationLabel, type ExportOptions } from '../../model/onnx/export-options.ts';
-import { SERVING_FILE } from '../../model/onnx/export-dir.ts';
-import { optimizeForServing, optimizerName } from '../../model/onnx/optimize.ts';
+import { SERVING_FILE, servingRecord } from '../../model/onnx/export-dir.ts';
+import { optimizeForServing } from '../../model/onnx/optimize.ts';
 
 export const testFeatures: FeatureSpec[] = [
   { name: 'user_id', entity: 'user', kind: 'categorical', buckets: 64 },
@@ -89,15 +89,8 @@ export function writeTestModel(dir: string, seed = 7): TestModel {
 export async function addServingGraph(m: TestModel, from?: { path: string; sha256: string }): Promise<Uint8Array> {
   const serving = await optimizeForServing(m.onnx);
   writeFileSync(join(m.dir, SERVING_FILE), serving);
-  const int8 = m.manifest.files.int8!;
-  m.manifest.files.serving = {
-    ...int8,
-    path: SERVING_FILE,
-    sha256: createHash('sha256').update(serving).digest('hex'),
-    bytes: serving.byteLength,
-    from: from ?? { path: int8.path, sha256: int8.sha256 },
-    optimizer: await optimizerName(),
-  };
+  const rec = await servingRecord(m.manifest.files.int8!, serving);
+  m.manifest.files.serving = from ? { ...rec, from } : rec;
   writeFileSync(join(m.dir, 'manifest.json'), JSON.stringify(m.manifest, null, 2));
   return serving;
 }

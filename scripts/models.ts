@@ -53,7 +53,7 @@ await main(async () => {
   switch (cmd) {
     case 'publish': {
       const e = await publish(store, arg);
-      console.log(`published ${e.version} to ${where} (test AUC ${Object.entries(e.auc).map(([t, a]) => `${t} ${a?.toFixed(4) ?? '-'}`).join(', ')})`);
+      console.log(`published ${e.version} to ${where}: ${e.file ? `${e.file.path} (${(e.file.bytes / 2 ** 20).toFixed(2)} MiB), ` : ''}test AUC ${Object.entries(e.auc).map(([t, a]) => `${t} ${a?.toFixed(4) ?? '-'}`).join(', ')}`);
       break;
     }
     case 'list':

@@ -201,7 +201,8 @@ describe('worker with a registry (Miniflare R2)', () => {
     });
     const deadline = setTimeout(() => (stop = true), 60_000);
     await new Promise((r) => setTimeout(r, 300));
-    await publish(store, B.dir);
+    const entry = await publish(store, B.dir);
+    assert.deepEqual(entry.file, { path: SERVING_FILE, bytes: B.manifest.files.serving!.bytes });
     assert.ok(await store.get(modelKey(B.manifest.version, SERVING_FILE)), 'publish stored no serving graph');
     await activate(store, B.manifest.version, 100);
     await Promise.all(loops);

@@ -33,6 +33,8 @@ export interface IndexEntry {
   parent: string | null;
   /** Test AUC per task, from the manifest's metrics. */
   auc: Record<string, number | null>;
+  /** The ONNX file uploaded with it (the served file); absent in entries published before it was recorded. */
+  file?: { path: string; bytes: number };
 }
 
 const text = (b: Uint8Array) => new TextDecoder().decode(b);
@@ -116,6 +118,7 @@ export async function publish(store: ObjectStore, dir: string): Promise<IndexEnt
     publishedAt: new Date().toISOString(),
     parent: manifest.parent?.version ?? null,
     auc: Object.fromEntries(Object.entries(manifest.metrics ?? {}).map(([t, m]) => [t, typeof m?.auc === 'number' ? m.auc : null])),
+    file: { path: served.record.path, bytes: served.record.bytes },
   };
   const index = (await readIndex(store)).filter((e) => e.version !== v);
   await store.put(INDEX_KEY, json([...index, entry]), 'application/json');

@@ -57,6 +57,18 @@ export function load(dir: string, source: string, trainSeconds = 0, cleanup: () 
   };
 }
 
+/**
+ * The manifest with its int8 model as the file it serves: files.serving dropped, so a worker
+ * (of this tree or of an earlier revision, which knows only files.int8) loads model.int8.onnx
+ * with the session's own optimisers. The serving graph runs the same kernels at the same speed
+ * (docs/performance.md, "Session creation, third pass"); only its session is created faster.
+ */
+export function int8Manifest(manifest: unknown): Manifest {
+  const m = JSON.parse(JSON.stringify(manifest)) as Manifest;
+  delete m.files.serving;
+  return m;
+}
+
 export function benchModel(quick: boolean, log: (s: string) => void): BenchModel {
   const def = join(ROOT, 'artifacts', 'default');
   if (FILES.every((f) => existsSync(join(def, f)))) return load(def, 'artifacts/default', 0, () => undefined);

@@ -12,7 +12,8 @@ import { join } from 'node:path';
 import { Miniflare, type WorkerOptions } from 'miniflare';
 import type { BuiltWorker } from '../build-worker.ts';
 import { ROOT } from '../build-worker.ts';
-import type { BenchModel } from './model.ts';
+import type { OnnxFileRecord } from '../../model/manifest.ts';
+import { int8Manifest, type BenchModel } from './model.ts';
 import { useWorkerdV8Flags } from '../lib/workerd-v8-flags.ts';
 
 // The local workerd's V8 flags (scripts/lib/workerd-v8-flags.ts: a GC livelock on small machines).
@@ -45,10 +46,9 @@ export async function benchWorkerVariant(built: BuiltWorker, name: string, swap:
   const bindings = { ...(await wranglerVars()), BENCH_ROUTES: '1' };
   let manifestText: string | undefined;
   if (swap) {
-    const m = JSON.parse(JSON.stringify(swap.manifest)) as { files: { int8?: unknown; serving?: unknown } };
-    m.files.int8 = swap.record;
     // Served as files.int8 (model/manifest.ts servedFile), with the session's own optimisers.
-    delete m.files.serving;
+    const m = int8Manifest(swap.manifest);
+    m.files.int8 = swap.record as OnnxFileRecord;
     manifestText = JSON.stringify(m);
   }
   return {

@@ -4,10 +4,10 @@
 // the same request, every version interleaved; (b) a V8 CPU profile over whole requests
 // through app.fetch, every sample attributed to the stage on its stack.
 
-import { readFileSync, writeFileSync } from 'node:fs';
+import { writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { pathToFileURL } from 'node:url';
-import type { BenchModel } from '../bench/model.ts';
+import { int8Manifest, type BenchModel } from '../bench/model.ts';
 import { pairedRatio, runFor, timeInterleaved } from '../bench/timing.ts';
 import { attribute, printAttribution, profileNode } from './attribution.ts';
 import type { WorkerCode } from './code.ts';
@@ -20,7 +20,8 @@ interface NodeApp {
 }
 
 async function nodeApp(code: WorkerCode, bm: BenchModel, env: Record<string, string>): Promise<NodeApp> {
-  const manifest = readFileSync(join(bm.dir, 'manifest.json'), 'utf8');
+  // model.int8.onnx for every revision compared (int8Manifest: a baseline knows no serving graph).
+  const manifest = JSON.stringify(int8Manifest(bm.manifest));
   const onnx = bm.int8.buffer.slice(bm.int8.byteOffset, bm.int8.byteOffset + bm.int8.byteLength) as ArrayBuffer;
   const host = new code.model.ModelHost({ manifest, onnx, quantization: 'int8', source: bm.dir });
   await host.getSession();

@@ -10,7 +10,7 @@ import { cpSync, mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { ROOT } from '../build-worker.ts';
-import type { BenchModel } from '../bench/model.ts';
+import { int8Manifest, type BenchModel } from '../bench/model.ts';
 import { summarize } from '../bench/stats.ts';
 import { runFor } from '../bench/timing.ts';
 import { attribute, printAttribution, remapBundleUrls, type CpuProfile } from './attribution.ts';
@@ -52,7 +52,8 @@ async function buildBundle(codeRoot: string, bm: BenchModel, outDir: string): Pr
   const cfg = experimental_readRawConfig({ config: join(codeRoot, 'wrangler.toml') }).rawConfig;
   const stage = mkdtempSync(join(tmpdir(), 'edge-mtl-profile-build-'));
   try {
-    cpSync(join(bm.dir, 'manifest.json'), join(stage, 'manifest.json'));
+    // model.int8.onnx for every revision compared (int8Manifest: a baseline knows no serving graph).
+    writeFileSync(join(stage, 'manifest.json'), JSON.stringify(int8Manifest(bm.manifest)));
     cpSync(join(bm.dir, 'model.int8.onnx'), join(stage, 'model.int8.onnx'));
     writeFileSync(
       join(stage, 'bundle.ts'),

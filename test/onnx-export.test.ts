@@ -253,15 +253,21 @@ const KIND_BATCHES: [string, EncodedBatch][] = [
   ['training rows', randomBatch(kindLayout, 300, 46)],
 ];
 
-test('kind groups: a served request has one request row per kind, the hour overrides their own', () => {
+test('kind groups: a served request has one request row per kind, the hour overrides their own; empty groups and no overrides are empty lists', () => {
   const f = requestFeedsOf(kindLayout, servedBatch(12, 3, 0, 1));
   assert.equal(f.requests, 2);
   assert.deepEqual([...f.tensors.rows_item.data], [...Array(12).keys()]);
   assert.deepEqual([...f.tensors.rows_coupon.data], [12, 13, 14]);
+  assert.equal(f.overrides, 0);
+  for (const k of ['ovr_rows_item', 'ovr_req_item', 'ovr_rows_coupon', 'ovr_req_coupon']) assert.deepEqual(f.tensors[k].dims, [0], k);
   const g = requestFeedsOf(kindLayout, servedBatch(0, 3, 0, 1));
-  assert.deepEqual([...g.tensors.rows_item.data], [3], 'an empty group scores the padding row');
+  assert.deepEqual(g.tensors.rows_item.dims, [0], 'an empty group has no rows');
+  assert.equal(g.requests, 1, 'and no request row of its own');
+  assert.deepEqual([...g.tensors.base_item.data, ...g.tensors.base_coupon.data], [0, 0]);
   const h = requestFeedsOf(kindLayout, servedBatch(40, 0, 0.2, 3));
-  assert.ok(h.overrides > 1 && h.requests > 2, `${h.overrides} overrides, ${h.requests} request rows`);
+  assert.ok(h.overrides > 1 && h.requests >= 2, `${h.overrides} overrides, ${h.requests} request rows`);
+  assert.deepEqual(h.tensors.rows_coupon.dims, [0]);
+  assert.equal(h.tensors.ovr_rows_item.data.length, h.overrides);
 });
 
 for (const arch of Object.keys(ARCHITECTURES) as ArchName[]) {
@@ -303,10 +309,11 @@ test('int8 weight-only scores each row on its own (batch of 1 = batch of 1000); 
   }
 });
 
-test('request inputs: one request row and a zero correction without overrides; each distinct override its own row', () => {
+test('request inputs: one request row and empty override lists without overrides; each distinct override its own row', () => {
   const none = requestFeedsOf(layout, requestBatch(layout, 50, 5, 0));
   assert.equal(none.requests, 1);
-  assert.deepEqual([...none.tensors.base_all.data, ...none.tensors.ovr_rows.data, ...none.tensors.ovr_req.data], [0, 0, 0]);
+  assert.deepEqual([...none.tensors.base_all.data], [0]);
+  assert.deepEqual([none.tensors.ovr_rows.dims, none.tensors.ovr_req.dims], [[0], [0]]);
   const b = requestBatch(layout, 50, 5, 0);
   const C = layout.catWidth;
   const userCol = requestColumns(layout).cat[0];

@@ -103,8 +103,9 @@ function requestShared(e: LayerWriter, layout: FeatureLayout, parts: readonly We
   const reqParts = sharedParts(e, rowsOf, xReq, split);
   if (groups.length === 1) return groupProduct(e, rowsOf, xReq, reqParts[0]!, bias, O, cols, split[0], inputs, groupInputNames(groups[0].name));
   // Rows of each kind gathered, scored by its group, and put back in order (every row is in
-  // one group). The inputs get one extra row (a copy of row 0): a group without rows is given
-  // that row (index N), which the reordering drops.
+  // one group). The inputs get one extra row (a copy of row 0, index N), which the reordering
+  // drops: the workers before 2026-12-04 gave it to a group without rows (request-inputs.ts
+  // now gives such a group no rows); kept so that they still run every export.
   const first = (t: string) => e.node('Slice', [t, e.int64Const([0]), e.int64Const([1]), e.int64Const([0])]);
   const padded = (t: string) => e.node('Concat', [t, first(t)], { axis: 0 });
   const src = { cat: padded(inputs.cat), multi: inputs.multi.map(padded), num: padded(inputs.num) };

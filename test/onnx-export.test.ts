@@ -16,7 +16,7 @@ import type { EncodedBatch } from '../model/features/encode.ts';
 import { layoutOf, type FeatureLayout } from '../model/features/layout.ts';
 import type { FeatureSpec, TaskSpec } from '../model/features/spec.ts';
 import { inputSpecs } from '../model/onnx/inputs.ts';
-import { requestColumns, requestFeedsOf, requestInputSpecs } from '../model/onnx/request-inputs.ts';
+import { constantRow, isConstantOn, requestColumns, requestFeedsOf, requestGroups, requestInputSpecs } from '../model/onnx/request-inputs.ts';
 import { DataType, decodeModel, type ValueInfoProto } from '../model/onnx/proto.ts';
 import { fromFloat16Bits, quantizeTable, toFloat16Bits } from '../model/onnx/quantize.ts';
 import { randomBatch, sliceBatch } from '../scripts/bench/random-batch.ts';
@@ -268,6 +268,29 @@ test('kind groups: a served request has one request row per kind, the hour overr
   assert.ok(h.overrides > 1 && h.requests >= 2, `${h.overrides} overrides, ${h.requests} request rows`);
   assert.deepEqual(h.tensors.rows_coupon.dims, [0]);
   assert.equal(h.tensors.ovr_rows_item.data.length, h.overrides);
+});
+
+test("kind groups: each group's base request row holds its constant fields' values; rows that do not (training rows) are all corrected from a base row of its own", () => {
+  const C = kindLayout.catWidth;
+  const D = kindLayout.numeric.length;
+  const baseHoldsConstants = (f: ReturnType<typeof requestFeedsOf>) => {
+    for (const g of requestGroups(kindLayout)) {
+      const b = f.tensors[`base_${g.name}`].data[0];
+      const want = constantRow(kindLayout, g);
+      const cols = requestColumns(kindLayout, (s) => isConstantOn(g, s));
+      assert.ok(cols.cat.length > 0 && cols.num.length > 0, `group ${g.name} has constant fields`);
+      for (const c of cols.cat) assert.equal(f.tensors.req_cat.data[b * C + c], want.cat[c], `${g.name}: cat column ${c}`);
+      for (const d of cols.num) assert.equal(f.tensors.req_num.data[b * D + d], want.num[d], `${g.name}: num column ${d}`);
+    }
+  };
+  // A served request: the base is one of the request's rows (no row of its own, nothing corrected).
+  const served = requestFeedsOf(kindLayout, servedBatch(12, 3, 0, 1));
+  assert.deepEqual([served.requests, served.overrides], [2, 0]);
+  baseHoldsConstants(served);
+  // Random rows carry other kinds' fields and stray kinds: no row holds a group's constants.
+  const rows = requestFeedsOf(kindLayout, randomBatch(kindLayout, 300, 46));
+  baseHoldsConstants(rows);
+  assert.equal(rows.overrides, 300, 'every row is corrected');
 });
 
 for (const arch of Object.keys(ARCHITECTURES) as ArchName[]) {

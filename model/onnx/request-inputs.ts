@@ -11,7 +11,8 @@
 //   req_multi_<field>  int32   [R, field.maxLen]      which each group reads its shared
 //   req_num            float32 [R, numeric.length]    columns
 //   rows_<kind>        int32   [N_kind]               the rows of the group (kind groups only)
-//   base_<g>           int32   [1]                    the request row most of the group's rows see
+//   base_<g>           int32   [1]                    the request row most of the group's rows
+//                                                     see, holding the group's constant values
 //   ovr_rows_<g>       int32   [K_g]                  positions (within the group) of rows whose
 //                                                     shared values differ from the base (a
 //                                                     candidate overriding a context feature) ...
@@ -24,12 +25,18 @@
 // 10% faster than with a padding row per empty group and a zero correction per group, the
 // inputs of exports until 2026-12-04). A group without rows has base row 0 (never read); the
 // graph still pads its inputs with a copy of row 0 (index N), so a worker that sends those
-// older inputs still scores every model exactly, and this one scores older ones. requestFeedsOf builds
+// older inputs still scores every model exactly, and this one scores older ones. Since
+// 2026-12-04 the export folds the fields that are the same on all of a kind group's rows
+// (isConstantOn) into constants: a group's base must hold their values (constantRow). On a
+// request's rows it always does (a candidate carries only its own kind's features), so the
+// base is the same row as before and older workers score these exports exactly; rows that do
+// not (training rows with other kinds' fields set) get a base row of their own and are all
+// corrected. requestFeedsOf builds
 // all of this from an ordinary EncodedBatch, so any batch (a request, training rows where
 // every row has its own user) gives the per-row graph's probabilities. No node: imports (the
 // worker runs this).
 
-import type { EncodedBatch } from '../features/encode.ts';
+import { allocBatch, encodeRows, type EncodedBatch } from '../features/encode.ts';
 import { embeddingRow, type FeatureLayout } from '../features/layout.ts';
 import { DEFAULT_KINDS } from '../features/kinds.ts';
 import { CANDIDATE_KIND_FEATURE, type CandidateKind, type FeatureSpec } from '../features/spec.ts';
@@ -61,6 +68,28 @@ export interface RequestGroup {
   shares: (spec: FeatureSpec) => boolean;
   /** The encoded `candidate_kind` of its rows (kind groups), or null (group 'all'). */
   kindRow: number | null;
+}
+
+/**
+ * A field the group shares that is the same on every row of the group, whatever the request:
+ * the other kinds' fields (absent on its rows: a candidate carries only its own kind's
+ * features) and `candidate_kind` (the group's kind). The export folds their part of the first
+ * layers into constants (first-layer.ts), computed from constantRow.
+ */
+export function isConstantOn(group: RequestGroup, spec: FeatureSpec): boolean {
+  return group.shares(spec) && !isPerRequest(spec);
+}
+
+/**
+ * The encoded row whose constant fields (isConstantOn) the export folds: every feature absent
+ * but `candidate_kind`, the group's kind. A group's base request row always holds these values
+ * (requestFeedsOf), so the folded constants are exact.
+ */
+export function constantRow(layout: FeatureLayout, group: RequestGroup): EncodedBatch {
+  const row = encodeRows(layout, [group.kindRow === null ? {} : { [CANDIDATE_KIND_FEATURE.name]: group.name }]);
+  const kind = layout.categorical.findIndex((s) => s.name === CANDIDATE_KIND_FEATURE.name);
+  if (group.kindRow !== null && row.cat[kind] !== group.kindRow) throw new Error(`constant row of group ${group.name}: candidate_kind encodes to ${row.cat[kind]}, not ${group.kindRow}`);
+  return row;
 }
 
 export function requestGroups(layout: FeatureLayout): RequestGroup[] {
@@ -157,7 +186,9 @@ export function requestFeedsOf(layout: FeatureLayout, batch: EncodedBatch, from 
     }
     members[g].push(i);
   }
-  const representatives: number[] = []; // request row -> batch row (relative)
+  // Request row -> the batch row (relative) it copies, or a row of its own (a base built with
+  // the group's constant values, see below).
+  const representatives: (number | EncodedBatch)[] = [];
   const requestRowByRow = new Map<number, number>();
   const requestRowOf = (row: number): number => {
     let k = requestRowByRow.get(row);
@@ -168,6 +199,8 @@ export function requestFeedsOf(layout: FeatureLayout, batch: EncodedBatch, from 
   let overrides = 0;
   groups.forEach((g, gi) => {
     const cols = requestColumns(layout, g.shares);
+    const constCols = requestColumns(layout, (s) => isConstantOn(g, s));
+    const constant = constCols.cat.length + constCols.multi.length + constCols.num.length > 0 ? constantRow(layout, g) : null;
     const rows = members[gi];
     if (!rows.length) {
       // A group without rows: empty lists, and as its (unread) base the request row of batch
@@ -223,10 +256,19 @@ export function requestFeedsOf(layout: FeatureLayout, batch: EncodedBatch, from 
       counts[c]++;
       combo[p] = c;
     }
-    let base = 0;
-    for (let c = 1; c < counts.length; c++) if (counts[c] > counts[base]) base = c;
+    // The base: the most frequent combination that holds the group's constant values (on a
+    // request's rows, the absent other kinds' fields: always the most frequent one); when no
+    // row holds them (rows of another source), a request row of its own, the most frequent
+    // combination with the constant values put in, and every row of the group is corrected.
+    let base = -1;
+    let top = 0;
+    for (let c = 0; c < counts.length; c++) {
+      if (counts[c] > counts[top]) top = c;
+      if ((!constant || holdsConstants(batch, from + firsts[c], constant, constCols, layout)) && (base < 0 || counts[c] > counts[base])) base = c;
+    }
     // A request row is a whole encoded row: groups that pick the same batch row share it.
     const requestRow = firsts.map((r) => requestRowOf(r));
+    const baseRequest = base >= 0 ? requestRow[base] : representatives.push(withConstants(layout, batch, from + firsts[top], constant!, constCols)) - 1;
     const ovrRows: number[] = [];
     const ovrReq: number[] = [];
     rows.forEach((_, p) => {
@@ -238,7 +280,7 @@ export function requestFeedsOf(layout: FeatureLayout, batch: EncodedBatch, from 
     overrides += ovrRows.length;
     const names = groupInputNames(g.name);
     if (groups.length > 1) tensors[names.rows] = { data: Int32Array.from(rows), dims: [rows.length] };
-    tensors[names.base] = { data: Int32Array.of(requestRow[base]), dims: [1] };
+    tensors[names.base] = { data: Int32Array.of(baseRequest), dims: [1] };
     tensors[names.ovrRows] = { data: Int32Array.from(ovrRows), dims: [ovrRows.length] };
     tensors[names.ovrReq] = { data: Int32Array.from(ovrReq), dims: [ovrReq.length] };
   });
@@ -248,8 +290,38 @@ export function requestFeedsOf(layout: FeatureLayout, batch: EncodedBatch, from 
   for (const s of inputSpecs(layout)) {
     const src = arrays[s.name];
     const dst = s.type === 'int32' ? new Int32Array(R * s.width) : new Float32Array(R * s.width);
-    representatives.forEach((r, k) => dst.set(src.subarray((from + r) * s.width, (from + r + 1) * s.width), k * s.width));
+    representatives.forEach((r, k) => {
+      const [rowSrc, at] = typeof r === 'number' ? [src, from + r] : [inputArrays(layout, r)[s.name], 0];
+      dst.set(rowSrc.subarray(at * s.width, (at + 1) * s.width), k * s.width);
+    });
     reqTensors[REQUEST_PREFIX + s.name] = { data: dst, dims: [R, s.width] };
   }
   return { tensors: { ...reqTensors, ...tensors }, requests: R, overrides };
+}
+
+/** Does batch row i hold the constant row's values in the columns `cols`? */
+function holdsConstants(batch: EncodedBatch, i: number, constant: EncodedBatch, cols: RequestColumns, layout: FeatureLayout): boolean {
+  const C = layout.catWidth;
+  const D = layout.numeric.length;
+  for (const c of cols.cat) if (batch.cat[i * C + c] !== constant.cat[c]) return false;
+  for (const d of cols.num) if (!Object.is(batch.num[i * D + d], constant.num[d])) return false;
+  for (const m of cols.multi) {
+    const L = layout.multi[m].maxLen;
+    for (let s = 0; s < L; s++) if (batch.multi[m][i * L + s] !== constant.multi[m][s]) return false;
+  }
+  return true;
+}
+
+/** Batch row i as a row of its own, with the constant row's values in the columns `cols`. */
+function withConstants(layout: FeatureLayout, batch: EncodedBatch, i: number, constant: EncodedBatch, cols: RequestColumns): EncodedBatch {
+  const C = layout.catWidth;
+  const D = layout.numeric.length;
+  const row = allocBatch(layout, 1);
+  row.cat.set(batch.cat.subarray(i * C, (i + 1) * C));
+  row.num.set(batch.num.subarray(i * D, (i + 1) * D));
+  layout.multi.forEach((m, j) => row.multi[j].set(batch.multi[j].subarray(i * m.maxLen, (i + 1) * m.maxLen)));
+  for (const c of cols.cat) row.cat[c] = constant.cat[c];
+  for (const d of cols.num) row.num[d] = constant.num[d];
+  for (const m of cols.multi) row.multi[m].set(constant.multi[m]);
+  return row;
 }

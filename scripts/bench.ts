@@ -75,6 +75,8 @@ await main(async () => {
       json['train.reference.torch_samples_per_sec_2t'] = t.torch.torch_2t.median;
       json['train.reference.vs_torch_1t'] = t.torch.ratio_1t;
       json['train.reference.vs_torch_best'] = t.torch.ratio_2t_vs_best;
+      json['train.reference.torch_blas'] = t.torch.blas.library;
+      json['train.reference.torch_blas_optimized'] = t.torch.blas.optimized;
     }
     json['train.synthetic.samples_per_sec'] = t.synthetic_2t.samplesPerSec.median;
     for (const r of t.rss) json[`train.streamed.peak_rss_bytes_${r.rows}`] = r.peakRssBytes;

@@ -4,6 +4,7 @@
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
 import { renderSection, replaceSection, START, END, withTrainingFrom } from '../scripts/bench/readme.ts';
+import { blasWarning, classifyBlas } from '../scripts/bench/train.ts';
 
 const machine = { cpus: 2, model: 'Test CPU', memGiB: 8, node: 'v20.0.0', load: 0.1 };
 const quick = {
@@ -68,4 +69,22 @@ test('cold start: the session figures, and the process CPU up to ready and in th
   assert.match(md, /process CPU \(every thread\): 490 ms up to ready \(its own start and the global scope, where onnxruntime starts\), 430 ms in the first request\./);
   const lazy = renderSection({ ...cold, 'cold_start.ready_cpu_ms': 200, 'cold_start.first_request_cpu_ms': 750, 'cold_start.runtime_started_at_startup': false });
   assert.match(lazy, /200 ms up to ready, 750 ms in the first request\./);
+});
+
+test("PyTorch's BLAS: named in the table, and a reference BLAS is called out as not a fair reference", () => {
+  const openblas = renderSection({ ...full, 'train.reference.torch_blas': 'OpenBLAS', 'train.reference.torch_blas_optimized': true });
+  assert.match(openblas, /PyTorch 1\.13 SparseAdam, OpenBLAS \(same rows, alternated\)/);
+  assert.doesNotMatch(openblas, /Not a fair reference/);
+  const netlib = renderSection({ ...full, 'train.reference.torch_blas': 'reference BLAS (netlib)', 'train.reference.torch_blas_optimized': false });
+  assert.match(netlib, /\*\*Not a fair reference:\*\* PyTorch ran on netlib's reference BLAS/);
+});
+
+test('which BLAS a torch process mapped', () => {
+  assert.deepEqual(classifyBlas(['/usr/lib/x86_64-linux-gnu/libdnnl.so.3.0', '/usr/lib/x86_64-linux-gnu/openblas-pthread/libblas.so.3']), { library: 'OpenBLAS', path: '/usr/lib/x86_64-linux-gnu/openblas-pthread/libblas.so.3', optimized: true });
+  assert.equal(classifyBlas(['/opt/intel/lib/libmkl_rt.so.2']).library, 'MKL');
+  assert.equal(classifyBlas(['/usr/lib/x86_64-linux-gnu/blis-openmp/libblas.so.3']).library, 'BLIS');
+  const ref = classifyBlas(['/usr/lib/x86_64-linux-gnu/blas/libblas.so.3.11.0', '/usr/lib/x86_64-linux-gnu/lapack/liblapack.so.3.11.0']);
+  assert.deepEqual(ref, { library: 'reference BLAS (netlib)', path: '/usr/lib/x86_64-linux-gnu/blas/libblas.so.3.11.0', optimized: false });
+  assert.match(blasWarning(ref)!, /apt-get install libopenblas0-pthread/);
+  assert.equal(blasWarning(classifyBlas([])), null, 'no BLAS mapped: torch brings its own');
 });

@@ -36,12 +36,54 @@ function torchChild(rows: string, threads: number, epochs: number): TrainBench {
   return { samplesPerSec: summarize(r.perEpoch), peakRssBytes: r.peakRssBytes, kernels: r.kernels };
 }
 
-/** torch's version, or why it cannot run. */
-export function torchStatus(): { version: string } | { missing: string } {
-  const r = spawnSync(PYTHON, ['-c', 'import torch; print(torch.__version__)'], { encoding: 'utf8' });
+/**
+ * The BLAS library torch's matrix products run on. Debian's python3-torch links
+ * libblas.so.3, which the alternatives system points at whichever BLAS is installed: with
+ * only libblas3 (netlib's reference implementation) torch's GEMMs ran 4-5x slower on this
+ * machine than with OpenBLAS (reference task, 1 thread: 15,800 vs 72,000 samples/s), and a
+ * comparison against that would flatter the project. No BLAS library mapped: torch's own
+ * (e.g. pip wheels link MKL statically).
+ */
+export interface TorchBlas {
+  library: 'OpenBLAS' | 'MKL' | 'BLIS' | 'reference BLAS (netlib)' | 'built into torch' | string;
+  path: string | null;
+  /** false for netlib's reference BLAS: the figures are then not a fair reference */
+  optimized: boolean;
+}
+
+/** Which BLAS the mapped libraries of a torch process are (their resolved paths). */
+export function classifyBlas(paths: string[]): TorchBlas {
+  const pick = (re: RegExp) => paths.find((p) => re.test(p));
+  for (const [re, library] of [[/openblas/i, 'OpenBLAS'], [/mkl/i, 'MKL'], [/blis/i, 'BLIS']] as const) {
+    const path = pick(re);
+    if (path) return { library, path, optimized: true };
+  }
+  const ref = pick(/\/blas\/libblas\.so|libblas\.so/);
+  if (ref) return { library: 'reference BLAS (netlib)', path: ref, optimized: false };
+  return { library: 'built into torch', path: null, optimized: true };
+}
+
+// Runs one product so that a lazily loaded BLAS is mapped, then lists the mapped BLAS files.
+const PROBE = [
+  'import json, os, torch',
+  'torch.ones(64, 64) @ torch.ones(64, 64)',
+  "libs = sorted({os.path.realpath(l.split()[-1]) for l in open('/proc/self/maps') if l.count('/') and any(k in l.lower() for k in ('blas', 'mkl', 'blis'))})",
+  "print(json.dumps({'version': torch.__version__, 'libs': libs}))",
+].join('\n');
+
+/** torch's version and BLAS, or why it cannot run. */
+export function torchStatus(): { version: string; blas: TorchBlas } | { missing: string } {
+  const r = spawnSync(PYTHON, ['-c', PROBE], { encoding: 'utf8' });
   if (r.error) return { missing: `${PYTHON} not found` };
   if (r.status !== 0) return { missing: `${PYTHON} -c 'import torch' fails (${r.stderr.trim().split('\n').pop()}); on Debian: apt-get install python3-torch` };
-  return { version: r.stdout.trim() };
+  const out = JSON.parse(r.stdout.trim().split('\n').pop()!) as { version: string; libs: string[] };
+  return { version: out.version, blas: classifyBlas(out.libs) };
+}
+
+/** The warning printed (and put in the README) when torch's BLAS is not a fair reference. */
+export function blasWarning(blas: TorchBlas): string | null {
+  if (blas.optimized) return null;
+  return `PyTorch ran on netlib's reference BLAS (${blas.path}), 4-5x slower than OpenBLAS: the ratios to it flatter the project. On Debian: apt-get install libopenblas0-pthread`;
 }
 
 /** Medians of several runs of one setting, and the run summaries. */
@@ -56,7 +98,7 @@ export interface TrainingFigures {
   rounds: number;
   reference_1t: Repeated;
   reference_2t: Repeated;
-  torch: { version: string; torch_1t: Repeated; torch_2t: Repeated; ratio_1t: number; ratio_2t: number; best: 'torch_1t' | 'torch_2t'; ratio_2t_vs_best: number } | { missing: string };
+  torch: { version: string; blas: TorchBlas; torch_1t: Repeated; torch_2t: Repeated; ratio_1t: number; ratio_2t: number; best: 'torch_1t' | 'torch_2t'; ratio_2t_vs_best: number } | { missing: string };
   synthetic_2t: TrainBench;
   rss: { rows: number; trainRows: number; streamed: boolean; peakRssBytes: number }[];
 }
@@ -84,7 +126,7 @@ export function benchTraining(quick: boolean): TrainingFigures {
     let torch: TrainingFigures['torch'] = status as { missing: string };
     if ('version' in status) {
       const best = repeated(t1).median >= repeated(t2).median ? 'torch_1t' : 'torch_2t';
-      torch = { version: status.version, torch_1t: repeated(t1), torch_2t: repeated(t2), ratio_1t: paired(p1, t1), ratio_2t: paired(p2, t2), best, ratio_2t_vs_best: paired(p2, best === 'torch_1t' ? t1 : t2) };
+      torch = { version: status.version, blas: status.blas, torch_1t: repeated(t1), torch_2t: repeated(t2), ratio_1t: paired(p1, t1), ratio_2t: paired(p2, t2), best, ratio_2t_vs_best: paired(p2, best === 'torch_1t' ? t1 : t2) };
     }
     const synthetic_2t = child({ data: 'synthetic', threads: 2, rows: quick ? 60_000 : 600_000, epochs: 1 });
     // Peak RSS with the training split streamed (the same budget both times): flat as rows grow.
@@ -109,6 +151,9 @@ export function trainingLines(t: TrainingFigures): string[] {
   if ('version' in t.torch) {
     row('PyTorch SparseAdam, 1 thread', t.torch.torch_1t);
     row('PyTorch SparseAdam, 2 threads', t.torch.torch_2t);
+    lines.push(`  PyTorch's BLAS: ${t.torch.blas.library}${t.torch.blas.path ? ` (${t.torch.blas.path})` : ''}`);
+    const warning = blasWarning(t.torch.blas);
+    if (warning) lines.push(`  WARNING: ${warning}`);
     lines.push(`  project / PyTorch, paired by round: 1 thread each ${t.torch.ratio_1t.toFixed(2)}x, 2 threads each ${t.torch.ratio_2t.toFixed(2)}x, project 2 threads vs PyTorch's best (${t.torch.best}) ${t.torch.ratio_2t_vs_best.toFixed(2)}x`);
   } else lines.push(`  PyTorch: not measured: ${t.torch.missing}`);
   lines.push(`  project 2 threads / 1 thread: ${(t.reference_2t.median / t.reference_1t.median).toFixed(2)}x`);

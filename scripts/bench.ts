@@ -24,7 +24,7 @@ import { updateReadme } from './bench/readme.ts';
 import { benchIsolateRequests, benchRequests } from './bench/request.ts';
 import { scoreRequest, type ScoreRequest } from './bench/requests.ts';
 import type { Summary } from './bench/stats.ts';
-import { benchTraining, trainingLines } from './bench/train.ts';
+import { benchTraining, blasWarning, trainingLines } from './bench/train.ts';
 import { benchWeighting } from './bench/weighting.ts';
 import { startBenchWorkers, type BenchWorkers, type Quant } from './bench/worker.ts';
 
@@ -76,7 +76,8 @@ await main(async () => {
       json['train.reference.vs_torch_1t'] = t.torch.ratio_1t;
       json['train.reference.vs_torch_best'] = t.torch.ratio_2t_vs_best;
       json['train.reference.torch_blas'] = t.torch.blas.library;
-      json['train.reference.torch_blas_optimized'] = t.torch.blas.optimized;
+      const warning = blasWarning(t.torch.blas);
+      if (warning) json['train.reference.torch_blas_warning'] = warning;
     }
     json['train.synthetic.samples_per_sec'] = t.synthetic_2t.samplesPerSec.median;
     for (const r of t.rss) json[`train.streamed.peak_rss_bytes_${r.rows}`] = r.peakRssBytes;

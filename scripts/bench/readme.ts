@@ -76,7 +76,7 @@ export function renderSection(j: J): string {
       out.push(`| 1 | ${int(num(j, 'train.reference.samples_per_sec_1t'))} | ${int(num(j, 'train.reference.torch_samples_per_sec_1t'))} |`);
       out.push(`| 2 | ${int(num(j, 'train.reference.samples_per_sec'))} | ${int(num(j, 'train.reference.torch_samples_per_sec_2t'))} |`, '');
       out.push(`Project / PyTorch paired by round: ${ratio(num(j, 'train.reference.vs_torch_1t'))} per thread; 2 threads vs PyTorch's best CPU figure ${ratio(num(j, 'train.reference.vs_torch_best'))}.`, '');
-      if (j['train.reference.torch_blas_optimized'] === false) out.push(`**Not a fair reference:** PyTorch ran on netlib's reference BLAS, 4-5x slower than OpenBLAS; on Debian: \`apt-get install libopenblas0-pthread\`.`, '');
+      if (typeof j['train.reference.torch_blas_warning'] === 'string') out.push(`**Not a fair reference:** ${j['train.reference.torch_blas_warning']}.`, '');
     } else {
       out.push('| threads | samples/s |', '|---|---:|');
       out.push(`| 1 | ${int(num(j, 'train.reference.samples_per_sec_1t'))} |`);

@@ -45,7 +45,8 @@ function torchChild(rows: string, threads: number, epochs: number): TrainBench {
  * (e.g. pip wheels link MKL statically).
  */
 export interface TorchBlas {
-  library: 'OpenBLAS' | 'MKL' | 'BLIS' | 'reference BLAS (netlib)' | 'built into torch' | string;
+  /** OpenBLAS, MKL, BLIS, reference BLAS (netlib) or built into torch */
+  library: string;
   path: string | null;
   /** false for netlib's reference BLAS: the figures are then not a fair reference */
   optimized: boolean;
@@ -58,7 +59,7 @@ export function classifyBlas(paths: string[]): TorchBlas {
     const path = pick(re);
     if (path) return { library, path, optimized: true };
   }
-  const ref = pick(/\/blas\/libblas\.so|libblas\.so/);
+  const ref = pick(/libblas\.so/);
   if (ref) return { library: 'reference BLAS (netlib)', path: ref, optimized: false };
   return { library: 'built into torch', path: null, optimized: true };
 }

@@ -77,7 +77,7 @@ test("PyTorch's BLAS: named in the table, and a reference BLAS is called out as 
   assert.doesNotMatch(openblas, /Not a fair reference/);
   const warning = blasWarning(classifyBlas(['/usr/lib/x86_64-linux-gnu/blas/libblas.so.3.11.0']))!;
   const netlib = renderSection({ ...full, 'train.reference.torch_blas': 'reference BLAS (netlib)', 'train.reference.torch_blas_warning': warning });
-  assert.match(netlib, /\*\*Not a fair reference:\*\* PyTorch ran on netlib's reference BLAS \(\/usr\/lib\/x86_64-linux-gnu\/blas\/libblas\.so\.3\.11\.0\), 4-5x slower than OpenBLAS.*apt-get install libopenblas0-pthread\./);
+  assert.match(netlib, /\*\*Not a fair reference:\*\* PyTorch ran on netlib's reference BLAS \(\/usr\/lib\/x86_64-linux-gnu\/blas\/libblas\.so\.3\.11\.0\), 4-5x slower than OpenBLAS.*apt-get install libopenblas0-pthread.*update-alternatives --auto libblas\.so\.3-x86_64-linux-gnu\)\./);
 });
 
 test('which BLAS a torch process mapped', () => {
@@ -87,5 +87,9 @@ test('which BLAS a torch process mapped', () => {
   const ref = classifyBlas(['/usr/lib/x86_64-linux-gnu/blas/libblas.so.3.11.0', '/usr/lib/x86_64-linux-gnu/lapack/liblapack.so.3.11.0']);
   assert.deepEqual(ref, { library: 'reference BLAS (netlib)', path: '/usr/lib/x86_64-linux-gnu/blas/libblas.so.3.11.0', optimized: false });
   assert.match(blasWarning(ref)!, /apt-get install libopenblas0-pthread/);
+  // libblas on netlib, LAPACK on OpenBLAS (both mapped): torch's sgemm is netlib's.
+  const mixed = classifyBlas(['/usr/lib/x86_64-linux-gnu/blas/libblas.so.3.11.0', '/usr/lib/x86_64-linux-gnu/openblas-pthread/liblapack.so.3', '/usr/lib/x86_64-linux-gnu/openblas-pthread/libopenblas.so.0']);
+  assert.equal(mixed.library, 'reference BLAS (netlib)');
+  assert.equal(mixed.optimized, false);
   assert.equal(blasWarning(classifyBlas([])), null, 'no BLAS mapped: torch brings its own');
 });
